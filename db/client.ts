@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
+import * as schema from './schema/index.js';
+
+// Any fixed 64-bit number; instances starting together serialise on it.
+const MIGRATION_LOCK_KEY = 727_172_021;
+
+export type Schema = typeof schema;
+/** The drizzle handle every repository takes; a transaction (`tx`) is one too. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  /** Runs `select 1`; throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Applies drizzle-kit migrations; on PostgreSQL under an advisory lock so instances may start together. */
+  applyMigrations(migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Named in the lock message another process sees (e.g. "rectify serve"). */
+  command?: string;
+  poolSize?: number;
+  onPoolError?: (error: Error) => void;
+}
+
+/** The one database factory: PostgreSQL over `pg` when a URL is given, else PGlite in `dataDir/pg`. */
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return createPostgres(options.databaseUrl, options);
+  return createPglite(options);
+}
+
+async function createPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client dropped by a server restart must not crash the process; the pool replaces it.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  const db = drizzlePg({ client: pool, schema });
+  return {
+    db,
+    kind: 'postgres',
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async applyMigrations(migrationsFolder) {
+      // Advisory locks belong to a session: lock, migrate and unlock on one connection.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        try {
+          await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function createPglite(options: DatabaseOptions): Promise<Database> {
+  const release = lockDataDir(options.dataDir, options.command ?? 'rectify');
+  let client: PGlite;
+  try {
+    client = await PGlite.create(path.join(options.dataDir, 'pg'));
+  } catch (error) {
+    release();
+    throw error;
+  }
+  const db = drizzlePglite({ client, schema });
+  return {
+    db,
+    kind: 'pglite',
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async applyMigrations(migrationsFolder) {
+      // The data-folder lock already makes this process the only one.
+      await migratePglite(db, { migrationsFolder });
+    },
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}

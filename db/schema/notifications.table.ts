@@ -1,0 +1,61 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { ticketEvents } from './ticket-events.table.js';
+import { tickets } from './tickets.table.js';
+import { units } from './units.table.js';
+
+export const notificationKinds = [
+  'issued',
+  'reminder',
+  'escalation',
+  'submitted',
+  'rejected',
+  'verified',
+  'withdrawn',
+  'reassigned',
+  'extended',
+  'verify_reminder',
+] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+
+export const notificationStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
+export type NotificationStatus = (typeof notificationStatuses)[number];
+
+/** The outbox: written in the transaction of the event that caused it, delivered later by the worker. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: integer('ticket_id').references(() => tickets.id, { onDelete: 'restrict' }),
+    eventId: bigint('event_id', { mode: 'number' }).references(() => ticketEvents.id, { onDelete: 'restrict' }),
+    kind: text('kind', { enum: notificationKinds }).notNull(),
+    // The units addressed; a unit without an email address is recorded here and reported.
+    unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
+    recipients: text('recipients').array().notNull(),
+    subject: text('subject').notNull(),
+    bodyText: text('body_text').notNull(),
+    bodyHtml: text('body_html').notNull(),
+    messageId: text('message_id').notNull().unique(),
+    status: text('status', { enum: notificationStatuses }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    check(
+      'notifications_kind_check',
+      sql`${t.kind} in ('issued', 'reminder', 'escalation', 'submitted', 'rejected', 'verified', 'withdrawn', 'reassigned', 'extended', 'verify_reminder')`,
+    ),
+    check('notifications_status_check', sql`${t.status} in ('pending', 'sending', 'sent', 'failed')`),
+    check('notifications_attempts_check', sql`${t.attempts} >= 0`),
+    index('notifications_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index('notifications_ticket_idx').on(t.ticketId),
+    index('notifications_status_idx').on(t.status, t.id),
+  ],
+);
+
+export type Notification = typeof notifications.$inferSelect;
+export type NewNotification = typeof notifications.$inferInsert;

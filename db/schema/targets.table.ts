@@ -1,0 +1,36 @@
+import { sql } from 'drizzle-orm';
+import { check, integer, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { units } from './units.table.js';
+
+export const targetKinds = ['website', 'new_media'] as const;
+export type TargetKind = (typeof targetKinds)[number];
+
+export const platforms = ['wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other'] as const;
+export type Platform = (typeof platforms)[number];
+
+/** A website or a new-media account; the same target is reused by every inspection that checks it. */
+export const targets = pgTable(
+  'targets',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind', { enum: targetKinds }).notNull(),
+    platform: text('platform', { enum: platforms }),
+    name: text('name').notNull(),
+    url: text('url'),
+    ownerUnitId: integer('owner_unit_id').references(() => units.id, { onDelete: 'restrict' }),
+    county: text('county'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('targets_kind_check', sql`${t.kind} in ('website', 'new_media')`),
+    check(
+      'targets_platform_check',
+      sql`(${t.kind} = 'website' and ${t.platform} is null) or (${t.kind} = 'new_media' and ${t.platform} in ('wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other'))`,
+    ),
+    check('targets_name_check', sql`length(trim(${t.name})) > 0`),
+    unique('targets_identity_key').on(t.kind, t.platform, t.name, t.ownerUnitId).nullsNotDistinct(),
+  ],
+);
+
+export type Target = typeof targets.$inferSelect;
+export type NewTarget = typeof targets.$inferInsert;

@@ -1,0 +1,58 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, check, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { tickets, ticketStates } from './tickets.table.js';
+import { users } from './users.table.js';
+
+export const ticketEventTypes = [
+  'ISSUE',
+  'ACKNOWLEDGE',
+  'SUBMIT_RECTIFICATION',
+  'VERIFY',
+  'REJECT',
+  'WITHDRAW',
+  'EXTEND_DEADLINE',
+  'REASSIGN',
+  'ESCALATE',
+] as const;
+export type TicketEventType = (typeof ticketEventTypes)[number];
+
+const stateList = ticketStates.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The append-only audit trail. A trigger (migration 0001) refuses UPDATE and DELETE;
+ * `hash` chains each row to the previous row of the same ticket.
+ */
+export const ticketEvents = pgTable(
+  'ticket_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'restrict' }),
+    seq: integer('seq').notNull(),
+    type: text('type', { enum: ticketEventTypes }).notNull(),
+    fromState: text('from_state', { enum: ticketStates }),
+    toState: text('to_state', { enum: ticketStates }).notNull(),
+    actorUserId: integer('actor_user_id').references(() => users.id, { onDelete: 'restrict' }),
+    // Username at the time, or "system" for the sweep: the trail must read without joins.
+    actor: text('actor').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    prevHash: text('prev_hash'),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    unique('ticket_events_ticket_seq_key').on(t.ticketId, t.seq),
+    check('ticket_events_seq_check', sql`${t.seq} >= 1`),
+    check(
+      'ticket_events_type_check',
+      sql`${t.type} in ('ISSUE', 'ACKNOWLEDGE', 'SUBMIT_RECTIFICATION', 'VERIFY', 'REJECT', 'WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN', 'ESCALATE')`,
+    ),
+    check('ticket_events_to_state_check', sql.raw(`to_state in (${stateList})`)),
+    check('ticket_events_hash_check', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
+    index('ticket_events_actor_idx').on(t.actorUserId),
+  ],
+);
+
+export type TicketEvent = typeof ticketEvents.$inferSelect;
+export type NewTicketEvent = typeof ticketEvents.$inferInsert;

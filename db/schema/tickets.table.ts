@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm';
+import { boolean, check, index, integer, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { findings } from './findings.table.js';
+import { inspections } from './inspections.table.js';
+import { units } from './units.table.js';
+
+export const ticketStates = ['issued', 'acknowledged', 'rectified', 'verified', 'withdrawn'] as const;
+export type TicketState = (typeof ticketStates)[number];
+export const openTicketStates = ['issued', 'acknowledged', 'rectified'] as const;
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: serial('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    inspectionId: integer('inspection_id')
+      .notNull()
+      .references(() => inspections.id, { onDelete: 'restrict' }),
+    findingId: integer('finding_id')
+      .notNull()
+      .unique()
+      .references(() => findings.id, { onDelete: 'restrict' }),
+    unitId: integer('unit_id')
+      .notNull()
+      .references(() => units.id, { onDelete: 'restrict' }),
+    state: text('state', { enum: ticketStates }).notNull().default('issued'),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    // True when the due time was computed past the published holiday calendar.
+    dueProvisional: boolean('due_provisional').notNull().default(false),
+    escalationLevel: integer('escalation_level').notNull().default(0),
+    rejections: integer('rejections').notNull().default(0),
+    version: integer('version').notNull().default(1),
+    // When the sweep must next look at this ticket (reminder, escalation, verification reminder); null: nothing pending.
+    nextActionAt: timestamp('next_action_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    rectifiedAt: timestamp('rectified_at', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('tickets_state_check', sql`${t.state} in ('issued', 'acknowledged', 'rectified', 'verified', 'withdrawn')`),
+    check('tickets_escalation_level_check', sql`${t.escalationLevel} between 0 and 10`),
+    check('tickets_rejections_check', sql`${t.rejections} >= 0`),
+    check('tickets_version_check', sql`${t.version} >= 1`),
+    index('tickets_unit_state_due_idx').on(t.unitId, t.state, t.dueAt, t.id),
+    index('tickets_state_due_idx').on(t.state, t.dueAt, t.id),
+    index('tickets_inspection_idx').on(t.inspectionId, t.id),
+    index('tickets_next_action_idx').on(t.nextActionAt).where(sql`${t.nextActionAt} is not null`),
+  ],
+);
+
+export type Ticket = typeof tickets.$inferSelect;
+export type NewTicket = typeof tickets.$inferInsert;

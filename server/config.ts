@@ -1,0 +1,108 @@
+import path from 'node:path';
+import Type, { type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/** Every setting Rectify reads from the environment; nothing else reads `process.env`. */
+const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_EXPIRES_IN: Type.String({ pattern: '^[0-9]+[smhd]$', default: '8h' }),
+  RECTIFY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Rectify <rectify@localhost>' }),
+  MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
+  LOGIN_MAX_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+});
+type Env = Static<typeof EnvSchema>;
+
+const hints: Record<string, string> = {
+  PORT: 'a whole number from 0 to 65535, e.g. PORT=3000',
+  DATABASE_URL: 'a PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/rectify; leave it unset for the embedded database',
+  JWT_SECRET: 'at least 32 bytes, e.g. the output of `openssl rand -base64 48`',
+  JWT_EXPIRES_IN: 'a duration such as 8h, 30m or 1d',
+  RECTIFY_ADMIN_PASSWORD: 'at least 8 characters',
+  SMTP_URL: 'smtp://user:pass@host:587 or smtps://host:465; leave it unset to write .eml files',
+  PUBLIC_URL: 'the address people open Rectify at, e.g. https://rectify.example.gov.cn',
+  SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
+  MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
+  NODE_ENV: 'development, production or test',
+  LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
+};
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  jwtSecret: string | undefined;
+  jwtExpiresIn: string;
+  adminPassword: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  mailMaxAttempts: number;
+  publicUrl: string;
+  sweepIntervalS: number;
+  loginMaxPerMinute: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Rectify cannot start, the configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the settings once, at start-up; throws a ConfigError naming every bad key. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const problems = Value.Errors(EnvSchema, converted).map((e) => {
+    const key = e.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+    const hint = hints[key];
+    return `${key}=${JSON.stringify(raw[key])}: ${e.message}${hint ? ` (expected ${hint})` : ''}`;
+  });
+  const parsed = converted as Env;
+  if (problems.length === 0 && parsed.NODE_ENV === 'production' && Buffer.byteLength(parsed.JWT_SECRET ?? '') < 32) {
+    problems.push(`JWT_SECRET is ${parsed.JWT_SECRET ? 'shorter than 32 bytes' : 'not set'}; in production it is required (expected ${hints.JWT_SECRET})`);
+  }
+  if (problems.length === 0 && parsed.JWT_SECRET !== undefined && Buffer.byteLength(parsed.JWT_SECRET) < 32) {
+    problems.push(`JWT_SECRET is shorter than 32 bytes (expected ${hints.JWT_SECRET})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    dataDir: path.resolve(parsed.DATA_DIR),
+    databaseUrl: parsed.DATABASE_URL,
+    jwtSecret: parsed.JWT_SECRET,
+    jwtExpiresIn: parsed.JWT_EXPIRES_IN,
+    adminPassword: parsed.RECTIFY_ADMIN_PASSWORD,
+    smtpUrl: parsed.SMTP_URL,
+    mailFrom: parsed.MAIL_FROM,
+    mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
+    publicUrl: (parsed.PUBLIC_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/+$/, ''),
+    sweepIntervalS: parsed.SWEEP_INTERVAL_S,
+    loginMaxPerMinute: parsed.LOGIN_MAX_PER_MINUTE,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,51 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../db/migrate.js';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrated: false });
+});
+afterAll(async () => {
+  await database.destroy();
+});
+
+async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+  return (await database.db.execute(query)).rows as T[];
+}
+
+describe(`migrations on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
+  it('apply from an empty database, and a second run changes nothing', async () => {
+    await migrate(database);
+    const tables = await rows<{ table_name: string }>(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'audit_log',
+      'calendar_overrides',
+      'finding_problems',
+      'findings',
+      'inspections',
+      'notifications',
+      'problem_types',
+      'targets',
+      'ticket_deadline_actions',
+      'ticket_events',
+      'tickets',
+      'units',
+      'users',
+    ]);
+    await migrate(database);
+    const applied = await rows<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    expect(applied[0]?.n).toBeGreaterThanOrEqual(2);
+  });
+
+  it('seeds the problem catalogue with Chinese labels', async () => {
+    const catalogue = await rows<{ code: string; label: string }>(sql`select code, label from problem_types order by code`);
+    expect(catalogue).toContainEqual({ code: 'poor_interaction', label: '互动回应差' });
+    expect(catalogue).toContainEqual({ code: 'no_recent_update', label: '监测时间点前2周内无更新' });
+    expect(catalogue.length).toBe(13);
+  });
+});
