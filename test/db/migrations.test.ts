@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows } from '../../db/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../db/migrate.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
@@ -12,9 +13,7 @@ afterAll(async () => {
   await database.destroy();
 });
 
-async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
-  return (await database.db.execute(query)).rows as T[];
-}
+const rows = <T extends Record<string, unknown>>(query: SQL) => queryRows<T>(database.db, query);
 
 describe(`migrations on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
   it('apply from an empty database, and a second run changes nothing', async () => {

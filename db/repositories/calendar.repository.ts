@@ -1,0 +1,43 @@
+import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { calendarOverrides, type CalendarOverride } from '../schema/index.js';
+
+export interface CalendarOverrideInput {
+  day: string;
+  kind: CalendarOverride['kind'];
+  note?: string | null;
+  updatedBy?: number | null;
+}
+
+/** Local working-day arrangements that win over the published calendar. */
+export function createCalendarRepository({ db }: { db: Db }) {
+  return {
+    /** Overrides with from <= day <= to (either bound optional), oldest first. */
+    async listCalendarOverrides({ from, to }: { from?: string; to?: string }, tx: Db = db): Promise<CalendarOverride[]> {
+      return tx
+        .select()
+        .from(calendarOverrides)
+        .where(and(from ? gte(calendarOverrides.day, from) : undefined, to ? lte(calendarOverrides.day, to) : undefined))
+        .orderBy(asc(calendarOverrides.day));
+    },
+
+    /** Creates the day's override, or replaces the one already there. */
+    async setCalendarOverride({ day, kind, note = null, updatedBy = null }: CalendarOverrideInput, tx: Db = db): Promise<CalendarOverride> {
+      const [row] = await tx
+        .insert(calendarOverrides)
+        .values({ day, kind, note, updatedBy })
+        .onConflictDoUpdate({ target: calendarOverrides.day, set: { kind, note, updatedBy, updatedAt: sql`now()` } })
+        .returning();
+      if (!row) throw new Error('upsert into calendar_overrides returned nothing');
+      return row;
+    },
+
+    /** True when an override was there to delete. */
+    async deleteCalendarOverride({ day }: { day: string }, tx: Db = db): Promise<boolean> {
+      const rows = await tx.delete(calendarOverrides).where(eq(calendarOverrides.day, day)).returning({ day: calendarOverrides.day });
+      return rows.length > 0;
+    },
+  };
+}
+
+export type CalendarRepository = ReturnType<typeof createCalendarRepository>;

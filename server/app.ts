@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import ajvFormats from 'ajv-formats';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import { authPlugin } from './plugins/auth.plugin.js';
+import { errorHandlerPlugin } from './plugins/error-handler.plugin.js';
+import { openapiPlugin } from './plugins/openapi.plugin.js';
+import { authRoutes } from './routes/auth/auth.routes.js';
+import { healthRoutes } from './routes/health/health.routes.js';
+import { unitsRoutes } from './routes/units/units.routes.js';
+import { usersRoutes } from './routes/users/users.routes.js';
+import type { Services } from './services.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'>;
+  jwtSecret: string;
+  services: Services;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const appVersion = '0.1.0';
+
+// ajv-formats is typed for its own copy of Ajv; fastify's Ajv is the same library.
+const formatsPlugin = ajvFormats as unknown as NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>[number];
+
+/** Builds a ready Fastify instance; never listens (server/main.ts does). */
+export async function buildApp({ config, jwtSecret, services, logger = false }: AppDeps) {
+  const app = Fastify({
+    logger,
+    genReqId: () => randomUUID(),
+    bodyLimit: 50 * 1024 * 1024,
+    ajv: {
+      // Refuse unknown fields instead of dropping them; report every problem at once.
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+      plugins: [formatsPlugin],
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errorHandlerPlugin);
+  await app.register(openapiPlugin, { version: appVersion });
+  await app.register(authPlugin, { secret: jwtSecret, expiresIn: config.jwtExpiresIn, users: services.users });
+
+  await app.register(healthRoutes, { services });
+  await app.register(authRoutes, { services, expiresIn: config.jwtExpiresIn, loginMaxPerMinute: config.loginMaxPerMinute });
+  await app.register(unitsRoutes, { services });
+  await app.register(usersRoutes, { services });
+
+  await app.ready();
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

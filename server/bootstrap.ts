@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { users } from '../db/schema/index.js';
+import { generatePassword } from './auth/password.js';
+import type { Config } from './config.js';
+import type { Services } from './services.js';
+
+/** JWT_SECRET when set; otherwise a secret generated once into DATA_DIR, so tokens survive a restart. */
+export function resolveJwtSecret(config: Pick<Config, 'jwtSecret' | 'dataDir'>): string {
+  if (config.jwtSecret) return config.jwtSecret;
+  const file = path.join(config.dataDir, 'jwt-secret');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  try {
+    fs.writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+export const ROOT_UNIT_CODE = 'ROOT';
+
+/**
+ * The first start creates the `admin` user (in a root unit, since every user belongs to one)
+ * with RECTIFY_ADMIN_PASSWORD, or a generated password that is printed this once.
+ */
+export async function ensureAdmin(
+  services: Pick<Services, 'db' | 'units' | 'directory'>,
+  options: { password: string | undefined; print: (line: string) => void },
+): Promise<void> {
+  const [existing] = await services.db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).limit(1);
+  if (existing) return;
+  let root = await services.units.findByCode({ code: ROOT_UNIT_CODE });
+  if (!root) {
+    const created = await services.units.create({
+      input: { code: ROOT_UNIT_CODE, name: '系统管理', kind: 'other', parentId: null, aliases: [], emails: [] },
+      parentPath: null,
+    });
+    root = { ...created, parentCode: null };
+  }
+  const password = options.password ?? generatePassword();
+  await services.directory.createUser({
+    fields: { username: 'admin', password, role: 'admin', unitCode: root.code, displayName: '系统管理员' },
+    actor: null,
+  });
+  if (!options.password) {
+    options.print(`Created the administrator "admin" with password: ${password}`);
+    options.print('It is shown only this once; keep it, or set RECTIFY_ADMIN_PASSWORD before the first start.');
+  }
+}

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { createDatabase } from '../db/client.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { migrate } from '../db/migrate.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { AppError } from './errors.js';
+import { startServer } from './main.js';
+import { createServices } from './services.js';
+
+const usage = `Usage: rectify <command> [options]
+
+Commands:
+  serve [--demo]                     start the HTTP server (what \`npm start\` runs)
+  migrate                            apply database migrations and exit
+  user add --username U --role R --unit CODE [--password P] [--display-name N]
+                                     create a user (role: admin | supervisor | officer);
+                                     without --password one is generated and printed once
+
+Settings come from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see README.md.
+`;
+
+async function withServices<T>(config: Config, command: string, fn: (services: ReturnType<typeof createServices>) => Promise<T>) {
+  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
+  try {
+    await migrate(database);
+    return await fn(createServices({ database, publicUrl: config.publicUrl, now: () => new Date() }));
+  } finally {
+    await database.close();
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(usage);
+    return command ? 0 : 1;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      await startServer(config);
+      return -1;
+    }
+    case 'migrate': {
+      await withServices(config, 'rectify migrate', async () => {});
+      console.log('Migrations applied.');
+      return 0;
+    }
+    case 'user': {
+      const [sub, ...args] = rest;
+      if (sub !== 'add') break;
+      const { values } = parseArgs({
+        args,
+        options: {
+          username: { type: 'string' },
+          role: { type: 'string' },
+          unit: { type: 'string' },
+          password: { type: 'string' },
+          'display-name': { type: 'string' },
+        },
+        strict: true,
+      });
+      const role = values.role;
+      if (!values.username || !values.unit || (role !== 'admin' && role !== 'supervisor' && role !== 'officer')) {
+        console.error('user add needs --username, --unit and --role admin|supervisor|officer');
+        return 2;
+      }
+      const { generatePassword } = await import('./auth/password.js');
+      const password = values.password ?? generatePassword();
+      await withServices(config, 'rectify user add', (services) =>
+        services.directory.createUser({
+          fields: { username: values.username ?? '', password, role, unitCode: values.unit ?? '', displayName: values['display-name'] ?? null },
+          actor: null,
+        }),
+      );
+      console.log(`Created ${role} "${values.username}"${values.password ? '' : ` with password: ${password}`}`);
+      return 0;
+    }
+    default:
+      break;
+  }
+  console.error(`Unknown command: ${argv.join(' ')}\n\n${usage}`);
+  return 2;
+}
+
+export function explainFailure(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) return error.message;
+  if (error instanceof AppError) {
+    const details = error.errors?.map((e) => `  - ${[e.field ?? e.column, e.message].filter(Boolean).join(': ')}`).join('\n');
+    return [`${error.title}${error.detail ? `：${error.detail}` : ''}`, details].filter(Boolean).join('\n');
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

@@ -1,0 +1,63 @@
+import { createDatabase, type Database } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { buildApp, type App } from './app.js';
+import { ensureAdmin, resolveJwtSecret } from './bootstrap.js';
+import type { Config } from './config.js';
+import { createServices } from './services.js';
+
+export interface RunningServer {
+  app: App;
+  database: Database;
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, creates the first admin, listens; closes everything gracefully on SIGTERM/SIGINT. */
+export async function startServer(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+  const database = await createDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    command: 'rectify serve',
+    onPoolError: (error) => console.error(`database connection lost: ${error.message}`),
+  });
+  try {
+    await migrate(database);
+    const services = createServices({ database, publicUrl: config.publicUrl, now: () => new Date() });
+    await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
+    const app = await buildApp({
+      config,
+      jwtSecret: resolveJwtSecret(config),
+      services,
+      logger: { level: config.logLevel },
+    });
+    const address = await app.listen({ port: config.port, host: config.host });
+    app.log.info({ database: database.kind, dataDir: config.dataDir, publicUrl: config.publicUrl }, `Rectify listening on ${address}`);
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        // Stop taking requests and let in-flight ones finish, then release the database.
+        await app.close();
+        await database.close();
+      })());
+
+    if (options.handleSignals !== false) {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(signal, () => {
+          app.log.info(`${signal} received, shutting down`);
+          close().then(
+            () => process.exit(0),
+            (error: unknown) => {
+              console.error(error);
+              process.exit(1);
+            },
+          );
+        });
+      }
+    }
+    return { app, database, address, close };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

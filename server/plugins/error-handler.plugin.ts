@@ -1,0 +1,118 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, type FieldError } from '../errors.js';
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+const validationMessages: Record<string, (e: AjvError) => string> = {
+  required: (e) => `缺少必填字段 ${String(e.params.missingProperty)}`,
+  additionalProperties: (e) => `不接受未知字段 ${String(e.params.additionalProperty)}`,
+  type: (e) => `类型应为 ${String(e.params.type)}`,
+  format: (e) => `格式应为 ${String(e.params.format)}`,
+  minLength: (e) => `长度不能少于 ${String(e.params.limit)}`,
+  maxLength: (e) => `长度不能超过 ${String(e.params.limit)}`,
+  minimum: (e) => `不能小于 ${String(e.params.limit)}`,
+  maximum: (e) => `不能大于 ${String(e.params.limit)}`,
+  minItems: (e) => `至少需要 ${String(e.params.limit)} 项`,
+  maxItems: (e) => `最多 ${String(e.params.limit)} 项`,
+  enum: (e) => `取值应为 ${JSON.stringify(e.params.allowedValues)} 之一`,
+  const: (e) => `取值应为 ${JSON.stringify(e.params.allowedValue)}`,
+  pattern: () => '格式不正确',
+};
+
+function fieldOf(context: string | undefined, e: AjvError): string {
+  const extra =
+    e.keyword === 'required'
+      ? `/${String(e.params.missingProperty)}`
+      : e.keyword === 'additionalProperties'
+        ? `/${String(e.params.additionalProperty)}`
+        : '';
+  const pointer = `${e.instancePath}${extra}`.replace(/^\//, '').replaceAll('/', '.');
+  return context && context !== 'body' ? `${context}.${pointer}`.replace(/\.$/, '') : pointer || '(body)';
+}
+
+/** Collapses ajv's anyOf/oneOf noise to one message per field. */
+function toFieldErrors(context: string | undefined, errors: AjvError[]): FieldError[] {
+  const byField = new Map<string, FieldError>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    const field = fieldOf(context, e);
+    if (byField.has(field)) continue;
+    const message = validationMessages[e.keyword]?.(e) ?? e.message ?? '取值无效';
+    byField.set(field, { field, message });
+  }
+  const first = errors[0];
+  if (byField.size === 0 && first) byField.set('', { field: fieldOf(context, first), message: first.message ?? '取值无效' });
+  return [...byField.values()];
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  return reply
+    .code(error.status)
+    .type('application/problem+json; charset=utf-8')
+    .send({
+      type: `https://rectify.invalid/problems/${error.code}`,
+      title: error.title,
+      status: error.status,
+      ...(error.detail ? { detail: error.detail } : {}),
+      code: error.code,
+      instance: request.url,
+      requestId: request.id,
+      ...(error.errors ? { errors: error.errors } : {}),
+      ...error.extra,
+    });
+}
+
+function fromFastifyError(error: FastifyError): AppError | undefined {
+  if (error.validation) {
+    const errors = toFieldErrors(error.validationContext, error.validation as AjvError[]);
+    return new AppError({
+      status: 400,
+      code: 'request.validation_failed',
+      title: '请求内容不符合要求',
+      detail: errors.map((e) => `${e.field}: ${e.message}`).join('；'),
+      errors,
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 429) {
+    return new AppError({ status, code: 'request.rate_limited', title: '请求过于频繁', detail: '请稍后再试。' });
+  }
+  if (error.code?.startsWith('FST_JWT_') || error.code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER') {
+    return new AppError({ status: 401, code: 'auth.unauthenticated', title: '未登录或登录已失效', detail: '请重新登录。' });
+  }
+  if (status === 413) return new AppError({ status, code: 'request.too_large', title: '请求内容过大' });
+  if (status === 415) return new AppError({ status, code: 'request.unsupported_media_type', title: '不支持的内容类型', detail: error.message });
+  if (status >= 400 && status < 500) {
+    return new AppError({ status, code: 'request.invalid', title: '请求无效', detail: error.message });
+  }
+  return undefined;
+}
+
+/** The one place errors become `application/problem+json`; anything unexpected is logged and masked as 500. */
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const appError = error instanceof AppError ? error : fromFastifyError(error);
+      if (appError) {
+        if (appError.status >= 500) request.log.error({ err: error }, appError.title);
+        return sendProblem(request, reply, appError);
+      }
+      request.log.error({ err: error }, 'unexpected error');
+      return sendProblem(
+        request,
+        reply,
+        new AppError({ status: 500, code: 'internal', title: '服务器内部错误', detail: `请联系管理员，并告知请求编号 ${request.id}。` }),
+      );
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(request, reply, new AppError({ status: 404, code: 'route.not_found', title: '未找到', detail: `${request.method} ${request.url} 不存在。` })),
+    );
+  },
+  { name: 'error-handler' },
+);

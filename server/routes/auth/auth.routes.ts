@@ -1,0 +1,71 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { verifyPassword } from '../../auth/password.js';
+import { unauthorized } from '../../errors.js';
+import type { Services } from '../../services.js';
+import { problemResponses } from '../../schemas/common.schemas.js';
+import { UnitSchema, toUnitDto } from '../units/units.schemas.js';
+import { LoginBody, LoginResponse, UserSchema } from './auth.schemas.js';
+import { toUserDto } from '../users/users.schemas.js';
+
+export interface AuthRoutesOptions {
+  services: Services;
+  expiresIn: string;
+  loginMaxPerMinute: number;
+}
+
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { services, expiresIn, loginMaxPerMinute }) => {
+  await app.register(rateLimit, { global: false });
+  // Two budgets: one per address (a single client guessing many names), one per username (many clients guessing one).
+  const perAddress = app.rateLimit({ max: loginMaxPerMinute * 3, timeWindow: '1 minute', keyGenerator: (request) => `ip:${request.ip}` });
+  const perUsername = app.rateLimit({
+    max: loginMaxPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => `user:${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
+  });
+
+  app.post(
+    '/api/auth/login',
+    {
+      preHandler: [perAddress, perUsername],
+      schema: {
+        tags: ['auth'],
+        summary: '登录，取得访问令牌',
+        security: [],
+        body: LoginBody,
+        response: { 200: LoginResponse, ...problemResponses(400, 401, 429) },
+      },
+    },
+    async (request) => {
+      const { username, password } = request.body;
+      const credentials = await services.users.findCredentials({ username });
+      const ok = await verifyPassword(password, credentials?.passwordHash);
+      if (!credentials || !ok || !credentials.active) {
+        throw unauthorized('auth.invalid_credentials', '用户名或密码错误。');
+      }
+      const user = await services.users.findPublic({ id: credentials.id });
+      if (!user) throw unauthorized('auth.invalid_credentials', '用户名或密码错误。');
+      const token = await app.jwt.sign({ sub: String(user.id), role: user.role });
+      return { token, expiresIn, user: toUserDto(user) };
+    },
+  );
+
+  app.get(
+    '/api/me',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags: ['auth'],
+        summary: '当前用户及其单位',
+        response: { 200: Type.Object({ user: UserSchema, unit: UnitSchema }), ...problemResponses(401) },
+      },
+    },
+    async (request) => {
+      const user = await services.users.findPublic({ id: request.viewer.userId });
+      const unit = await services.units.findByCode({ code: request.viewer.unitCode });
+      if (!user || !unit) throw unauthorized('auth.unauthenticated', '账号不存在或已停用，请重新登录。');
+      return { user: toUserDto(user), unit: toUnitDto(unit) };
+    },
+  );
+};

@@ -1,0 +1,19 @@
+import Type from 'typebox';
+import { Nullable, StrictObject } from '../../schemas/common.schemas.js';
+
+export const LoginBody = StrictObject({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const UserSchema = Type.Object({
+  id: Type.Integer(),
+  username: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('supervisor'), Type.Literal('officer')]),
+  unitCode: Type.String(),
+  displayName: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  active: Type.Boolean(),
+});
+
+export const LoginResponse = Type.Object({ token: Type.String(), expiresIn: Type.String(), user: UserSchema });

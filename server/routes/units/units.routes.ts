@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { notFound } from '../../errors.js';
+import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import type { Services } from '../../services.js';
+import { problemResponses } from '../../schemas/common.schemas.js';
+import { CreateUnitBody, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
+
+export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.addHook('onRequest', app.authenticate);
+
+  app.get(
+    '/api/units',
+    {
+      schema: {
+        tags: ['units'],
+        summary: '单位列表（本单位及下级）',
+        querystring: UnitListQuery,
+        response: { 200: UnitList, ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const after = request.query.cursor ? decodeCursor(request.query.cursor, 'units', (v) => (typeof v === 'string' ? v : undefined)) : undefined;
+      const rows = await services.units.list({ viewer: request.viewer, limit: limit + 1, after, q: request.query.q });
+      return pageOf(rows, limit, 'units', (row) => row.code, toUnitDto);
+    },
+  );
+
+  app.get(
+    '/api/units/:code',
+    { schema: { tags: ['units'], params: UnitParams, response: { 200: UnitSchema, ...problemResponses(401, 404) } } },
+    async (request) => {
+      const unit = await services.units.findByCode({ code: request.params.code, viewer: request.viewer });
+      if (!unit) throw notFound('units.not_found', `单位 ${request.params.code} 不存在`);
+      return toUnitDto(unit);
+    },
+  );
+
+  app.post(
+    '/api/units',
+    {
+      preHandler: app.requireRole('admin'),
+      schema: {
+        tags: ['units'],
+        summary: '新建单位（管理员）',
+        body: CreateUnitBody,
+        response: { 201: UnitSchema, ...problemResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const unit = await services.directory.createUnit({ fields: request.body, actor: request.viewer });
+      return reply.code(201).send(toUnitDto(unit));
+    },
+  );
+
+  app.patch(
+    '/api/units/:code',
+    {
+      preHandler: app.requireRole('admin'),
+      schema: {
+        tags: ['units'],
+        summary: '修改单位（管理员）',
+        params: UnitParams,
+        body: UpdateUnitBody,
+        response: { 200: UnitSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const unit = await services.directory.updateUnit({ code: request.params.code, fields: request.body, actor: request.viewer });
+      return toUnitDto(unit);
+    },
+  );
+};

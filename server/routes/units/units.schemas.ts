@@ -1,0 +1,56 @@
+import Type from 'typebox';
+import type { UnitWithParent } from '../../../db/repositories/units.repository.js';
+import { Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
+
+const UnitCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'stable unit code, e.g. YY-WJW' });
+const UnitKind = Type.Union(['city_department', 'county', 'township', 'other'].map((k) => Type.Literal(k)));
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Contact = StrictObject({
+  name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
+});
+
+export const UnitSchema = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  aliases: Type.Array(Type.String()),
+  kind: Type.String(),
+  parentCode: Nullable(Type.String()),
+  emails: Type.Array(Type.String()),
+  contact: Type.Object({ name: Nullable(Type.String()), phone: Nullable(Type.String()) }),
+});
+
+export const CreateUnitBody = StrictObject({
+  code: UnitCode,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  aliases: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 })),
+  kind: UnitKind,
+  parentCode: Type.Optional(Nullable(UnitCode)),
+  emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
+  contact: Type.Optional(Contact),
+});
+
+export const UpdateUnitBody = StrictObject({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  aliases: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 })),
+  kind: Type.Optional(UnitKind),
+  parentCode: Type.Optional(Nullable(UnitCode)),
+  emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
+  contact: Type.Optional(Contact),
+});
+
+export const UnitParams = Type.Object({ code: UnitCode });
+export const UnitListQuery = StrictObject({ ...PageQuery, q: Type.Optional(Type.String({ maxLength: 100 })) });
+export const UnitList = Type.Object({ items: Type.Array(UnitSchema), nextCursor: Nullable(Type.String()) });
+
+export function toUnitDto(unit: UnitWithParent) {
+  return {
+    code: unit.code,
+    name: unit.name,
+    aliases: unit.aliases,
+    kind: unit.kind,
+    parentCode: unit.parentCode,
+    emails: unit.emails,
+    contact: { name: unit.contactName, phone: unit.contactPhone },
+  };
+}

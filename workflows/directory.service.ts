@@ -1,0 +1,142 @@
+import { isUniqueViolation } from '../db/errors.js';
+import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
+import type { Viewer } from '../db/repositories/scope.js';
+import type { UnitInput, UnitsRepository, UnitWithParent } from '../db/repositories/units.repository.js';
+import type { PublicUser, UsersRepository } from '../db/repositories/users.repository.js';
+import type { Db } from '../db/client.js';
+import type { Role, UnitKind } from '../db/schema/index.js';
+import { hashPassword } from '../server/auth/password.js';
+import { conflict, notFound, unprocessable } from '../server/errors.js';
+
+export interface UnitFields {
+  code: string;
+  name: string;
+  aliases?: string[];
+  kind: UnitKind;
+  parentCode?: string | null;
+  emails?: string[];
+  contact?: { name?: string | null; phone?: string | null };
+}
+
+export interface NewUserFields {
+  username: string;
+  password: string;
+  role: Role;
+  unitCode: string;
+  displayName?: string | null;
+  email?: string | null;
+}
+
+interface Deps {
+  db: Db;
+  units: UnitsRepository;
+  users: UsersRepository;
+  auditLog: AuditLogRepository;
+}
+
+const uniqueMessages: Record<string, [string, string]> = {
+  units_code_unique: ['units.code_taken', '单位代码已存在'],
+  units_name_unique: ['units.name_taken', '单位名称已存在'],
+  users_username_unique: ['users.username_taken', '用户名已存在'],
+};
+
+function rethrowUnique(error: unknown): never {
+  for (const [constraint, [code, message]] of Object.entries(uniqueMessages)) {
+    if (isUniqueViolation(error, constraint)) throw conflict(code, message);
+  }
+  throw error;
+}
+
+/** Units and users: the directory administrators keep, with every change in the audit log. */
+export function createDirectoryService({ db, units, users, auditLog }: Deps) {
+  async function parentFor(parentCode: string | null | undefined, tx: Db) {
+    if (parentCode === null || parentCode === undefined) return null;
+    const parent = await units.findByCode({ code: parentCode }, tx);
+    if (!parent) {
+      throw unprocessable('units.parent_not_found', `上级单位 ${parentCode} 不存在`, {
+        errors: [{ field: 'parentCode', value: parentCode, message: '上级单位不存在' }],
+      });
+    }
+    return parent;
+  }
+
+  function toInput(fields: Partial<UnitFields>): Partial<UnitInput> {
+    const input: Partial<UnitInput> = {};
+    if (fields.code !== undefined) input.code = fields.code;
+    if (fields.name !== undefined) input.name = fields.name.trim();
+    if (fields.aliases !== undefined) input.aliases = [...new Set(fields.aliases.map((a) => a.trim()).filter(Boolean))];
+    if (fields.kind !== undefined) input.kind = fields.kind;
+    if (fields.emails !== undefined) input.emails = [...new Set(fields.emails.map((e) => e.trim().toLowerCase()))];
+    if (fields.contact !== undefined) {
+      if (fields.contact.name !== undefined) input.contactName = fields.contact.name;
+      if (fields.contact.phone !== undefined) input.contactPhone = fields.contact.phone;
+    }
+    return input;
+  }
+
+  return {
+    async createUnit({ fields, actor }: { fields: UnitFields; actor: Viewer }): Promise<UnitWithParent> {
+      try {
+        return await db.transaction(async (tx) => {
+          const parent = await parentFor(fields.parentCode, tx);
+          const input = { ...toInput(fields), parentId: parent?.id ?? null } as UnitInput;
+          const unit = await units.create({ input, parentPath: parent?.path ?? null }, tx);
+          await auditLog.record({ actorUserId: actor.userId, action: 'create', entity: 'unit', entityKey: unit.code, details: { ...fields } }, tx);
+          return { ...unit, parentCode: parent?.code ?? null };
+        });
+      } catch (error) {
+        rethrowUnique(error);
+      }
+    },
+
+    async updateUnit({ code, fields, actor }: { code: string; fields: Partial<Omit<UnitFields, 'code'>>; actor: Viewer }): Promise<UnitWithParent> {
+      try {
+        return await db.transaction(async (tx) => {
+          const unit = await units.findByCode({ code, viewer: actor }, tx);
+          if (!unit) throw notFound('units.not_found', `单位 ${code} 不存在`);
+          let newParent: UnitWithParent | null | undefined;
+          if (fields.parentCode !== undefined) {
+            newParent = await parentFor(fields.parentCode, tx);
+            if (newParent && newParent.path.startsWith(unit.path)) {
+              throw unprocessable('units.parent_cycle', '上级单位不能是本单位或其下级单位', {
+                errors: [{ field: 'parentCode', value: fields.parentCode, message: '会形成循环的上下级关系' }],
+              });
+            }
+          }
+          const updated = await units.update({ unit, patch: toInput(fields), newParent }, tx);
+          await auditLog.record({ actorUserId: actor.userId, action: 'update', entity: 'unit', entityKey: code, details: { ...fields } }, tx);
+          const parentCode = newParent !== undefined ? (newParent?.code ?? null) : unit.parentCode;
+          return { ...updated, parentCode };
+        });
+      } catch (error) {
+        rethrowUnique(error);
+      }
+    },
+
+    async createUser({ fields, actor }: { fields: NewUserFields; actor: Viewer | null }): Promise<PublicUser> {
+      const passwordHash = await hashPassword(fields.password);
+      try {
+        return await db.transaction(async (tx) => {
+          const unit = await units.findByCode({ code: fields.unitCode }, tx);
+          if (!unit) {
+            throw unprocessable('users.unit_not_found', `单位 ${fields.unitCode} 不存在`, {
+              errors: [{ field: 'unitCode', value: fields.unitCode, message: '单位不存在' }],
+            });
+          }
+          const user = await users.create(
+            { username: fields.username, passwordHash, role: fields.role, unitId: unit.id, displayName: fields.displayName ?? null, email: fields.email ?? null },
+            tx,
+          );
+          const { password: _secret, ...logged } = fields;
+          await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'create', entity: 'user', entityKey: user.username, details: logged }, tx);
+          const { passwordHash: _hash, ...rest } = user;
+          return { ...rest, unitCode: unit.code };
+        });
+      } catch (error) {
+        rethrowUnique(error);
+      }
+    },
+  };
+}
+
+export type DirectoryService = ReturnType<typeof createDirectoryService>;
