@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { ticketEvents } from './ticket-events.table.js';
 import { tickets } from './tickets.table.js';
-import { units } from './units.table.js';
 
 export const notificationKinds = [
   'issued',

@@ -1,0 +1,46 @@
+import type { SendMailOptions } from 'nodemailer';
+
+/** One email as the outbox hands it to a mailer. */
+export interface OutgoingMail {
+  /** The Message-ID header, angle brackets included; the same on every attempt so a duplicate is recognisable. */
+  messageId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** A delivery that did not happen; `permanent` tells the outbox not to try the same message again. */
+export class MailDeliveryError extends Error {
+  readonly permanent: boolean;
+  /** The SMTP reply code when the mail server gave one. */
+  readonly responseCode: number | undefined;
+  /** Recipients the mail server refused. */
+  readonly rejected: string[];
+
+  constructor(message: string, options: { permanent: boolean; responseCode?: number; rejected?: string[]; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'MailDeliveryError';
+    this.permanent = options.permanent;
+    this.responseCode = options.responseCode;
+    this.rejected = options.rejected ?? [];
+  }
+}
+
+/** The nodemailer message both drivers build, so an .eml file is exactly what SMTP would have carried. */
+export function toNodemailerMessage(mail: OutgoingMail, defaultFrom: string): SendMailOptions {
+  return {
+    messageId: mail.messageId,
+    from: mail.from || defaultFrom,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    // RFC 3834: out-of-office and similar robots must not answer a notification.
+    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+    // Our bodies are plain strings; never let a value be read as a file path or URL to fetch.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}

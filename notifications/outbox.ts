@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { notifications, type Notification, type NotificationKind } from '../db/schema/notifications.table.js';
+import { MAIL_SEND_TIMEOUT_MS, MailDeliveryError, type Mailer } from './mailer.js';
+
+/** A notification as the workflow creates it; the outbox adds the Message-ID and delivery state. */
+export interface NotificationDraft {
+  ticketId?: number | null;
+  eventId?: number | null;
+  kind: NotificationKind;
+  /** The units addressed, also those without an email address (the row then fails visibly). */
+  unitIds?: number[];
+  recipients: string[];
+  subject: string;
+  bodyText: string;
+  bodyHtml: string;
+}
+
+/** The host part of MAIL_FROM (`Rectify <rectify@example.gov.cn>` → `example.gov.cn`), for Message-IDs. */
+export function mailDomain(mailFrom: string | undefined): string {
+  const match = /@([A-Za-z0-9.-]+)>?\s*$/.exec(mailFrom ?? '');
+  return match?.[1]?.toLowerCase() ?? 'rectify.local';
+}
+
+export function newMessageId(domain: string): string {
+  return `<rectify.n.${randomUUID()}@${domain}>`;
+}
+
+// Addresses typed by hand repeat with other case or spaces; one copy each is enough.
+function normaliseRecipients(recipients: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const recipient of recipients) {
+    const address = recipient.trim();
+    if (address && !seen.has(address.toLowerCase())) seen.set(address.toLowerCase(), address);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Queues one email. Call it with the transaction that writes the event causing it, so the
+ * mail exists exactly when the event does.
+ */
+export async function enqueueNotification(tx: Db, row: NotificationDraft, options: { domain: string }): Promise<Notification> {
+  const [inserted] = await tx
+    .insert(notifications)
+    .values({
+      ticketId: row.ticketId ?? null,
+      eventId: row.eventId ?? null,
+      kind: row.kind,
+      unitIds: row.unitIds ?? [],
+      recipients: normaliseRecipients(row.recipients),
+      subject: row.subject,
+      bodyText: row.bodyText,
+      bodyHtml: row.bodyHtml,
+      messageId: newMessageId(options.domain),
+    })
+    .returning();
+  if (!inserted) throw new Error('inserting a notification returned no row');
+  return inserted;
+}
+
+const FIRST_RETRY_MAX_MS = 30_000;
+const MAX_RETRY_DELAY_MS = 60 * 60_000;
+
+/**
+ * Exponential back-off with equal jitter: retry n waits between half and all of
+ * min(1 h, 30 s × 2^(n−1)), so the first retry comes within 30 s and instances that failed
+ * together do not retry together.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_MAX_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** The subset of pino (and so of fastify's logger) the worker writes to. */
+export interface OutboxLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface DeliveryReport {
+  sent: number;
+  retried: number;
+  failed: number;
+}
+
+export interface OutboxWorkerOptions {
+  db: Db;
+  mailer: Mailer;
+  /** The From header (MAIL_FROM). */
+  from: string;
+  /** MAIL_MAX_ATTEMPTS: attempts before a row is `failed`. */
+  maxAttempts?: number;
+  logger: OutboxLogger;
+  now?: () => Date;
+  /** Rows claimed per pass. */
+  batchSize?: number;
+  /** Sends in flight at once within a pass. */
+  concurrency?: number;
+  /** How long a claim lasts; a row still `sending` after it belongs to a crashed instance. */
+  lockMs?: number;
+  random?: () => number;
+}
+
+export interface OutboxWorker {
+  /** One pass: claims the due rows, sends them, records each outcome. */
+  deliverDue(): Promise<DeliveryReport>;
+  /** Runs passes on a timer until stop(); passes never overlap. */
+  start(intervalMs: number): void;
+  /** Ends the timer and waits for the pass in flight; claimed rows not yet sent go back to the queue. */
+  stop(): Promise<void>;
+  /** Puts a failed row back in the queue with its attempts reset; null when there is no failed row with this id. */
+  resend(id: number): Promise<Notification | null>;
+}
+
+const LAST_ERROR_MAX = 2000;
+
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.slice(0, LAST_ERROR_MAX);
+}
+
+export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
+  const { db, mailer, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? 8;
+  const batchSize = options.batchSize ?? 20;
+  const concurrency = options.concurrency ?? 3;
+  const lockMs = options.lockMs ?? 2 * 60_000;
+  const random = options.random ?? Math.random;
+  // A claim shorter than one send would hand every row back before trying it.
+  if (lockMs <= MAIL_SEND_TIMEOUT_MS) throw new RangeError(`lockMs must exceed ${MAIL_SEND_TIMEOUT_MS} ms, the longest send`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError('maxAttempts must be a whole number of at least 1');
+
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  // Short transaction: lock the due rows (skipping those another instance holds), mark them ours, commit.
+  async function claim(): Promise<Notification[]> {
+    const at = now();
+    return db.transaction(async (tx) => {
+      const due = await tx
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(
+          and(
+            inArray(notifications.status, ['pending', 'sending']),
+            lte(notifications.nextAttemptAt, at),
+            or(eq(notifications.status, 'pending'), lt(notifications.lockedUntil, at)),
+          ),
+        )
+        .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
+        .limit(batchSize)
+        .for('update', { skipLocked: true });
+      if (due.length === 0) return [];
+      // Counting the attempt at claim time also counts one that a crash interrupted.
+      return tx
+        .update(notifications)
+        .set({ status: 'sending', lockedUntil: new Date(at.getTime() + lockMs), attempts: sql`${notifications.attempts} + 1` })
+        .where(inArray(notifications.id, due.map((r) => r.id)))
+        .returning();
+    });
+  }
+
+  // Writes only while the claim is still ours: `attempts` went up with our claim, so a
+  // reclaim by another instance (after our lock expired) makes this update match nothing.
+  async function finish(row: Notification, values: Partial<typeof notifications.$inferInsert>): Promise<boolean> {
+    const updated = await db
+      .update(notifications)
+      .set(values)
+      .where(and(eq(notifications.id, row.id), eq(notifications.status, 'sending'), eq(notifications.attempts, row.attempts)))
+      .returning({ id: notifications.id });
+    if (updated.length === 0) {
+      logger.warn({ notificationId: row.id, messageId: row.messageId }, 'notification was reclaimed by another worker; outcome not recorded');
+    }
+    return updated.length > 0;
+  }
+
+  async function fail(row: Notification, lastError: string, report: DeliveryReport): Promise<void> {
+    if (await finish(row, { status: 'failed', lockedUntil: null, lastError: lastError.slice(0, LAST_ERROR_MAX) })) {
+      report.failed += 1;
+      logger.warn({ notificationId: row.id, messageId: row.messageId, attempts: row.attempts, lastError }, 'notification failed');
+    }
+  }
+
+  async function deliver(row: Notification, report: DeliveryReport): Promise<void> {
+    const lockLeft = (row.lockedUntil?.getTime() ?? 0) - now().getTime();
+    if (stopping || lockLeft < MAIL_SEND_TIMEOUT_MS) {
+      // Not started: hand it back untouched, as if never claimed.
+      await finish(row, { status: 'pending', lockedUntil: null, attempts: row.attempts - 1 });
+      return;
+    }
+    if (row.recipients.length === 0) {
+      const units = row.unitIds.length > 0 ? `（单位 ${row.unitIds.join('、')}）` : '';
+      await fail(row, `no_recipients: 收件单位未登记电子邮箱地址${units}，请补充地址后重新发送`, report);
+      return;
+    }
+    if (row.attempts > maxAttempts) {
+      await fail(row, `attempts_exhausted: 已尝试${row.attempts - 1}次，最后一次发送未能完成${row.lastError ? `；上次错误：${row.lastError}` : ''}`, report);
+      return;
+    }
+    try {
+      await mailer.send({
+        messageId: row.messageId,
+        from: options.from,
+        to: row.recipients,
+        subject: row.subject,
+        text: row.bodyText,
+        html: row.bodyHtml,
+      });
+    } catch (error) {
+      const permanent = error instanceof MailDeliveryError && error.permanent;
+      const lastError = `${permanent ? 'permanent' : 'transient'}: ${errorText(error)}`;
+      if (permanent || row.attempts >= maxAttempts) {
+        await fail(row, lastError, report);
+        return;
+      }
+      const nextAttemptAt = new Date(now().getTime() + retryDelayMs(row.attempts, random));
+      if (await finish(row, { status: 'pending', lockedUntil: null, nextAttemptAt, lastError })) {
+        report.retried += 1;
+        logger.warn({ notificationId: row.id, messageId: row.messageId, attempts: row.attempts, nextAttemptAt, lastError }, 'notification will be retried');
+      }
+      return;
+    }
+    if (await finish(row, { status: 'sent', lockedUntil: null, sentAt: now() })) {
+      report.sent += 1;
+      logger.info({ notificationId: row.id, messageId: row.messageId, attempts: row.attempts }, 'notification sent');
+    }
+  }
+
+  async function runPass(): Promise<{ report: DeliveryReport; claimed: number }> {
+    const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 };
+    if (stopping) return { report, claimed: 0 };
+    const rows = await claim();
+    let next = 0;
+    const lane = async () => {
+      for (let row = rows[next++]; row; row = rows[next++]) {
+        try {
+          await deliver(row, report);
+        } catch (error) {
+          // A database error after the send: the row stays `sending` and is retried after its lock expires.
+          logger.error({ err: error, notificationId: row.id, messageId: row.messageId }, 'could not record a notification outcome');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
+    return { report, claimed: rows.length };
+  }
+
+  function serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  return {
+    async deliverDue() {
+      return (await serialized(runPass)).report;
+    },
+
+    start(intervalMs) {
+      if (timer) return;
+      stopping = false;
+      const tick = async () => {
+        let claimed = 0;
+        try {
+          claimed = (await serialized(runPass)).claimed;
+        } catch (error) {
+          logger.error({ err: error }, 'outbox pass failed');
+        }
+        if (stopping) return;
+        // A full batch means more rows are waiting: go again at once rather than after the interval.
+        timer = setTimeout(() => void tick(), claimed >= batchSize ? 0 : intervalMs);
+        timer.unref();
+      };
+      timer = setTimeout(() => void tick(), 0);
+      timer.unref();
+    },
+
+    async stop() {
+      stopping = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await tail;
+    },
+
+    async resend(id) {
+      const [row] = await db
+        .update(notifications)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now(), lockedUntil: null })
+        .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
+        .returning();
+      return row ?? null;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Every date in a mail is read in Asia/Shanghai, whatever time zone the process runs in.
+const shanghai = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  weekday: 'long',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+interface ShanghaiParts {
+  year: string;
+  month: string;
+  day: string;
+  weekday: string;
+  hour: string;
+  minute: string;
+}
+
+function partsOf(date: Date): ShanghaiParts {
+  const parts: Record<string, string> = {};
+  for (const part of shanghai.formatToParts(date)) parts[part.type] = part.value;
+  return {
+    year: parts.year ?? '',
+    month: parts.month ?? '',
+    day: parts.day ?? '',
+    weekday: parts.weekday ?? '',
+    hour: parts.hour ?? '',
+    minute: parts.minute ?? '',
+  };
+}
+
+/**
+ * 2021年6月25日（星期五）. A deadline is the end of its day, so the time is shown only when a
+ * supervisor set some other hour.
+ */
+export function formatDateLong(date: Date): string {
+  const p = partsOf(date);
+  const endOfDay = p.hour === '23' && p.minute === '59';
+  return `${p.year}年${p.month}月${p.day}日（${p.weekday}）${endOfDay ? '' : ` ${p.hour}:${p.minute}`}`;
+}
+
+/** 6月25日, for subjects. */
+export function formatDateShort(date: Date): string {
+  const p = partsOf(date);
+  return `${p.month}月${p.day}日`;
+}

@@ -1,0 +1,45 @@
+import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
+import type { TicketState } from '../../db/schema/tickets.table.js';
+
+/** The platform names as the inspection notices print them. */
+export const platformLabels: Record<Platform, string> = {
+  wechat_subscription: '微信订阅号',
+  wechat_service: '微信服务号',
+  weibo: '微博',
+  douyin: '抖音',
+  toutiao: '今日头条',
+  yidian: '一点号',
+  other: '其他',
+};
+
+export const stateLabels: Record<TicketState, string> = {
+  issued: '待签收',
+  acknowledged: '已签收，整改中',
+  rectified: '已提交整改，待核验',
+  verified: '已核销',
+  withdrawn: '已撤销',
+};
+
+const levelNumerals = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+
+/** 1 → 一级; the escalation level is capped at 10 by the tickets table. */
+export function levelLabel(level: number): string {
+  return `${levelNumerals[level] ?? String(level)}级`;
+}
+
+export function targetKindLabel(target: { kind: TargetKind; platform: Platform | null }): string {
+  if (target.kind === 'website') return '网站';
+  return platformLabels[target.platform ?? 'other'];
+}
+
+/** 健康益阳（微信订阅号） */
+export function targetLabel(target: { kind: TargetKind; platform: Platform | null; name: string }): string {
+  return `${target.name}（${targetKindLabel(target)}）`;
+}
+
+/** At most two labels, so a subject stays readable on a phone: 甲、乙等3项. */
+export function problemSummary(problems: { label: string }[]): string {
+  if (problems.length === 0) return '整改事项';
+  const shown = problems.slice(0, 2).map((p) => p.label).join('、');
+  return problems.length > 2 ? `${shown}等${problems.length}项` : shown;
+}
