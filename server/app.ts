@@ -10,6 +10,8 @@ import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { unitsRoutes } from './routes/units/units.routes.js';
 import { usersRoutes } from './routes/users/users.routes.js';
+import { inspectionsRoutes } from './routes/inspections/inspections.routes.js';
+import { ticketsRoutes } from './routes/tickets/tickets.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
@@ -45,6 +47,8 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(authRoutes, { services, expiresIn: config.jwtExpiresIn, loginMaxPerMinute: config.loginMaxPerMinute });
   await app.register(unitsRoutes, { services });
   await app.register(usersRoutes, { services });
+  await app.register(inspectionsRoutes, { services });
+  await app.register(ticketsRoutes, { services });
 
   await app.ready();
   return app;

@@ -23,7 +23,7 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    return await fn(createServices({ database, publicUrl: config.publicUrl, now: () => new Date() }));
+    return await fn(createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() }));
   } finally {
     await database.close();
   }

@@ -22,7 +22,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, now: () => new Date() });
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     const app = await buildApp({
       config,

@@ -1,24 +1,62 @@
 import type { Database } from '../db/client.js';
 import { createAuditLogRepository } from '../db/repositories/audit-log.repository.js';
+import { createCalendarRepository } from '../db/repositories/calendar.repository.js';
+import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
+import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
+import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
+import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
 import { createUsersRepository } from '../db/repositories/users.repository.js';
+import { mailDomain } from '../notifications/outbox.js';
+import { createTicketNotifier } from '../notifications/ticket-notifier.js';
 import { createDirectoryService } from '../workflows/directory.service.js';
+import { createInspectionsService } from '../workflows/inspections.service.js';
+import { createTicketIssuance } from '../workflows/ticket-issuance.js';
+import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
 
 export interface ServiceDeps {
   database: Database;
   publicUrl: string;
+  mailFrom: string;
   /** The clock every workflow reads; tests and `rectify sweep --now` replace it. */
   now: () => Date;
 }
 
 /** The composition root: repositories and workflows wired once, handed to routes and commands. */
-export function createServices({ database, publicUrl, now }: ServiceDeps) {
+export function createServices({ database, publicUrl, mailFrom, now }: ServiceDeps) {
   const db = database.db;
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
   const auditLog = createAuditLogRepository({ db });
+  const calendar = createCalendarRepository({ db });
+  const inspections = createInspectionsRepository({ db });
+  const tickets = createTicketsRepository({ db });
+  const ticketEvents = createTicketEventsRepository({ db });
+  const notifications = createNotificationsRepository({ db });
+  const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) });
   const directory = createDirectoryService({ db, units, users, auditLog });
-  return { database, db, now, publicUrl, units, users, auditLog, directory };
+  const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
+  const issuance = createTicketIssuance({ tickets, notifier });
+  const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
+  return {
+    database,
+    db,
+    now,
+    publicUrl,
+    units,
+    users,
+    auditLog,
+    calendar,
+    inspections,
+    tickets,
+    ticketEvents,
+    notifications,
+    notifier,
+    directory,
+    inspectionsService,
+    issuance,
+    ticketWorkflow,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -51,21 +51,23 @@ function toFieldErrors(context: string | undefined, errors: AjvError[]): FieldEr
   return [...byField.values()];
 }
 
+/** The RFC 9457 document for an AppError (also used per item by bulk endpoints). */
+export function problemOf(request: FastifyRequest, error: AppError) {
+  return {
+    type: `https://rectify.invalid/problems/${error.code}`,
+    title: error.title,
+    status: error.status,
+    ...(error.detail ? { detail: error.detail } : {}),
+    code: error.code,
+    instance: request.url,
+    requestId: request.id,
+    ...(error.errors ? { errors: error.errors } : {}),
+    ...error.extra,
+  };
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  return reply
-    .code(error.status)
-    .type('application/problem+json; charset=utf-8')
-    .send({
-      type: `https://rectify.invalid/problems/${error.code}`,
-      title: error.title,
-      status: error.status,
-      ...(error.detail ? { detail: error.detail } : {}),
-      code: error.code,
-      instance: request.url,
-      requestId: request.id,
-      ...(error.errors ? { errors: error.errors } : {}),
-      ...error.extra,
-    });
+  return reply.code(error.status).type('application/problem+json; charset=utf-8').send(problemOf(request, error));
 }
 
 function fromFastifyError(error: FastifyError): AppError | undefined {

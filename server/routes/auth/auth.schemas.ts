@@ -1,5 +1,6 @@
 import Type from 'typebox';
-import { Nullable, StrictObject } from '../../schemas/common.schemas.js';
+import { roles } from '../../../db/schema/index.js';
+import { StringEnum, Nullable, StrictObject } from '../../schemas/common.schemas.js';
 
 export const LoginBody = StrictObject({
   username: Type.String({ minLength: 1, maxLength: 64 }),
@@ -9,7 +10,7 @@ export const LoginBody = StrictObject({
 export const UserSchema = Type.Object({
   id: Type.Integer(),
   username: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('supervisor'), Type.Literal('officer')]),
+  role: StringEnum(roles),
   unitCode: Type.String(),
   displayName: Nullable(Type.String()),
   email: Nullable(Type.String()),

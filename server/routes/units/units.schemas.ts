@@ -1,9 +1,10 @@
 import Type from 'typebox';
 import type { UnitWithParent } from '../../../db/repositories/units.repository.js';
-import { Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
+import { unitKinds } from '../../../db/schema/index.js';
+import { Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 const UnitCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'stable unit code, e.g. YY-WJW' });
-const UnitKind = Type.Union(['city_department', 'county', 'township', 'other'].map((k) => Type.Literal(k)));
+const UnitKind = StringEnum(unitKinds);
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Contact = StrictObject({
   name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),

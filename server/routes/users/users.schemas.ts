@@ -1,12 +1,13 @@
 import Type from 'typebox';
 import type { PublicUser } from '../../../db/repositories/users.repository.js';
-import { Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
+import { roles } from '../../../db/schema/index.js';
+import { StringEnum, Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
 import { UserSchema } from '../auth/auth.schemas.js';
 
 export const CreateUserBody = StrictObject({
   username: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$' }),
   password: Type.String({ minLength: 8, maxLength: 256 }),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('supervisor'), Type.Literal('officer')]),
+  role: StringEnum(roles),
   unitCode: Type.String({ minLength: 1, maxLength: 64 }),
   displayName: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
   email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 254 }))),

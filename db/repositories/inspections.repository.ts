@@ -1,0 +1,73 @@
+import { and, desc, eq, exists, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { inspections, tickets, type Inspection, type NewInspection, type TicketState } from '../schema/index.js';
+import { unitScope, type Viewer } from './scope.js';
+
+export type StateCounts = Record<TicketState | 'overdue' | 'escalated' | 'tickets', number>;
+
+/** Inspections a viewer may see: issued by a unit in its subtree, or with tickets there. */
+function visibleTo(viewer: Viewer) {
+  const issuedInScope = unitScope(viewer, inspections.issuingUnitId);
+  if (!issuedInScope) return undefined;
+  const ticketsInScope = unitScope(viewer, tickets.unitId);
+  return or(
+    issuedInScope,
+    exists(
+      sql`(select 1 from ${tickets} where ${tickets.inspectionId} = ${inspections.id} and ${ticketsInScope})`,
+    ),
+  );
+}
+
+export function createInspectionsRepository({ db }: { db: Db }) {
+  return {
+    async create(values: NewInspection, tx: Db = db): Promise<Inspection> {
+      const [row] = await tx.insert(inspections).values(values).returning();
+      if (!row) throw new Error('insert into inspections returned nothing');
+      return row;
+    },
+
+    async find({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db = db): Promise<Inspection | undefined> {
+      const [row] = await tx
+        .select()
+        .from(inspections)
+        .where(and(eq(inspections.id, id), viewer ? visibleTo(viewer) : undefined))
+        .limit(1);
+      return row;
+    },
+
+    /** Locks the inspection for the rest of the transaction: imports into one inspection take turns numbering tickets. */
+    async lock({ id }: { id: number }, tx: Db): Promise<Inspection | undefined> {
+      const [row] = await tx.select().from(inspections).where(eq(inspections.id, id)).for('update');
+      return row;
+    },
+
+    async list({ viewer, limit, before }: { viewer: Viewer; limit: number; before?: number }, tx: Db = db): Promise<Inspection[]> {
+      return tx
+        .select()
+        .from(inspections)
+        .where(and(visibleTo(viewer), before !== undefined ? lt(inspections.id, before) : undefined))
+        .orderBy(desc(inspections.id))
+        .limit(limit);
+    },
+
+    /** Ticket counts by state for one inspection, within the viewer's scope. */
+    async countByState({ id, viewer, now }: { id: number; viewer: Viewer; now: Date }, tx: Db = db): Promise<StateCounts> {
+      const [row] = await tx
+        .select({
+          tickets: sql<number>`count(*)::int`,
+          issued: sql<number>`(count(*) filter (where ${tickets.state} = 'issued'))::int`,
+          acknowledged: sql<number>`(count(*) filter (where ${tickets.state} = 'acknowledged'))::int`,
+          rectified: sql<number>`(count(*) filter (where ${tickets.state} = 'rectified'))::int`,
+          verified: sql<number>`(count(*) filter (where ${tickets.state} = 'verified'))::int`,
+          withdrawn: sql<number>`(count(*) filter (where ${tickets.state} = 'withdrawn'))::int`,
+          overdue: sql<number>`(count(*) filter (where ${tickets.state} in ('issued', 'acknowledged') and ${tickets.dueAt} < ${now.toISOString()}::timestamptz))::int`,
+          escalated: sql<number>`(count(*) filter (where ${tickets.escalationLevel} > 0))::int`,
+        })
+        .from(tickets)
+        .where(and(eq(tickets.inspectionId, id), unitScope(viewer, tickets.unitId)));
+      return row ?? { tickets: 0, issued: 0, acknowledged: 0, rectified: 0, verified: 0, withdrawn: 0, overdue: 0, escalated: 0 };
+    },
+  };
+}
+
+export type InspectionsRepository = ReturnType<typeof createInspectionsRepository>;

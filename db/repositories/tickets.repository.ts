@@ -1,0 +1,144 @@
+import { and, asc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import {
+  findings,
+  inspections,
+  targets,
+  tickets,
+  units,
+  type EscalationPolicy,
+  type NewTicket,
+  type Platform,
+  type TargetKind,
+  type Ticket,
+  type TicketState,
+} from '../schema/index.js';
+import { unitScope, type Viewer } from './scope.js';
+
+export interface TicketProblem {
+  code: string;
+  label: string;
+  text: string;
+}
+
+/** A ticket with what every reader of it needs: its unit, inspection, target and problems. */
+export interface TicketView extends Ticket {
+  unitCode: string;
+  unitName: string;
+  unitPath: string;
+  inspection: { id: number; title: string; documentNumber: string | null; shortCode: string; issuingUnitId: number; policy: EscalationPolicy };
+  target: { kind: TargetKind; platform: Platform | null; name: string; url: string | null; county: string | null };
+  finding: { outstanding: boolean; lastUpdatedOn: string | null; note: string | null; problemsText: string };
+  problems: TicketProblem[];
+}
+
+export interface TicketFilters {
+  state?: TicketState[];
+  unitCode?: string;
+  inspectionId?: number;
+  overdue?: boolean;
+  escalated?: boolean;
+  q?: string;
+}
+
+export const overdueStates: TicketState[] = ['issued', 'acknowledged'];
+
+const problemsOf = sql<TicketProblem[]>`coalesce((
+  select json_agg(json_build_object('code', fp.problem_code, 'label', pt.label, 'text', fp.text) order by fp.position)
+  from finding_problems fp join problem_types pt on pt.code = fp.problem_code
+  where fp.finding_id = ${tickets.findingId}), '[]'::json)`;
+
+const viewColumns = {
+  ticket: tickets,
+  unitCode: units.code,
+  unitName: units.name,
+  unitPath: units.path,
+  inspection: {
+    id: inspections.id,
+    title: inspections.title,
+    documentNumber: inspections.documentNumber,
+    shortCode: inspections.shortCode,
+    issuingUnitId: inspections.issuingUnitId,
+    policy: inspections.policy,
+  },
+  target: { kind: targets.kind, platform: targets.platform, name: targets.name, url: targets.url, county: targets.county },
+  finding: { outstanding: findings.outstanding, lastUpdatedOn: findings.lastUpdatedOn, note: findings.note, problemsText: findings.problemsText },
+  problems: problemsOf,
+};
+
+type ViewRow = { ticket: Ticket } & Omit<TicketView, keyof Ticket>;
+const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest });
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function createTicketsRepository({ db }: { db: Db }) {
+  const selectView = (tx: Db) =>
+    tx
+      .select(viewColumns)
+      .from(tickets)
+      .innerJoin(units, eq(units.id, tickets.unitId))
+      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+      .innerJoin(findings, eq(findings.id, tickets.findingId))
+      .innerJoin(targets, eq(targets.id, findings.targetId));
+
+  return {
+    /** One ticket as the viewer may see it; undefined when it does not exist or lies outside the viewer's scope. */
+    async findView({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db = db): Promise<TicketView | undefined> {
+      const [row] = await selectView(tx)
+        .where(and(eq(tickets.id, id), viewer ? unitScope(viewer, tickets.unitId) : undefined))
+        .limit(1);
+      return row ? flatten(row) : undefined;
+    },
+
+    async findViews({ ids }: { ids: number[] }, tx: Db = db): Promise<TicketView[]> {
+      if (ids.length === 0) return [];
+      const rows = await selectView(tx).where(inArray(tickets.id, ids)).orderBy(asc(tickets.id));
+      return rows.map(flatten);
+    },
+
+    /** Takes the ticket's row lock for the rest of the transaction; concurrent events on it queue here. */
+    async lock({ id }: { id: number }, tx: Db): Promise<Ticket | undefined> {
+      const [row] = await tx.select().from(tickets).where(eq(tickets.id, id)).for('update');
+      return row;
+    },
+
+    async update({ id, values }: { id: number; values: Partial<NewTicket> }, tx: Db): Promise<Ticket> {
+      const [row] = await tx.update(tickets).set(values).where(eq(tickets.id, id)).returning();
+      if (!row) throw new Error(`ticket ${id} vanished during update`);
+      return row;
+    },
+
+    async list(
+      { viewer, filters, limit, after, now }: { viewer: Viewer; filters: TicketFilters; limit: number; after?: { dueAt: Date; id: number }; now: Date },
+      tx: Db = db,
+    ): Promise<TicketView[]> {
+      const conditions: (SQL | undefined)[] = [unitScope(viewer, tickets.unitId)];
+      if (filters.state?.length) conditions.push(inArray(tickets.state, filters.state));
+      if (filters.unitCode) conditions.push(eq(units.code, filters.unitCode));
+      if (filters.inspectionId !== undefined) conditions.push(eq(tickets.inspectionId, filters.inspectionId));
+      if (filters.overdue !== undefined) {
+        const overdue = and(inArray(tickets.state, overdueStates), lt(tickets.dueAt, now));
+        conditions.push(filters.overdue ? overdue : sql`not (${overdue})`);
+      }
+      if (filters.escalated !== undefined) {
+        conditions.push(filters.escalated ? gt(tickets.escalationLevel, 0) : eq(tickets.escalationLevel, 0));
+      }
+      if (filters.q) {
+        const pattern = `%${escapeLike(filters.q)}%`;
+        conditions.push(or(ilike(tickets.number, pattern), ilike(targets.name, pattern), ilike(units.name, pattern)));
+      }
+      if (after) {
+        conditions.push(or(gt(tickets.dueAt, after.dueAt), and(eq(tickets.dueAt, after.dueAt), gt(tickets.id, after.id))));
+      }
+      const rows = await selectView(tx)
+        .where(and(...conditions))
+        .orderBy(asc(tickets.dueAt), asc(tickets.id))
+        .limit(limit);
+      return rows.map(flatten);
+    },
+  };
+}
+
+export type TicketsRepository = ReturnType<typeof createTicketsRepository>;

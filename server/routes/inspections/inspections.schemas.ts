@@ -1,0 +1,92 @@
+import Type from 'typebox';
+import type { StateCounts } from '../../../db/repositories/inspections.repository.js';
+import type { Inspection } from '../../../db/schema/index.js';
+import { DateString, Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+
+const WorkingDays = Type.Integer({ minimum: 0, maximum: 60 });
+
+export const PolicySchema = StrictObject({
+  remindBeforeWorkingDays: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 30 }), { maxItems: 5 })),
+  escalateAfterWorkingDays: Type.Optional(WorkingDays),
+  escalateEveryWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+  maxLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+  verifyWithinWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+});
+
+export const ScopeGroupSchema = StrictObject({
+  group: Type.String({ minLength: 1, maxLength: 100, description: '如 市直部门、区县(市)、其他网站、南县' }),
+  targetKind: StringEnum(['website', 'new_media'] as const),
+  checked: Type.Integer({ minimum: 0 }),
+  failed: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+export const CreateInspectionBody = StrictObject({
+  title: Type.String({ minLength: 1, maxLength: 300 }),
+  documentNumber: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  shortCode: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$', description: '工单编号前缀，如 2021-2' }),
+  issuedOn: DateString,
+  samplingFrom: Type.Optional(Nullable(DateString)),
+  samplingTo: Type.Optional(Nullable(DateString)),
+  feedbackDeadline: Type.Optional(Nullable(DateString)),
+  dueWorkingDays: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 365 }))),
+  issuingUnitCode: Type.String({ minLength: 1, maxLength: 64 }),
+  policy: Type.Optional(PolicySchema),
+  scope: Type.Optional(Type.Array(ScopeGroupSchema, { maxItems: 200 })),
+});
+
+const Counts = Type.Object({
+  tickets: Type.Integer(),
+  issued: Type.Integer(),
+  acknowledged: Type.Integer(),
+  rectified: Type.Integer(),
+  verified: Type.Integer(),
+  withdrawn: Type.Integer(),
+  overdue: Type.Integer(),
+  escalated: Type.Integer(),
+});
+
+export const InspectionSchema = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  documentNumber: Nullable(Type.String()),
+  shortCode: Type.String(),
+  issuedOn: Type.String(),
+  samplingFrom: Nullable(Type.String()),
+  samplingTo: Nullable(Type.String()),
+  feedbackDeadline: Nullable(Type.String()),
+  dueWorkingDays: Nullable(Type.Integer()),
+  issuingUnitId: Type.Integer(),
+  policy: Type.Object({
+    remindBeforeWorkingDays: Type.Array(Type.Integer()),
+    escalateAfterWorkingDays: Type.Integer(),
+    escalateEveryWorkingDays: Type.Integer(),
+    maxLevel: Type.Integer(),
+    verifyWithinWorkingDays: Type.Integer(),
+  }),
+  scope: Type.Array(Type.Object({ group: Type.String(), targetKind: Type.String(), checked: Type.Integer(), failed: Type.Optional(Type.Integer()) })),
+  createdAt: Type.String({ format: 'date-time' }),
+  counts: Type.Optional(Counts),
+});
+
+export const InspectionParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export const InspectionListQuery = StrictObject({ ...PageQuery });
+export const InspectionList = Type.Object({ items: Type.Array(InspectionSchema), nextCursor: Nullable(Type.String()) });
+
+export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
+  return {
+    id: inspection.id,
+    title: inspection.title,
+    documentNumber: inspection.documentNumber,
+    shortCode: inspection.shortCode,
+    issuedOn: inspection.issuedOn,
+    samplingFrom: inspection.samplingFrom,
+    samplingTo: inspection.samplingTo,
+    feedbackDeadline: inspection.feedbackDeadline,
+    dueWorkingDays: inspection.dueWorkingDays,
+    issuingUnitId: inspection.issuingUnitId,
+    policy: inspection.policy,
+    scope: inspection.scope,
+    createdAt: inspection.createdAt.toISOString(),
+    ...(counts ? { counts } : {}),
+  };
+}

@@ -1,0 +1,155 @@
+import Type from 'typebox';
+import type { TicketView } from '../../../db/repositories/tickets.repository.js';
+import type { NotificationSummary } from '../../../db/repositories/notifications.repository.js';
+import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
+import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
+import { overdueStates } from '../../../db/repositories/tickets.repository.js';
+import { DateString, Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+
+const StateName = StringEnum(ticketStates);
+const EventType = StringEnum(ticketEventTypes);
+
+export const TicketSchema = Type.Object({
+  id: Type.Integer(),
+  number: Type.String({ description: '工单编号：检查简称-序号' }),
+  state: StateName,
+  unitCode: Type.String(),
+  unitName: Type.String(),
+  inspectionId: Type.Integer(),
+  dueAt: Type.String({ format: 'date-time' }),
+  dueProvisional: Type.Boolean({ description: 'the due time lies past the published holiday calendar and may move' }),
+  overdue: Type.Boolean(),
+  escalationLevel: Type.Integer(),
+  rejections: Type.Integer(),
+  version: Type.Integer(),
+  target: Type.Object({ kind: Type.String(), platform: Nullable(Type.String()), name: Type.String() }),
+  problems: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
+});
+
+export const TicketEventSchema = Type.Object({
+  seq: Type.Integer(),
+  type: Type.String(),
+  from: Nullable(Type.String()),
+  to: Type.String(),
+  actor: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  payload: Type.Record(Type.String(), Type.Unknown()),
+  hash: Type.String(),
+});
+
+export const TicketNotificationSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.String(),
+  to: Type.Array(Type.String()),
+  subject: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  sentAt: Nullable(Type.String({ format: 'date-time' })),
+});
+
+export const TicketDetail = Type.Object({
+  ticket: TicketSchema,
+  finding: Type.Object({
+    outstanding: Type.Boolean(),
+    lastUpdatedOn: Nullable(Type.String()),
+    note: Nullable(Type.String()),
+    problemsText: Type.String(),
+    problems: Type.Array(Type.Object({ code: Type.String(), label: Type.String(), text: Type.String() })),
+    target: Type.Object({ kind: Type.String(), platform: Nullable(Type.String()), name: Type.String(), url: Nullable(Type.String()), county: Nullable(Type.String()) }),
+    inspection: Type.Object({ id: Type.Integer(), title: Type.String(), documentNumber: Nullable(Type.String()), shortCode: Type.String() }),
+  }),
+  events: Type.Array(TicketEventSchema),
+  notifications: Type.Array(TicketNotificationSchema),
+  allowedEvents: Type.Array(Type.String()),
+});
+
+export const TicketParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+
+export const TicketListQuery = StrictObject({
+  ...PageQuery,
+  state: Type.Optional(Type.String({ pattern: '^(issued|acknowledged|rectified|verified|withdrawn)(,(issued|acknowledged|rectified|verified|withdrawn))*$', description: 'one state, or several separated by commas' })),
+  unit: Type.Optional(Type.String({ maxLength: 64, description: 'unit code' })),
+  inspection: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+  overdue: Type.Optional(Type.Boolean()),
+  escalated: Type.Optional(Type.Boolean()),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'matches ticket number, target name or unit name' })),
+});
+
+export const TicketList = Type.Object({ items: Type.Array(TicketSchema), nextCursor: Nullable(Type.String()) });
+
+const eventFields = {
+  type: EventType,
+  expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+  comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  feedback: Type.Optional(Type.String({ maxLength: 20000, description: '书面反馈 (SUBMIT_RECTIFICATION)' })),
+  evidence: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 50 })),
+  rectifiedOn: Type.Optional(DateString),
+  reason: Type.Optional(Type.String({ maxLength: 2000 })),
+  dueAt: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T.*)?$', description: 'a date (end of that day in Asia/Shanghai) or an ISO-8601 instant' })),
+  unitCode: Type.Optional(Type.String({ maxLength: 64 })),
+};
+
+export const TicketEventBody = StrictObject(eventFields);
+export const TicketEventResponse = Type.Object({ ticket: TicketSchema });
+
+export const BulkEventsBody = StrictObject({
+  items: Type.Array(StrictObject({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }), ...eventFields }), { minItems: 1, maxItems: 500 }),
+});
+export const BulkEventsResponse = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      ok: Type.Boolean(),
+      ticket: Type.Optional(TicketSchema),
+      problem: Type.Optional(ProblemSchema),
+    }),
+  ),
+});
+
+export function toTicketDto(ticket: TicketView, now: Date) {
+  return {
+    id: ticket.id,
+    number: ticket.number,
+    state: ticket.state,
+    unitCode: ticket.unitCode,
+    unitName: ticket.unitName,
+    inspectionId: ticket.inspectionId,
+    dueAt: ticket.dueAt.toISOString(),
+    dueProvisional: ticket.dueProvisional,
+    overdue: overdueStates.includes(ticket.state) && ticket.dueAt.getTime() < now.getTime(),
+    escalationLevel: ticket.escalationLevel,
+    rejections: ticket.rejections,
+    version: ticket.version,
+    target: { kind: ticket.target.kind, platform: ticket.target.platform, name: ticket.target.name },
+    problems: ticket.problems.map((p) => ({ code: p.code, label: p.label })),
+  };
+}
+
+export function toEventDto(event: TicketEvent) {
+  return {
+    seq: event.seq,
+    type: event.type,
+    from: event.fromState,
+    to: event.toState,
+    actor: event.actor,
+    at: event.at.toISOString(),
+    payload: event.payload,
+    hash: event.hash,
+  };
+}
+
+export function toNotificationDto(n: NotificationSummary) {
+  return {
+    id: n.id,
+    kind: n.kind,
+    to: n.recipients,
+    subject: n.subject,
+    status: n.status,
+    attempts: n.attempts,
+    lastError: n.lastError,
+    createdAt: n.createdAt.toISOString(),
+    sentAt: n.sentAt ? n.sentAt.toISOString() : null,
+  };
+}

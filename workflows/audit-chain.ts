@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+
+/** What the hash of one audit row covers. */
+export interface ChainedEvent {
+  ticketId: number;
+  seq: number;
+  type: string;
+  fromState: string | null;
+  toState: string;
+  actorUserId: number | null;
+  actor: string;
+  at: Date;
+  payload: Record<string, unknown>;
+}
+
+/** JSON with object keys sorted at every depth, so jsonb's own key order cannot change a hash. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** sha256 over the previous row's hash and this row's content: rewriting any row breaks every later link. */
+export function chainHash(prevHash: string | null, event: ChainedEvent): string {
+  const content = canonicalJson({ ...event, at: event.at.toISOString() });
+  return createHash('sha256').update(prevHash ?? '').update('\n').update(content).digest('hex');
+}
+
+export interface ChainBreak {
+  ticketId: number;
+  seq: number;
+  problem: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap';
+}
+
+/** Walks one ticket's events in `seq` order and reports the first break, if any. */
+export function findChainBreak(events: (ChainedEvent & { prevHash: string | null; hash: string })[]): ChainBreak | undefined {
+  let prev: string | null = null;
+  let expectedSeq = 1;
+  for (const event of events) {
+    const at = { ticketId: event.ticketId, seq: event.seq };
+    if (event.seq !== expectedSeq) return { ...at, problem: 'seq_gap' };
+    if (event.prevHash !== prev) return { ...at, problem: 'prev_hash_mismatch' };
+    const { prevHash: _p, hash, ...content } = event;
+    if (chainHash(prev, content) !== hash) return { ...at, problem: 'hash_mismatch' };
+    prev = hash;
+    expectedSeq++;
+  }
+  return undefined;
+}

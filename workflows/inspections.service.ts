@@ -1,0 +1,97 @@
+import type { Db } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
+import type { InspectionsRepository } from '../db/repositories/inspections.repository.js';
+import type { Viewer } from '../db/repositories/scope.js';
+import type { UnitsRepository } from '../db/repositories/units.repository.js';
+import { defaultEscalationPolicy, type EscalationPolicy, type Inspection, type InspectionScopeGroup } from '../db/schema/index.js';
+import { conflict, unprocessable, type FieldError } from '../server/errors.js';
+
+export interface NewInspectionFields {
+  title: string;
+  documentNumber?: string | null;
+  shortCode: string;
+  issuedOn: string;
+  samplingFrom?: string | null;
+  samplingTo?: string | null;
+  feedbackDeadline?: string | null;
+  dueWorkingDays?: number | null;
+  issuingUnitCode: string;
+  policy?: Partial<EscalationPolicy>;
+  scope?: InspectionScopeGroup[];
+}
+
+interface Deps {
+  db: Db;
+  inspections: InspectionsRepository;
+  units: Pick<UnitsRepository, 'findByCode'>;
+  auditLog: AuditLogRepository;
+}
+
+function checkDates(fields: NewInspectionFields): FieldError[] {
+  const errors: FieldError[] = [];
+  const hasDeadline = Boolean(fields.feedbackDeadline);
+  const hasDays = fields.dueWorkingDays !== undefined && fields.dueWorkingDays !== null;
+  if (hasDeadline === hasDays) {
+    errors.push({ field: 'feedbackDeadline', message: '请填写书面反馈期限（feedbackDeadline）或下发后工作日数（dueWorkingDays），二者选一' });
+  }
+  if (fields.feedbackDeadline && fields.feedbackDeadline < fields.issuedOn) {
+    errors.push({ field: 'feedbackDeadline', value: fields.feedbackDeadline, message: '反馈期限不能早于通报印发日期' });
+  }
+  if (fields.samplingFrom && fields.samplingTo && fields.samplingFrom > fields.samplingTo) {
+    errors.push({ field: 'samplingTo', value: fields.samplingTo, message: '采样结束日期不能早于开始日期' });
+  }
+  const policy = { ...defaultEscalationPolicy, ...fields.policy };
+  if (new Set(policy.remindBeforeWorkingDays).size !== policy.remindBeforeWorkingDays.length) {
+    errors.push({ field: 'policy.remindBeforeWorkingDays', message: '提醒天数不能重复' });
+  }
+  return errors;
+}
+
+/** Inspections (检查/通报): created by supervisors for a unit in their subtree, with the escalation policy. */
+export function createInspectionsService({ db, inspections, units, auditLog }: Deps) {
+  return {
+    async create({ fields, actor }: { fields: NewInspectionFields; actor: Viewer }): Promise<Inspection> {
+      const errors = checkDates(fields);
+      const issuingUnit = await units.findByCode({ code: fields.issuingUnitCode, viewer: actor });
+      if (!issuingUnit) errors.push({ field: 'issuingUnitCode', value: fields.issuingUnitCode, message: '印发单位不存在或不在您的管辖范围内' });
+      if (errors.length > 0 || !issuingUnit) {
+        throw unprocessable('inspections.invalid', errors.map((e) => e.message).join('；'), { errors });
+      }
+      const policy: EscalationPolicy = { ...defaultEscalationPolicy, ...fields.policy };
+      policy.remindBeforeWorkingDays = [...policy.remindBeforeWorkingDays].sort((a, b) => b - a);
+      try {
+        return await db.transaction(async (tx) => {
+          const inspection = await inspections.create(
+            {
+              title: fields.title.trim(),
+              documentNumber: fields.documentNumber ?? null,
+              shortCode: fields.shortCode,
+              issuedOn: fields.issuedOn,
+              samplingFrom: fields.samplingFrom ?? null,
+              samplingTo: fields.samplingTo ?? null,
+              feedbackDeadline: fields.feedbackDeadline ?? null,
+              dueWorkingDays: fields.dueWorkingDays ?? null,
+              issuingUnitId: issuingUnit.id,
+              policy,
+              scope: fields.scope ?? [],
+              createdBy: actor.userId,
+            },
+            tx,
+          );
+          await auditLog.record({ actorUserId: actor.userId, action: 'create', entity: 'inspection', entityKey: inspection.shortCode, details: { ...fields } }, tx);
+          return inspection;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'inspections_short_code_unique')) {
+          throw conflict('inspections.short_code_taken', `简称 ${fields.shortCode} 已被另一次检查使用`, {
+            errors: [{ field: 'shortCode', value: fields.shortCode, message: '简称已存在' }],
+          });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export type InspectionsService = ReturnType<typeof createInspectionsService>;
