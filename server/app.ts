@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
+import { uploadsPlugin } from './plugins/uploads.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { unitsRoutes } from './routes/units/units.routes.js';
@@ -41,6 +42,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
 
   await app.register(errorHandlerPlugin);
   await app.register(openapiPlugin, { version: appVersion });
+  await app.register(uploadsPlugin);
   await app.register(authPlugin, { secret: jwtSecret, expiresIn: config.jwtExpiresIn, users: services.users });
 
   await app.register(healthRoutes, { services });

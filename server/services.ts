@@ -11,6 +11,7 @@ import { mailDomain } from '../notifications/outbox.js';
 import { createTicketNotifier } from '../notifications/ticket-notifier.js';
 import { createDirectoryService } from '../workflows/directory.service.js';
 import { createInspectionsService } from '../workflows/inspections.service.js';
+import { createFindingsImportService } from '../workflows/findings-import.service.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
 
@@ -37,6 +38,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const directory = createDirectoryService({ db, units, users, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ tickets, notifier });
+  const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });
   const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
   return {
     database,
@@ -55,6 +57,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     directory,
     inspectionsService,
     issuance,
+    findingsImport,
     ticketWorkflow,
   };
 }

@@ -3,7 +3,8 @@ import { notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import { CreateInspectionBody, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
+import { readTableUpload } from '../../plugins/uploads.plugin.js';
+import { CreateInspectionBody, ImportResult, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -33,6 +34,26 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       const before = request.query.cursor ? decodeCursor(request.query.cursor, 'inspections', (v) => (Number.isInteger(v) ? (v as number) : undefined)) : undefined;
       const rows = await services.inspections.list({ viewer: request.viewer, limit: limit + 1, ...(before !== undefined ? { before } : {}) });
       return pageOf(rows, limit, 'inspections', (row) => row.id, (row) => toInspectionDto(row));
+    },
+  );
+
+  app.post(
+    '/api/inspections/:id/findings',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '导入问题清单并下发工单',
+        description:
+          '通报附件表格：application/json（{"findings":[…]}）、text/csv（UTF-8 或 GB18030）、XLSX，或 multipart/form-data 的 file 字段。' +
+          '任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。',
+        params: InspectionParams,
+        response: { 201: ImportResult, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const source = await readTableUpload(request);
+      const result = await services.findingsImport.importFindings({ inspectionId: request.params.id, viewer: request.viewer, source });
+      return reply.code(201).send(result);
     },
   );
 

@@ -90,3 +90,9 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
     ...(counts ? { counts } : {}),
   };
 }
+
+export const ImportResult = Type.Object({
+  created: Type.Integer(),
+  unchanged: Type.Integer(),
+  tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() })),
+});

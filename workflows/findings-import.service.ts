@@ -1,0 +1,78 @@
+import type { Db } from '../db/client.js';
+import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
+import type { InspectionsRepository } from '../db/repositories/inspections.repository.js';
+import { inScope, type Viewer } from '../db/repositories/scope.js';
+import type { UnitsRepository } from '../db/repositories/units.repository.js';
+import { problemTypes } from '../db/schema/index.js';
+import { notFound, unprocessable } from '../server/errors.js';
+import { loadWorkingCalendar } from './calendar.js';
+import { decodeTable, tableFromJson, type DecodedTable } from './import/decode-table.js';
+import { createUnitResolver, findingsTableSpec, parseFindingRows } from './import/findings.parse.js';
+import type { IssueResult, TicketIssuance } from './ticket-issuance.js';
+
+/** A findings table as it arrived: file bytes (CSV, XLSX, JSON text) or a JSON body already parsed. */
+export type FindingsSource = { bytes: Buffer; contentType?: string; filename?: string } | { json: unknown };
+
+interface Deps {
+  db: Db;
+  inspections: Pick<InspectionsRepository, 'find' | 'lock'>;
+  units: Pick<UnitsRepository, 'directory'>;
+  issuance: TicketIssuance;
+  auditLog: AuditLogRepository;
+  now: () => Date;
+}
+
+/**
+ * The notice's attachment tables in: decode, parse every row (all errors, all rows), then issue
+ * tickets in one transaction, or nothing at all. Importing the same file again creates nothing.
+ */
+export function createFindingsImportService({ db, inspections, units, issuance, auditLog, now }: Deps) {
+  async function readTable(source: FindingsSource): Promise<DecodedTable> {
+    if ('json' in source) return tableFromJson(source.json, findingsTableSpec);
+    return decodeTable({ ...source, spec: findingsTableSpec });
+  }
+
+  return {
+    async importFindings({ inspectionId, viewer, source }: { inspectionId: number; viewer: Viewer | null; source: FindingsSource }): Promise<IssueResult> {
+      const inspection = await inspections.find({ id: inspectionId, ...(viewer ? { viewer } : {}) });
+      if (!inspection) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
+      const table = await readTable(source);
+
+      // Units outside the importer's subtree are unknown to it, like everything else out of scope.
+      const directory = (await units.directory()).filter((u) => !viewer || inScope(viewer, u.path));
+      const catalogue = await db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
+      const { findings, errors } = parseFindingRows(table, {
+        year: Number(inspection.issuedOn.slice(0, 4)),
+        resolveUnit: createUnitResolver(directory),
+        problemCatalogue: catalogue,
+      });
+      if (errors.length > 0) {
+        throw unprocessable('import.invalid_rows', `文件中有 ${errors.length} 处错误，整个文件未导入，请改正后重新导入。`, {
+          title: '导入文件有错误',
+          errors,
+        });
+      }
+
+      return db.transaction(async (tx) => {
+        const locked = await inspections.lock({ id: inspection.id }, tx);
+        if (!locked) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
+        const calendar = await loadWorkingCalendar(tx);
+        const actor = viewer ? { userId: viewer.userId, name: viewer.username } : { userId: null, name: 'system' };
+        const result = await issuance.issue(tx, { inspection: locked, items: findings, actor, calendar, now: now() });
+        await auditLog.record(
+          {
+            actorUserId: actor.userId,
+            action: 'import_findings',
+            entity: 'inspection',
+            entityKey: locked.shortCode,
+            details: { rows: findings.length, created: result.created, unchanged: result.unchanged, format: table.format },
+          },
+          tx,
+        );
+        return result;
+      });
+    },
+  };
+}
+
+export type FindingsImportService = ReturnType<typeof createFindingsImportService>;

@@ -1,0 +1,516 @@
+import { CsvError, parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { ImportFileError } from './import.errors.js';
+
+/**
+ * Turns an uploaded file (CSV, XLSX or JSON) into header + rows of trimmed text, and nothing more:
+ * what the columns mean is decided by findings.parse.ts and units.parse.ts.
+ *
+ * Row numbers: `row` is the number Excel shows for that row when it opens the file, so an error
+ * message can send the user straight to it. For XLSX it is the sheet's row number. For CSV it is the
+ * line number in the file, except that a quoted cell spanning several lines counts as one row (as in
+ * Excel) and an Excel `sep=` hint line is not counted. With one header line, the first data row is 2.
+ * For JSON it is the 1-based position in the array.
+ */
+
+export type TableFormat = 'csv' | 'xlsx' | 'json';
+/** A cell: trimmed text, or for JSON arrays (e.g. `"problems": [...]`) the trimmed items. */
+export type RawValue = string | string[];
+
+export interface RawRow {
+  row: number;
+  /** Aligned with `DecodedTable.headers`. */
+  values: RawValue[];
+}
+
+export interface DecodedTable {
+  rows: RawRow[];
+  /** The headers as the file names them (trimmed); columns without a header are dropped. */
+  headers: string[];
+  format: TableFormat;
+}
+
+/** What the parsers read: a decoded table, or one built by hand. */
+export type TableRows = Pick<DecodedTable, 'headers' | 'rows'>;
+
+export interface ColumnSpec<K extends string = string> {
+  key: K;
+  /** Accepted headers; compared after normaliseHeader(), so spacing, case and full-width forms do not matter. */
+  headers: readonly string[];
+  /** How a message names the column when it is missing, e.g. 开设主体（或 主办单位）. */
+  label: string;
+  required?: boolean;
+}
+
+export interface TableSpec<K extends string = string> {
+  /** The array property of a JSON body: `{ "findings": [...] }`. */
+  jsonKey: string;
+  columns: readonly ColumnSpec<K>[];
+}
+
+export interface DecodeInput {
+  bytes: Buffer;
+  contentType?: string;
+  filename?: string;
+  /**
+   * What the table should contain. With it, the header row is the first row holding one of its
+   * headers (title rows above are skipped), an XLSX uses the first sheet that has them, and missing
+   * required columns throw here. Without it, the header row is the first with two or more cells.
+   */
+  spec?: TableSpec;
+}
+
+/** A decoded grid before the header is known. */
+interface GridRow {
+  row: number;
+  cells: string[];
+}
+
+// Header detection looks this far; a notice puts at most a few title lines above its table.
+const MAX_HEADER_SCAN = 20;
+const CONTROL_SAMPLE_CHARS = 65_536;
+
+export async function decodeTable(input: DecodeInput): Promise<DecodedTable> {
+  const { bytes, spec } = input;
+  if (bytes.length === 0) throw new ImportFileError('import.empty_file', '文件是空的');
+  const binary = binaryFormat(bytes);
+  if (binary === 'xls') {
+    throw new ImportFileError('import.unsupported_format', '不支持旧版 Excel（.xls/.et）文件，请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后再导入');
+  }
+  if (binary === 'xlsx') return tableFromGrid(await readXlsx(bytes, spec), spec, 'xlsx');
+  const text = decodeText(bytes);
+  if (text.trim() === '') throw new ImportFileError('import.empty_file', '文件是空的');
+  if (textFormat(text, input) === 'json') return tableFromJson(parseJson(text), spec);
+  return tableFromGrid([parseCsv(text)], spec, 'csv');
+}
+
+// ---------------------------------------------------------------- format and text encoding
+
+function binaryFormat(bytes: Buffer): 'xlsx' | 'xls' | null {
+  // The bytes decide over content type and name: Excel files are often sent as application/octet-stream.
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x504b0304) return 'xlsx';
+  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0xd0cf11e0 && bytes.readUInt32BE(4) === 0xa1b11ae1) return 'xls';
+  return null;
+}
+
+function textFormat(text: string, input: DecodeInput): 'json' | 'csv' {
+  const type = input.contentType?.toLowerCase() ?? '';
+  const name = input.filename?.toLowerCase() ?? '';
+  if (type.includes('json') || name.endsWith('.json')) return 'json';
+  if (type.includes('csv') || type.includes('tab-separated') || /\.(csv|tsv|txt)$/.test(name)) return 'csv';
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[' ? 'json' : 'csv';
+}
+
+const UNREADABLE_TEXT = '无法识别文件内容：请上传 CSV（UTF-8 或 GB18030 编码）、XLSX 或 JSON 文件';
+
+/** UTF-8 (BOM or not) first; what is not valid UTF-8 is read as GB18030, as Excel and WPS save on Chinese Windows. */
+function decodeText(bytes: Buffer): string {
+  const text = decodeWithBom(bytes) ?? decodeWithoutBom(bytes);
+  if (looksBinary(text)) throw new ImportFileError('import.unreadable', UNREADABLE_TEXT);
+  return text;
+}
+
+// Excel's "Unicode text" export is UTF-16LE with a BOM.
+const BYTE_ORDER_MARKS: readonly (readonly [bom: readonly number[], encoding: string])[] = [
+  [[0xef, 0xbb, 0xbf], 'utf-8'],
+  [[0xff, 0xfe], 'utf-16le'],
+  [[0xfe, 0xff], 'utf-16be'],
+];
+
+function decodeWithBom(bytes: Buffer): string | null {
+  const encoding = BYTE_ORDER_MARKS.find(([bom]) => bom.every((byte, i) => bytes[i] === byte))?.[1];
+  if (!encoding) return null;
+  return strictDecode(encoding, bytes) ?? unreadable();
+}
+
+function decodeWithoutBom(bytes: Buffer): string {
+  if (bytes.subarray(0, 4096).includes(0)) unreadable();
+  return strictDecode('utf-8', bytes) ?? strictDecode('gb18030', bytes) ?? unreadable();
+}
+
+function strictDecode(encoding: string, bytes: Buffer): string | null {
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function unreadable(): never {
+  throw new ImportFileError('import.unreadable', UNREADABLE_TEXT);
+}
+
+/** Garbage can happen to decode; real tables hold (almost) no control characters besides tab and line breaks. */
+function looksBinary(text: string): boolean {
+  const length = Math.min(text.length, CONTROL_SAMPLE_CHARS);
+  let controls = 0;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 ? code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c : code === 0x7f) controls++;
+  }
+  return controls > length / 100;
+}
+
+// ---------------------------------------------------------------- CSV
+
+const SEP_HINT = /^sep=(.)\r?$/i;
+const DELIMITERS = [',', '\t', ';'] as const;
+
+/**
+ * csv-parse reads the records (RFC 4180: doubled quotes, line breaks inside quoted cells). Every
+ * line is a record, empty ones included, so a record's index gives its row number. A quote that
+ * does not open its cell stays literal text, as in Excel (`relax_quotes`).
+ */
+function parseCsv(source: string): GridRow[] {
+  // Old Mac Excel ends lines with a lone CR.
+  const text = source.includes('\n') ? source : source.replaceAll('\r', '\n');
+  const firstBreak = text.indexOf('\n');
+  const hint = SEP_HINT.exec(firstBreak === -1 ? text : text.slice(0, firstBreak));
+  // The sep= line is not a row of the table.
+  const body = hint ? (firstBreak === -1 ? '' : text.slice(firstBreak + 1)) : text;
+  let records: string[][];
+  try {
+    records = parse(body, {
+      delimiter: hint?.[1] ?? detectDelimiter(body),
+      // A lone CR inside a line is text (and trimmed away at the end of a cell), as before.
+      record_delimiter: ['\r\n', '\n'],
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      // Allows spaces between a closing quote and the delimiter; cells are trimmed anyway.
+      rtrim: true,
+    });
+  } catch (cause) {
+    throw csvError(cause);
+  }
+  return records.map((cells, index) => ({ row: index + 1, cells }));
+}
+
+/** The delimiter used most in the first line that has any; comma wins ties. */
+function detectDelimiter(text: string): string {
+  for (const line of text.split('\n', MAX_HEADER_SCAN)) {
+    const counts = DELIMITERS.map((d) => line.split(d).length - 1);
+    const best = Math.max(...counts);
+    if (best > 0) return DELIMITERS[counts.indexOf(best)] ?? ',';
+  }
+  return ',';
+}
+
+/** csv-parse's error as an ImportFileError naming the row (records read before the bad one + 1). */
+function csvError(cause: unknown): unknown {
+  if (!(cause instanceof CsvError)) return cause;
+  const row = typeof cause.records === 'number' ? cause.records + 1 : undefined;
+  const where = row === undefined ? 'CSV 文件' : `CSV 第 ${row} 行`;
+  const message =
+    cause.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? `${where}的引号没有闭合，请检查该行的单元格`
+      : cause.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
+        ? `${where}有单元格在右引号之后还有文字，请把整个单元格放进引号内，或去掉引号`
+        : `${where}无法读取（${cause.message}），请检查该行的单元格`;
+  return new ImportFileError('import.unreadable', message, { cause });
+}
+
+// ---------------------------------------------------------------- XLSX
+
+async function readXlsx(bytes: Buffer, spec: TableSpec | undefined): Promise<GridRow[][]> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    // exceljs types its input as an ArrayBuffer; a copy of an upload is cheap next to unzipping it.
+    await workbook.xlsx.load(new Uint8Array(bytes).buffer);
+  } catch (cause) {
+    throw new ImportFileError('import.unreadable', '无法读取 Excel 文件，文件可能已损坏；请另存为 .xlsx 或 CSV 后再试', { cause });
+  }
+  const sheets = workbook.worksheets.map(sheetGrid);
+  // Without a spec the first sheet with content is the table; with one, the first sheet that has its headers.
+  const chosen = sheets.find((grid) => findHeaderRow(grid, spec) !== -1);
+  return chosen ? [chosen] : sheets;
+}
+
+function sheetGrid(sheet: ExcelJS.Worksheet): GridRow[] {
+  const grid: GridRow[] = [];
+  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    const cells: string[] = [];
+    row.eachCell({ includeEmpty: false }, (cell, column) => {
+      cells[column - 1] = cellText(cell.value, cell.numFmt);
+    });
+    grid.push({ row: rowNumber, cells: Array.from(cells, (c) => c ?? '') });
+  });
+  return grid;
+}
+
+const FIXED_DECIMALS = /^0\.(0+)$/;
+const PERCENT = /^0(?:\.(0+))?%$/;
+
+/** The text the user sees in the cell, as far as it matters for an import. */
+function cellText(value: ExcelJS.CellValue, numFmt: string | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return numberText(value, numFmt);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value instanceof Date) return dateText(value);
+  if ('richText' in value) return value.richText.map((part) => part.text).join('');
+  // A hyperlink's text may itself be rich text.
+  if ('hyperlink' in value) return cellText(value.text, numFmt);
+  if ('error' in value) return value.error;
+  return cellText(value.result, numFmt);
+}
+
+/**
+ * Excel stores 4.21 as a binary double that may read back as 4.2099999999999991; 15 significant
+ * digits is what Excel itself shows. A fixed-decimals format keeps the zeros the user typed (5.10).
+ */
+function numberText(value: number, numFmt: string | undefined): string {
+  const fixed = numFmt ? FIXED_DECIMALS.exec(numFmt) : null;
+  if (fixed) return value.toFixed(fixed[1]?.length ?? 0);
+  const percent = numFmt ? PERCENT.exec(numFmt) : null;
+  if (percent) return `${(value * 100).toFixed(percent[1]?.length ?? 0)}%`;
+  return String(Number(value.toPrecision(15)));
+}
+
+/** exceljs gives Excel dates as UTC instants; round away the float noise of the serial number. */
+function dateText(value: Date): string {
+  const time = value.getTime();
+  if (Number.isNaN(time)) return '';
+  const iso = new Date(Math.round(time / 1000) * 1000).toISOString();
+  const clock = iso.slice(11, 19);
+  return clock === '00:00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${clock}`;
+}
+
+// ---------------------------------------------------------------- JSON
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ImportFileError('import.unreadable', `JSON 格式错误：${reason}`, { cause });
+  }
+}
+
+/**
+ * A JSON body: `{ "findings": [...] }`, `{ "units": [...] }` or a bare array of objects. Exported so
+ * a route that already parsed the body can reuse it. Nested objects become dotted headers (`contact.name`).
+ */
+export function tableFromJson(value: unknown, spec?: TableSpec): DecodedTable {
+  const items = jsonItems(value, spec);
+  const headers: string[] = [];
+  const positions = new Map<string, number>();
+  const flat = items.map((item, index) => {
+    if (!isPlainObject(item)) throw new ImportFileError('import.unreadable', `JSON 第 ${index + 1} 项不是对象`);
+    const cells = new Map<string, RawValue>();
+    flatten(item, '', cells);
+    for (const key of cells.keys()) {
+      if (!positions.has(key)) positions.set(key, headers.push(key) - 1);
+    }
+    return cells;
+  });
+  const rows = flat.map((cells, index) => {
+    const values: RawValue[] = headers.map(() => '');
+    for (const [key, cell] of cells) values[positions.get(key) ?? 0] = cell;
+    return { row: index + 1, values };
+  });
+  const table: DecodedTable = { rows: rows.filter((r) => !isBlank(r.values)), headers, format: 'json' };
+  if (spec) requireColumns(table, spec);
+  if (table.rows.length === 0) throw new ImportFileError('import.no_rows', '文件中没有数据行');
+  return table;
+}
+
+function jsonItems(value: unknown, spec: TableSpec | undefined): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (isPlainObject(value)) {
+    const keys = spec ? [spec.jsonKey] : ['findings', 'units'];
+    for (const key of keys) {
+      const items = value[key];
+      if (Array.isArray(items)) return items;
+    }
+  }
+  const expected = spec ? `{"${spec.jsonKey}": [...]}` : '{"findings": [...]} 或 {"units": [...]}';
+  throw new ImportFileError('import.unreadable', `JSON 应为对象数组，或 ${expected}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function flatten(object: Record<string, unknown>, prefix: string, into: Map<string, RawValue>): void {
+  for (const [key, value] of Object.entries(object)) {
+    const name = prefix + key.trim();
+    if (isPlainObject(value)) flatten(value, `${name}.`, into);
+    else into.set(name, Array.isArray(value) ? value.map(jsonText).filter((v) => v !== '') : jsonText(value));
+  }
+}
+
+function jsonText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+// ---------------------------------------------------------------- from grid to table
+
+function tableFromGrid(sheets: GridRow[][], spec: TableSpec | undefined, format: TableFormat): DecodedTable {
+  const grid = sheets.find((g) => findHeaderRow(g, spec) !== -1);
+  if (!grid) {
+    // Name what the file has instead, so the user sees why nothing matched.
+    const firstRow = sheets.flat().find((r) => !isBlank(r.cells));
+    if (spec && firstRow) requireColumns({ headers: firstRow.cells.map((c) => c.trim()).filter((c) => c !== '') }, spec);
+    throw new ImportFileError('import.empty_file', '文件中没有内容');
+  }
+  const headerAt = findHeaderRow(grid, spec);
+  const headerCells = grid[headerAt]?.cells.map((c) => c.trim()) ?? [];
+  const columns = headerCells.flatMap((header, index) => (header === '' ? [] : [index]));
+  const table: DecodedTable = { rows: [], headers: columns.map((c) => headerCells[c] ?? ''), format };
+  if (spec) requireColumns(table, spec);
+  // Usually every column has a header; then the grid's own arrays are trimmed in place, sparing 100,000 copies.
+  const contiguous = columns.every((c, i) => c === i);
+  for (let i = headerAt + 1; i < grid.length; i++) {
+    const source = grid[i];
+    if (!source) continue;
+    const values = contiguous ? trimInPlace(source.cells, columns.length) : columns.map((c) => source.cells[c]?.trim() ?? '');
+    if (!isBlank(values) && !isFootnote(values)) table.rows.push({ row: source.row, values });
+  }
+  if (table.rows.length === 0) throw new ImportFileError('import.no_rows', '表格只有表头，没有数据行');
+  return table;
+}
+
+function trimInPlace(cells: string[], width: number): string[] {
+  if (cells.length > width) cells.length = width;
+  for (let i = 0; i < width; i++) cells[i] = cells[i]?.trim() ?? '';
+  return cells;
+}
+
+function findHeaderRow(grid: GridRow[], spec: TableSpec | undefined): number {
+  let scanned = 0;
+  let firstFilled = -1;
+  for (let i = 0; i < grid.length && scanned < MAX_HEADER_SCAN; i++) {
+    const cells = grid[i]?.cells ?? [];
+    if (isBlank(cells)) continue;
+    scanned++;
+    if (firstFilled === -1) firstFilled = i;
+    if (spec ? cells.some((c) => headerKey(spec, c) !== undefined) : cells.filter((c) => c.trim() !== '').length >= 2) {
+      return i;
+    }
+  }
+  return spec ? -1 : firstFilled;
+}
+
+function isBlank(values: readonly RawValue[]): boolean {
+  return values.every((v) => (Array.isArray(v) ? v.length === 0 : v.trim() === ''));
+}
+
+const FOOTNOTE = /^(注|说明)\s*[:：]/;
+
+/** The notice's tables end with "注：检查采样时间为…" in the first column; that is not a row of data. */
+function isFootnote(values: readonly RawValue[]): boolean {
+  const filled = values.filter((v) => v !== '');
+  const only = filled[0];
+  return filled.length === 1 && typeof only === 'string' && FOOTNOTE.test(only);
+}
+
+// ---------------------------------------------------------------- headers and cells (used by the parsers)
+
+const PARENTHESISED = /[(（][^)）]*[)）]/g;
+const HEADER_NOISE = /[\s*_-]/g;
+
+/** 最后更新时间（月.日）, ＊账号名称, target_name → comparable keys. */
+export function normaliseHeader(text: string): string {
+  const plain = text.normalize('NFKC');
+  const stripped = plain.replace(PARENTHESISED, '');
+  return (stripped.trim() === '' ? plain : stripped).replace(HEADER_NOISE, '').toLowerCase();
+}
+
+const specIndexes = new WeakMap<TableSpec, Map<string, string>>();
+
+function headerIndex(spec: TableSpec): Map<string, string> {
+  let index = specIndexes.get(spec);
+  if (!index) {
+    index = new Map();
+    for (const column of spec.columns) {
+      for (const header of column.headers) index.set(normaliseHeader(header), column.key);
+    }
+    specIndexes.set(spec, index);
+  }
+  return index;
+}
+
+/** The column key a file header stands for; "网址/账号ID" style headers are tried part by part. */
+function headerKey(spec: TableSpec, header: string): string | undefined {
+  const index = headerIndex(spec);
+  const whole = index.get(normaliseHeader(header));
+  if (whole !== undefined || !/[/／]/.test(header)) return whole;
+  for (const part of header.split(/[/／]/)) {
+    const key = index.get(normaliseHeader(part));
+    if (key !== undefined) return key;
+  }
+  return undefined;
+}
+
+export interface ColumnMap<K extends string> {
+  headers: readonly string[];
+  /** Column positions per key, in file order: a key may be given by several columns (账号名称 and 网站名称). */
+  positions: ReadonlyMap<K, readonly number[]>;
+}
+
+/** Maps the file's headers to the spec's keys; throws `import.missing_headers` naming what is missing. */
+export function requireColumns<K extends string>(table: { headers: readonly string[] }, spec: TableSpec<K>): ColumnMap<K> {
+  const positions = new Map<K, number[]>();
+  table.headers.forEach((header, position) => {
+    const key = headerKey(spec, header) as K | undefined;
+    if (key !== undefined) positions.set(key, [...(positions.get(key) ?? []), position]);
+  });
+  const missing = spec.columns.filter((c) => c.required && !positions.has(c.key)).map((c) => c.label);
+  if (missing.length > 0) {
+    const found = table.headers.length > 0 ? `；文件中的表头为：${table.headers.join('、')}` : '';
+    throw new ImportFileError('import.missing_headers', `表格缺少必需的列：${missing.join('、')}${found}`, { missing });
+  }
+  return { headers: table.headers, positions };
+}
+
+export interface Cell {
+  /** The header as the file names it. */
+  column: string;
+  value: RawValue;
+}
+
+/** The first non-empty cell of the row for this key, or undefined. */
+export function cellOf<K extends string>(columns: ColumnMap<K>, row: RawRow, key: K): Cell | undefined {
+  for (const position of columns.positions.get(key) ?? []) {
+    const value = row.values[position];
+    if (value !== undefined && value.length > 0) return { column: columns.headers[position] ?? '', value };
+  }
+  return undefined;
+}
+
+/** The header to name in an error about this key when the row has no cell for it. */
+export function columnName<K extends string>(columns: ColumnMap<K>, spec: TableSpec<K>, key: K): string {
+  const first = columns.positions.get(key)?.[0];
+  if (first !== undefined) return columns.headers[first] ?? '';
+  return spec.columns.find((c) => c.key === key)?.headers[0] ?? key;
+}
+
+/** A cell as one string: JSON arrays are joined the way the notice writes lists. */
+export function textOf(value: RawValue | undefined): string {
+  if (value === undefined) return '';
+  return Array.isArray(value) ? value.join('，') : value;
+}
+
+// ---------------------------------------------------------------- text helpers (used by the parsers)
+
+/** The notice's list separators, full-width and half-width, plus line breaks. */
+export const LIST_SEPARATORS = /[，,、；;\r\n]+/;
+
+/** Splits a list cell; a JSON array is already a list and is not split again. */
+export function splitList(value: RawValue, separators: RegExp = LIST_SEPARATORS): string[] {
+  const parts = Array.isArray(value) ? value : value.split(separators);
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+const KEY_NOISE = /[\s"'“”‘’「」『』]/g;
+const TRAILING_STOPS = /[。.!！]+$/;
+
+/** For matching words against a vocabulary: half-width forms, no spaces or quotes, no final 。, lower case. */
+export function normaliseKey(text: string): string {
+  return text.normalize('NFKC').replace(KEY_NOISE, '').replace(TRAILING_STOPS, '').toLowerCase();
+}

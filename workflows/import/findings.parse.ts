@@ -1,0 +1,590 @@
+import { platforms, type Platform, type TargetKind } from '../../db/schema/targets.table.js';
+import {
+  cellOf,
+  columnName,
+  normaliseHeader,
+  normaliseKey,
+  requireColumns,
+  splitList,
+  textOf,
+  type Cell,
+  type ColumnMap,
+  type RawRow,
+  type TableRows,
+  type TableSpec,
+} from './decode-table.js';
+import type { ImportRowError } from './import.errors.js';
+
+/**
+ * Reads a findings table (the notice's 附件 tables) into findings, without touching the database:
+ * units are looked up through `ctx.resolveUnit`. Every error of every row is reported; a row with
+ * any error yields no finding, so the caller can reject the whole file (all or nothing).
+ */
+
+export type FindingColumn =
+  | 'no'
+  | 'targetName'
+  | 'ownerUnit'
+  | 'platform'
+  | 'county'
+  | 'problems'
+  | 'lastUpdatedOn'
+  | 'url'
+  | 'note'
+  | 'outstanding'
+  | 'targetKind';
+
+export const findingsTableSpec: TableSpec<FindingColumn> = {
+  jsonKey: 'findings',
+  columns: [
+    { key: 'no', label: '序号', headers: ['序号', '编号', 'no', 'number'] },
+    {
+      key: 'targetName',
+      label: '账号名称（或 网站名称）',
+      required: true,
+      headers: ['账号名称', '网站名称', '政务新媒体名称', '新媒体名称', '账号', '名称', '检查对象', 'targetName', 'name'],
+    },
+    {
+      key: 'ownerUnit',
+      label: '开设主体（或 主办单位）',
+      required: true,
+      headers: ['开设主体', '主办单位', '开设单位', '责任单位', '单位', '单位名称', 'ownerUnit', 'unit', 'unitCode'],
+    },
+    { key: 'platform', label: '账号类型', headers: ['账号类型', '平台', '平台类型', '类型', 'platform', 'accountType'] },
+    { key: 'county', label: '区县', headers: ['区县', '所属区县', '县市区', 'county'] },
+    {
+      key: 'problems',
+      label: '存在的问题',
+      required: true,
+      headers: ['存在的问题', '存在问题', '主要问题', '问题', '问题描述', 'problems', 'problem'],
+    },
+    {
+      key: 'lastUpdatedOn',
+      label: '最后更新时间',
+      headers: ['最后更新时间', '最后更新日期', '最近更新时间', '最后更新', 'lastUpdatedOn', 'lastUpdated', 'lastUpdate'],
+    },
+    { key: 'url', label: '网址', headers: ['网址', '网站地址', '域名', '链接', '账号ID', '微信号', 'url', 'accountId', 'link'] },
+    { key: 'note', label: '备注', headers: ['备注', 'note', 'remark'] },
+    { key: 'outstanding', label: '是否突出问题', headers: ['是否突出问题', '突出问题', '单否', '是否单否', 'outstanding'] },
+    { key: 'targetKind', label: '对象类型', headers: ['对象类型', '检查对象类型', '类别', 'targetKind', 'kind'] },
+  ],
+};
+
+export interface CatalogueProblem {
+  code: string;
+  label: string;
+  aliases: readonly string[];
+}
+
+export type UnitResolution = { unitId: number } | { suggestions: string[] };
+
+export interface FindingsParseContext {
+  /** The inspection's year: `4.21` means 21 April of this year. */
+  year: number;
+  /** By code, name or alias; the caller normalises with normaliseUnitName() on both sides. */
+  resolveUnit: (text: string) => UnitResolution;
+  problemCatalogue: readonly CatalogueProblem[];
+}
+
+export interface ParsedProblem {
+  code: string;
+  /** The inspector's words for this problem. */
+  text: string;
+}
+
+export interface ParsedFinding {
+  row: number;
+  targetKind: TargetKind;
+  platform: Platform | null;
+  targetName: string;
+  url: string | null;
+  ownerUnitText: string;
+  unitId: number;
+  county: string | null;
+  problems: ParsedProblem[];
+  /** The problem cell as imported. */
+  problemsText: string;
+  /** YYYY-MM-DD */
+  lastUpdatedOn: string | null;
+  outstanding: boolean;
+  note: string | null;
+}
+
+/** Throws ImportFileError (`import.missing_headers`) when a required column is missing. */
+export function parseFindingRows(
+  table: TableRows,
+  ctx: FindingsParseContext,
+): { findings: ParsedFinding[]; errors: ImportRowError[] } {
+  const columns = requireColumns(table, findingsTableSpec);
+  const readers = createReaders(ctx);
+  const findings: ParsedFinding[] = [];
+  const errors: ImportRowError[] = [];
+  const firstRowOfTarget = new Map<string, number>();
+  const row = rowReader(columns, errors);
+  for (const raw of table.rows) {
+    row.moveTo(raw);
+    const finding = readFinding(row, readers);
+    if (finding && !isDuplicate(row, finding, firstRowOfTarget)) findings.push(finding);
+  }
+  return { findings, errors };
+}
+
+// ---------------------------------------------------------------- one row
+
+/**
+ * Reads the cells of the current row and reports its errors. One reader moves down the table rather
+ * than one per row: 100,000 rows should not mean 100,000 sets of closures.
+ */
+function rowReader(columns: ColumnMap<FindingColumn>, errors: ImportRowError[]) {
+  let raw: RawRow = { row: 0, values: [] };
+  const cell = (key: FindingColumn): Cell | undefined => cellOf(columns, raw, key);
+  const columnOf = (key: FindingColumn): string => columnName(columns, findingsTableSpec, key);
+  const report = (column: string, value: string, message: string, suggestions?: string[]): void => {
+    const error: ImportRowError = { row: raw.row, column, value, message };
+    if (suggestions && suggestions.length > 0) error.suggestions = suggestions;
+    errors.push(error);
+  };
+  return {
+    moveTo(next: RawRow): void {
+      raw = next;
+    },
+    number: (): number => raw.row,
+    cell,
+    columnOf,
+    report,
+    hasColumn: (key: FindingColumn): boolean => columns.positions.has(key),
+    text(key: FindingColumn): string | null {
+      const found = cell(key);
+      return found ? textOf(found.value) : null;
+    },
+    /** The cell, or an error naming the column when it is empty. */
+    required(key: FindingColumn): Cell | undefined {
+      const found = cell(key);
+      if (!found) report(columnOf(key), '', `${columnOf(key)}不能为空`);
+      return found;
+    },
+  };
+}
+
+type RowReader = ReturnType<typeof rowReader>;
+
+type Readers = ReturnType<typeof createReaders>;
+
+/** Lookups that repeat across rows (a notice names a dozen units in thousands of rows) are memoised. */
+function createReaders(ctx: FindingsParseContext) {
+  const problemLookup = buildProblemLookup(ctx.problemCatalogue);
+  return {
+    unit: memoize((text: string) => ctx.resolveUnit(text)),
+    platform: memoize(lookupPlatform),
+    problems: memoize((text: string) => matchProblems(splitList(text), problemLookup)),
+    problemList: (parts: string[]) => matchProblems(parts, problemLookup),
+    date: memoize((text: string) => parseNoticeDate(text, ctx.year)),
+  };
+}
+
+function memoize<T>(compute: (text: string) => T): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let value = cache.get(text);
+    if (value === undefined) {
+      value = compute(text);
+      cache.set(text, value);
+    }
+    return value;
+  };
+}
+
+function readFinding(row: RowReader, readers: Readers): ParsedFinding | null {
+  const nameCell = row.required('targetName');
+  const target = readTargetKind(row, readers, nameCell);
+  const owner = readOwner(row, readers);
+  const problems = readProblems(row, readers);
+  const lastUpdatedOn = readDate(row, readers);
+  const outstanding = readOutstanding(row);
+  if (!nameCell || !target || !owner || !problems || lastUpdatedOn === undefined || outstanding === undefined) return null;
+  return {
+    row: row.number(),
+    targetKind: target.kind,
+    platform: target.platform,
+    targetName: textOf(nameCell.value),
+    url: row.text('url'),
+    ownerUnitText: owner.text,
+    unitId: owner.unitId,
+    county: row.text('county'),
+    problems: problems.problems,
+    problemsText: problems.text,
+    lastUpdatedOn,
+    outstanding,
+    note: row.text('note'),
+  };
+}
+
+/**
+ * The same target twice in a file: an error on the later row. Identity as in the database's
+ * targets_identity_key (kind, platform, exact name, owner unit).
+ */
+function isDuplicate(row: RowReader, finding: ParsedFinding, seen: Map<string, number>): boolean {
+  const key = `${finding.targetKind}\u0000${finding.platform ?? ''}\u0000${finding.unitId}\u0000${finding.targetName}`;
+  const first = seen.get(key);
+  if (first === undefined) {
+    seen.set(key, finding.row);
+    return false;
+  }
+  const what = finding.targetKind === 'website' ? '网站' : '账号';
+  row.report(row.columnOf('targetName'), finding.targetName, `与第 ${first} 行重复：同一单位的同一${what}在一个文件中只能出现一次`);
+  return true;
+}
+
+// ---------------------------------------------------------------- target kind and platform
+
+/** What an 账号类型 cell may say: a platform, or that the target is a website. */
+type PlatformWord = Platform | 'website';
+
+const PLATFORM_WORDS: Record<string, PlatformWord> = {
+  微信订阅号: 'wechat_subscription',
+  微信公众号: 'wechat_subscription',
+  公众号: 'wechat_subscription',
+  订阅号: 'wechat_subscription',
+  微信服务号: 'wechat_service',
+  服务号: 'wechat_service',
+  微博: 'weibo',
+  新浪微博: 'weibo',
+  抖音: 'douyin',
+  抖音号: 'douyin',
+  今日头条: 'toutiao',
+  头条号: 'toutiao',
+  头条: 'toutiao',
+  一点号: 'yidian',
+  一点资讯: 'yidian',
+  其他: 'other',
+  其它: 'other',
+  // The platforms the national reporting system files under 其他.
+  快手: 'other',
+  百家号: 'other',
+  视频号: 'other',
+  微信视频号: 'other',
+  哔哩哔哩: 'other',
+  小红书: 'other',
+  网站: 'website',
+  政府网站: 'website',
+  门户网站: 'website',
+  website: 'website',
+};
+
+const platformByKey = new Map<string, PlatformWord>([
+  ...Object.entries(PLATFORM_WORDS).map(([word, platform]): [string, PlatformWord] => [normaliseKey(word), platform]),
+  ...platforms.map((p): [string, PlatformWord] => [p, p]),
+]);
+
+/** Offered when an 账号类型 is not understood. */
+const PLATFORM_CHOICES = ['微信订阅号', '微信服务号', '微博', '抖音', '今日头条', '一点号', '其他', '网站'];
+
+/** 微信公众号（订阅号） reads as 微信公众号. */
+function lookupPlatform(text: string): PlatformWord | undefined {
+  return platformByKey.get(normaliseKey(text)) ?? platformByKey.get(normaliseKey(text.replace(PARENTHESISED, '')));
+}
+
+const KIND_WORDS = new Map<string, TargetKind>([
+  ['website', 'website'],
+  ['网站', 'website'],
+  ['政府网站', 'website'],
+  ['new_media', 'new_media'],
+  ['newmedia', 'new_media'],
+  ['新媒体', 'new_media'],
+  ['政务新媒体', 'new_media'],
+]);
+
+/** Headers that say the row is a new-media account, so an empty 账号类型 is an omission, not a website. */
+const ACCOUNT_HEADERS = new Set(['账号名称', '政务新媒体名称', '新媒体名称', '账号'].map(normaliseHeader));
+
+function readTargetKind(
+  row: RowReader,
+  readers: Readers,
+  nameCell: Cell | undefined,
+): { kind: TargetKind; platform: Platform | null } | null {
+  const explicit = readExplicitKind(row);
+  const platformCell = row.cell('platform');
+  const word = platformCell ? readPlatform(row, readers, platformCell) : undefined;
+  if (explicit === null || word === null) return null;
+  if (word === undefined) return kindWithoutPlatform(row, explicit, nameCell);
+  const kind: TargetKind = word === 'website' ? 'website' : 'new_media';
+  if (explicit && explicit !== kind) {
+    const text = textOf(platformCell?.value);
+    row.report(row.columnOf('platform'), text, `${row.columnOf('platform')}“${text}”与${row.columnOf('targetKind')}不一致`);
+    return null;
+  }
+  return { kind, platform: word === 'website' ? null : word };
+}
+
+/** No 账号类型: a website, unless the row says it is an account (then the type was forgotten). */
+function kindWithoutPlatform(
+  row: RowReader,
+  explicit: TargetKind | undefined,
+  nameCell: Cell | undefined,
+): { kind: TargetKind; platform: null } | null {
+  const header = nameCell ? normaliseHeader(nameCell.column) : '';
+  const isAccount = explicit ? explicit === 'new_media' : row.hasColumn('platform') && ACCOUNT_HEADERS.has(header);
+  if (!isAccount) return { kind: 'website', platform: null };
+  const column = row.columnOf('platform');
+  row.report(column, '', `${column}不能为空：政务新媒体须填写账号类型（如 微信订阅号、微博、抖音），网站请填“网站”`);
+  return null;
+}
+
+/** Undefined when no kind is given; null after reporting a kind that is not understood. */
+function readExplicitKind(row: RowReader): TargetKind | undefined | null {
+  const cell = row.cell('targetKind');
+  if (!cell) return undefined;
+  const text = textOf(cell.value);
+  const kind = KIND_WORDS.get(normaliseKey(text));
+  if (kind) return kind;
+  row.report(cell.column, text, `${cell.column}应为“网站”或“政务新媒体”（website / new_media）`);
+  return null;
+}
+
+function readPlatform(row: RowReader, readers: Readers, cell: Cell): PlatformWord | null {
+  const text = textOf(cell.value);
+  const word = readers.platform(text);
+  if (word) return word;
+  const choices = PLATFORM_CHOICES.join('、');
+  row.report(cell.column, text, `无法识别的${cell.column}“${text}”，可填：${choices}`, suggestClosest(text, PLATFORM_CHOICES));
+  return null;
+}
+
+// ---------------------------------------------------------------- unit
+
+function readOwner(row: RowReader, readers: Readers): { text: string; unitId: number } | null {
+  const cell = row.required('ownerUnit');
+  if (!cell) return null;
+  const text = textOf(cell.value);
+  const resolution = readers.unit(text);
+  if ('unitId' in resolution) return { text, unitId: resolution.unitId };
+  const suggestions = resolution.suggestions.slice(0, 3);
+  const hint = suggestions.length > 0 ? `，是否为：${suggestions.join('、')}？` : '；请先添加该单位，或把这个名称加为已有单位的别名';
+  row.report(cell.column, text, `找不到单位“${text}”（按单位代码、名称或别名查找）${hint}`, suggestions);
+  return null;
+}
+
+// ---------------------------------------------------------------- problems
+
+const OTHER_PROBLEM = 'other';
+const PARENTHESISED = /[(（][^)）]*[)）]/g;
+const TRAILING_STOPS = /[。.!！]+$/;
+
+function buildProblemLookup(catalogue: readonly CatalogueProblem[]): Map<string, string> {
+  const lookup = new Map<string, string>();
+  for (const problem of catalogue) {
+    for (const word of [problem.label, ...problem.aliases]) {
+      const key = normaliseKey(word);
+      if (!lookup.has(key)) lookup.set(key, problem.code);
+    }
+  }
+  return lookup;
+}
+
+/** Each part by label or alias (also without a parenthesised detail); anything else is `other` in the inspector's words. */
+function matchProblems(parts: readonly string[], lookup: Map<string, string>): ParsedProblem[] {
+  const problems: ParsedProblem[] = [];
+  const seen = new Set<string>();
+  for (const part of parts) {
+    const text = part.replace(TRAILING_STOPS, '').trim();
+    const key = normaliseKey(text);
+    const code = lookup.get(key) ?? lookup.get(normaliseKey(text.replace(PARENTHESISED, ''))) ?? OTHER_PROBLEM;
+    // The same catalogue problem twice in one cell is one problem; different `other` texts are kept apart.
+    const identity = code === OTHER_PROBLEM ? `${code}:${key}` : code;
+    if (text === '' || seen.has(identity)) continue;
+    seen.add(identity);
+    problems.push({ code, text });
+  }
+  return problems;
+}
+
+function readProblems(row: RowReader, readers: Readers): { problems: ParsedProblem[]; text: string } | null {
+  const cell = row.required('problems');
+  if (!cell) return null;
+  const text = textOf(cell.value);
+  const problems = Array.isArray(cell.value) ? readers.problemList(cell.value) : readers.problems(cell.value);
+  if (problems.length === 0) {
+    row.report(cell.column, text, `${cell.column}不能为空`);
+    return null;
+  }
+  return { problems: [...problems], text };
+}
+
+// ---------------------------------------------------------------- last update date
+
+const MONTH_DAY = /^(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?$/;
+const FULL_DATE =
+  /^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export type DateResult = { date: string } | { error: string };
+
+/** 4.21, 4月21日, 2021-04-21, 2021/4/21, 2021年4月21日; a month and day alone are in `year`. */
+export function parseNoticeDate(text: string, year: number): DateResult {
+  const plain = text.normalize('NFKC').trim();
+  const full = FULL_DATE.exec(plain);
+  const short = full ? null : MONTH_DAY.exec(plain);
+  const parts = full ? [full[1], full[2], full[3]] : short ? [String(year), short[1], short[2]] : null;
+  if (!parts) return { error: '无法识别的日期，应写作 4.21、4月21日 或 2021-04-21' };
+  const [y, m, d] = parts.map(Number) as [number, number, number];
+  const daysInMonth = m >= 1 && m <= 12 ? new Date(Date.UTC(y, m, 0)).getUTCDate() : 0;
+  if (d < 1 || d > daysInMonth) return { error: `日期不存在：${y}年${m}月${d}日` };
+  return { date: `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}` };
+}
+
+/** Undefined after reporting an error; null when the cell is empty. */
+function readDate(row: RowReader, readers: Readers): string | null | undefined {
+  const cell = row.cell('lastUpdatedOn');
+  if (!cell) return null;
+  const text = textOf(cell.value);
+  const result = readers.date(text);
+  if ('date' in result) return result.date;
+  row.report(cell.column, text, `${cell.column}“${text}”：${result.error}`);
+  return undefined;
+}
+
+// ---------------------------------------------------------------- outstanding flag
+
+const YES = new Set(['是', 'y', 'yes', 'true', '1', '√', '✓', '✔', '单否', '突出', '突出问题']);
+const NO = new Set(['否', 'n', 'no', 'false', '0', '×', '✗', '✘', '不是']);
+
+/** Empty means outstanding: the notice lists outstanding problems (突出问题, 单否). Undefined after an error. */
+function readOutstanding(row: RowReader): boolean | undefined {
+  const cell = row.cell('outstanding');
+  if (!cell) return true;
+  const text = textOf(cell.value);
+  const key = normaliseKey(text);
+  if (YES.has(key)) return true;
+  if (NO.has(key)) return false;
+  row.report(cell.column, text, `${cell.column}应填“是”或“否”`);
+  return undefined;
+}
+
+// ---------------------------------------------------------------- unit names
+
+const CJK_BRACKETS: Record<string, string> = { '【': '[', '】': ']', '〔': '[', '〕': ']' };
+const CJK_BRACKET = /[【】〔〕]/g;
+const SPACES = /\s+/g;
+const SPACE_BESIDE_WIDE = / (?=[^\x20-\x7e])|(?<=[^\x20-\x7e]) /g;
+
+/**
+ * One spelling per unit name for comparisons: half-width brackets, digits and letters (NFKC turns
+ * （）［］ into ()[]; 【】〔〕 become []), single spaces, and none beside Chinese characters.
+ */
+export function normaliseUnitName(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(CJK_BRACKET, (c) => CJK_BRACKETS[c] ?? c)
+    .replace(SPACES, ' ')
+    .trim()
+    .replace(SPACE_BESIDE_WIDE, '');
+}
+
+const MIN_SIMILARITY = 0.3;
+// Names of one city share their prefix (益阳市…); keep only candidates close to the best one.
+const RELATIVE_CUTOFF = 0.75;
+
+/**
+ * The candidates most like `text`, best first: the mean of the character-bigram Dice coefficient and
+ * the longest-common-subsequence ratio (which rewards abbreviations such as 卫健委 for 卫生健康委员会),
+ * or a containment score when one name holds the other.
+ */
+export function suggestClosest(text: string, candidates: readonly string[], max = 3): string[] {
+  const query = comparable(text);
+  if (query === '' || max <= 0) return [];
+  const queryGrams = bigrams(query);
+  const scored: { candidate: string; score: number; order: number }[] = [];
+  const seen = new Set<string>();
+  candidates.forEach((candidate, order) => {
+    if (seen.has(candidate)) return;
+    seen.add(candidate);
+    const score = similarity(query, queryGrams, comparable(candidate));
+    if (score >= MIN_SIMILARITY) scored.push({ candidate, score, order });
+  });
+  scored.sort((a, b) => b.score - a.score || a.order - b.order);
+  const best = scored[0]?.score ?? 0;
+  return scored
+    .filter((s) => s.score >= best * RELATIVE_CUTOFF)
+    .slice(0, max)
+    .map((s) => s.candidate);
+}
+
+function comparable(text: string): string {
+  return normaliseUnitName(text).replace(SPACES, '').toLowerCase();
+}
+
+function similarity(a: string, aGrams: Map<string, number>, b: string): number {
+  if (b === '') return 0;
+  if (a === b) return 1;
+  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  const containment = shorter.length >= 2 && longer.includes(shorter) ? 0.6 + (0.4 * shorter.length) / longer.length : 0;
+  const lcsRatio = (2 * longestCommonSubsequence(a, b)) / (a.length + b.length);
+  return Math.max(containment, (dice(aGrams, bigrams(b)) + lcsRatio) / 2);
+}
+
+/** Character bigrams with counts; a one-character name is its own gram. */
+function bigrams(text: string): Map<string, number> {
+  const grams = new Map<string, number>();
+  if (text.length < 2) grams.set(text, 1);
+  for (let i = 0; i + 1 < text.length; i++) {
+    const gram = text.slice(i, i + 2);
+    grams.set(gram, (grams.get(gram) ?? 0) + 1);
+  }
+  return grams;
+}
+
+function dice(a: Map<string, number>, b: Map<string, number>): number {
+  let shared = 0;
+  let total = 0;
+  for (const [gram, count] of a) {
+    shared += Math.min(count, b.get(gram) ?? 0);
+    total += count;
+  }
+  for (const count of b.values()) total += count;
+  return total === 0 ? 0 : (2 * shared) / total;
+}
+
+function longestCommonSubsequence(a: string, b: string): number {
+  let previous = new Uint16Array(b.length + 1);
+  let current = new Uint16Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = a[i - 1] === b[j - 1] ? (previous[j - 1] ?? 0) + 1 : Math.max(previous[j] ?? 0, current[j - 1] ?? 0);
+    }
+    [previous, current] = [current, previous];
+  }
+  return previous[b.length] ?? 0;
+}
+
+// ---------------------------------------------------------------- a ready-made resolver
+
+export interface KnownUnit {
+  id: number;
+  code: string;
+  name: string;
+  aliases: readonly string[];
+}
+
+/**
+ * A `resolveUnit` over units already loaded: by exact code, then by name, then by alias (all compared
+ * through normaliseUnitName); an unknown text gets up to 3 official names close to it.
+ */
+export function createUnitResolver(units: readonly KnownUnit[]): (text: string) => UnitResolution {
+  const byCode = new Map(units.map((u) => [u.code, u.id]));
+  const byName = new Map<string, number>();
+  const nameOf = new Map<string, string>();
+  for (const unit of units) byName.set(normaliseUnitName(unit.name), unit.id);
+  for (const unit of units) {
+    for (const word of [unit.name, ...unit.aliases]) {
+      const key = normaliseUnitName(word);
+      if (!byName.has(key)) byName.set(key, unit.id);
+      nameOf.set(word, unit.name);
+    }
+  }
+  const words = [...nameOf.keys()];
+  return (text) => {
+    const unitId = byCode.get(text.trim()) ?? byName.get(normaliseUnitName(text));
+    if (unitId !== undefined) return { unitId };
+    const names = suggestClosest(text, words, words.length).map((w) => nameOf.get(w) ?? w);
+    return { suggestions: [...new Set(names)].slice(0, 3) };
+  };
+}
