@@ -111,8 +111,6 @@ export interface OutboxWorker {
   start(intervalMs: number): void;
   /** Ends the timer and waits for the pass in flight; claimed rows not yet sent go back to the queue. */
   stop(): Promise<void>;
-  /** Puts a failed row back in the queue with its attempts reset; null when there is no failed row with this id. */
-  resend(id: number): Promise<Notification | null>;
 }
 
 const LAST_ERROR_MAX = 2000;
@@ -285,15 +283,6 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       clearTimeout(timer);
       timer = undefined;
       await tail;
-    },
-
-    async resend(id) {
-      const [row] = await db
-        .update(notifications)
-        .set({ status: 'pending', attempts: 0, nextAttemptAt: now(), lockedUntil: null })
-        .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
-        .returning();
-      return row ?? null;
     },
   };
 }

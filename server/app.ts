@@ -13,6 +13,10 @@ import { unitsRoutes } from './routes/units/units.routes.js';
 import { usersRoutes } from './routes/users/users.routes.js';
 import { inspectionsRoutes } from './routes/inspections/inspections.routes.js';
 import { ticketsRoutes } from './routes/tickets/tickets.routes.js';
+import { notificationsRoutes } from './routes/notifications/notifications.routes.js';
+import { adminRoutes } from './routes/admin/admin.routes.js';
+import { calendarRoutes } from './routes/calendar/calendar.routes.js';
+import { reportsRoutes } from './routes/reports/reports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
@@ -51,6 +55,10 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(usersRoutes, { services });
   await app.register(inspectionsRoutes, { services });
   await app.register(ticketsRoutes, { services });
+  await app.register(notificationsRoutes, { services });
+  await app.register(reportsRoutes, { services });
+  await app.register(calendarRoutes, { services });
+  await app.register(adminRoutes, { services });
 
   await app.ready();
   return app;

@@ -1,17 +1,23 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase } from '../db/client.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
+import { ensureAdmin } from './bootstrap.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
+import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
 const usage = `Usage: rectify <command> [options]
 
 Commands:
-  serve [--demo]                     start the HTTP server (what \`npm start\` runs)
+  serve [--demo]                     start the HTTP server (what \`npm start\` runs); --demo loads the 2021 notice first
   migrate                            apply database migrations and exit
+  demo                               load the 2021 Yiyang notice as sample data (units, users, 21 tickets)
+  import <inspection> <file>         import findings (CSV/XLSX/JSON) into an inspection, given by id or short code
   user add --username U --role R --unit CODE [--password P] [--display-name N]
                                      create a user (role: admin | supervisor | officer);
                                      without --password one is generated and printed once
@@ -23,7 +29,10 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    return await fn(createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() }));
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    // Whichever command first opens a new database creates the administrator.
+    await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
+    return await fn(services);
   } finally {
     await database.close();
   }
@@ -38,8 +47,32 @@ export async function runCli(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve': {
-      await startServer(config);
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } }, strict: true });
+      await startServer(config, { demo: values.demo === true });
       return -1;
+    }
+    case 'demo': {
+      const summary = await withServices(config, 'rectify demo', (services) => loadDemo(services));
+      for (const line of describeDemo(summary)) console.log(line);
+      return 0;
+    }
+    case 'import': {
+      const [inspectionRef, file] = rest;
+      if (!inspectionRef || !file) {
+        console.error('import needs an inspection (id or short code) and a file: rectify import 2021-2 附件3.xlsx');
+        return 2;
+      }
+      const bytes = await readFile(file);
+      const result = await withServices(config, 'rectify import', async (services) => {
+        const inspection = /^\d+$/.test(inspectionRef)
+          ? await services.inspections.find({ id: Number(inspectionRef) })
+          : await services.inspections.findByShortCode({ shortCode: inspectionRef });
+        if (!inspection) throw new Error(`No inspection "${inspectionRef}".`);
+        return services.findingsImport.importFindings({ inspectionId: inspection.id, viewer: null, source: { bytes, filename: path.basename(file) } });
+      });
+      console.log(`Imported ${file}: ${result.created} tickets created, ${result.unchanged} unchanged.`);
+      for (const ticket of result.tickets) console.log(`  ${ticket.number}`);
+      return 0;
     }
     case 'migrate': {
       await withServices(config, 'rectify migrate', async () => {});

@@ -3,7 +3,13 @@ import { migrate } from '../db/migrate.js';
 import { buildApp, type App } from './app.js';
 import { ensureAdmin, resolveJwtSecret } from './bootstrap.js';
 import type { Config } from './config.js';
+import { createMailer } from '../notifications/mailer.js';
+import { createOutboxWorker } from '../notifications/outbox.js';
 import { createServices } from './services.js';
+import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
+
+// The outbox is cheap to poll (an indexed query on due rows); mail goes out within seconds.
+const OUTBOX_INTERVAL_MS = 2_000;
 
 export interface RunningServer {
   app: App;
@@ -13,7 +19,7 @@ export interface RunningServer {
 }
 
 /** Opens the database, migrates, creates the first admin, listens; closes everything gracefully on SIGTERM/SIGINT. */
-export async function startServer(config: Config, options: { handleSignals?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { handleSignals?: boolean; demo?: boolean } = {}): Promise<RunningServer> {
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -24,20 +30,28 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     await migrate(database);
     const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
+    if (options.demo) for (const line of describeDemo(await loadDemo(services))) console.log(line);
     const app = await buildApp({
       config,
       jwtSecret: resolveJwtSecret(config),
       services,
       logger: { level: config.logLevel },
     });
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
+    const outbox = createOutboxWorker({ db: database.db, mailer, from: config.mailFrom, maxAttempts: config.mailMaxAttempts, logger: app.log });
+    outbox.start(OUTBOX_INTERVAL_MS);
+
     const address = await app.listen({ port: config.port, host: config.host });
     app.log.info({ database: database.kind, dataDir: config.dataDir, publicUrl: config.publicUrl }, `Rectify listening on ${address}`);
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        // Stop taking requests and let in-flight ones finish, then release the database.
+        // Stop taking requests and let in-flight ones finish; let a send in progress finish
+        // (unsent claimed rows go back to the queue); then release the database.
         await app.close();
+        await outbox.stop();
+        await mailer.close();
         await database.close();
       })());
 

@@ -75,13 +75,13 @@ export function createDirectoryService({ db, units, users, auditLog }: Deps) {
   }
 
   return {
-    async createUnit({ fields, actor }: { fields: UnitFields; actor: Viewer }): Promise<UnitWithParent> {
+    async createUnit({ fields, actor }: { fields: UnitFields; actor: Viewer | null }): Promise<UnitWithParent> {
       try {
         return await db.transaction(async (tx) => {
           const parent = await parentFor(fields.parentCode, tx);
           const input = { ...toInput(fields), parentId: parent?.id ?? null } as UnitInput;
           const unit = await units.create({ input, parentPath: parent?.path ?? null }, tx);
-          await auditLog.record({ actorUserId: actor.userId, action: 'create', entity: 'unit', entityKey: unit.code, details: { ...fields } }, tx);
+          await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'create', entity: 'unit', entityKey: unit.code, details: { ...fields } }, tx);
           return { ...unit, parentCode: parent?.code ?? null };
         });
       } catch (error) {

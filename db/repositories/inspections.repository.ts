@@ -35,6 +35,11 @@ export function createInspectionsRepository({ db }: { db: Db }) {
       return row;
     },
 
+    async findByShortCode({ shortCode }: { shortCode: string }, tx: Db = db): Promise<Inspection | undefined> {
+      const [row] = await tx.select().from(inspections).where(eq(inspections.shortCode, shortCode)).limit(1);
+      return row;
+    },
+
     /** Locks the inspection for the rest of the transaction: imports into one inspection take turns numbering tickets. */
     async lock({ id }: { id: number }, tx: Db): Promise<Inspection | undefined> {
       const [row] = await tx.select().from(inspections).where(eq(inspections.id, id)).for('update');

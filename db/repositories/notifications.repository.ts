@@ -9,6 +9,16 @@ const { bodyText: _text, bodyHtml: _html, ...summary } = getTableColumns(notific
 /** Reads of the outbox for people (ticket view, admin list); delivery itself lives in notifications/outbox.ts. */
 export function createNotificationsRepository({ db }: { db: Db }) {
   return {
+    /** A failed email goes back to the queue with a fresh set of attempts; null when it is not failed (or absent). */
+    async requeueFailed({ id, now }: { id: number; now: Date }, tx: Db = db): Promise<Notification | null> {
+      const [row] = await tx
+        .update(notifications)
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, lockedUntil: null })
+        .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
+        .returning();
+      return row ?? null;
+    },
+
     async listForTicket({ ticketId }: { ticketId: number }, tx: Db = db): Promise<NotificationSummary[]> {
       return tx.select(summary).from(notifications).where(eq(notifications.ticketId, ticketId)).orderBy(asc(notifications.id));
     },

@@ -4,6 +4,7 @@ import { eq, ne, sql } from 'drizzle-orm';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../db/client.js';
+import { createNotificationsRepository } from '../../db/repositories/notifications.repository.js';
 import { notificationKinds, notifications, type Notification } from '../../db/schema/notifications.table.js';
 import { emlFileName } from '../../notifications/eml-file.driver.js';
 import { createMailer, MailDeliveryError, type Mailer } from '../../notifications/mailer.js';
@@ -241,13 +242,14 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
     expect((await load(row.id)).status).toBe('failed');
 
     smtp.reset();
-    const requeued = await outbox.resend(row.id);
+    const repository = createNotificationsRepository({ db: database.db });
+    const requeued = await repository.requeueFailed({ id: row.id, now: clock });
     expect(requeued).toMatchObject({ id: row.id, status: 'pending', attempts: 0, nextAttemptAt: clock, messageId: row.messageId });
     expect(await outbox.deliverDue()).toEqual({ sent: 1, retried: 0, failed: 0 });
     expect(receivedWith(row.messageId)).toHaveLength(1);
 
-    expect(await outbox.resend(row.id)).toBeNull();
-    expect(await outbox.resend(999_999)).toBeNull();
+    expect(await repository.requeueFailed({ id: row.id, now: clock })).toBeNull();
+    expect(await repository.requeueFailed({ id: 999_999, now: clock })).toBeNull();
   });
 
   it('reclaims a row left sending by a crashed instance, with the same Message-ID, and leaves live claims alone', async () => {

@@ -5,6 +5,7 @@ import { decodeCursor, pageOf } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import type { TicketState } from '../../../db/schema/index.js';
 import { problemOf } from '../../plugins/error-handler.plugin.js';
+import { toNotificationDto } from '../notifications/notifications.schemas.js';
 import {
   BulkEventsBody,
   BulkEventsResponse,
@@ -15,7 +16,6 @@ import {
   TicketListQuery,
   TicketParams,
   toEventDto,
-  toNotificationDto,
   toTicketDto,
 } from './tickets.schemas.js';
 

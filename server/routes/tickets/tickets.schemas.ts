@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { TicketView } from '../../../db/repositories/tickets.repository.js';
-import type { NotificationSummary } from '../../../db/repositories/notifications.repository.js';
+import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
@@ -37,18 +37,6 @@ export const TicketEventSchema = Type.Object({
   hash: Type.String(),
 });
 
-export const TicketNotificationSchema = Type.Object({
-  id: Type.Integer(),
-  kind: Type.String(),
-  to: Type.Array(Type.String()),
-  subject: Type.String(),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  lastError: Nullable(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-  sentAt: Nullable(Type.String({ format: 'date-time' })),
-});
-
 export const TicketDetail = Type.Object({
   ticket: TicketSchema,
   finding: Type.Object({
@@ -61,7 +49,7 @@ export const TicketDetail = Type.Object({
     inspection: Type.Object({ id: Type.Integer(), title: Type.String(), documentNumber: Nullable(Type.String()), shortCode: Type.String() }),
   }),
   events: Type.Array(TicketEventSchema),
-  notifications: Type.Array(TicketNotificationSchema),
+  notifications: Type.Array(NotificationSchema),
   allowedEvents: Type.Array(Type.String()),
 });
 
@@ -137,19 +125,5 @@ export function toEventDto(event: TicketEvent) {
     at: event.at.toISOString(),
     payload: event.payload,
     hash: event.hash,
-  };
-}
-
-export function toNotificationDto(n: NotificationSummary) {
-  return {
-    id: n.id,
-    kind: n.kind,
-    to: n.recipients,
-    subject: n.subject,
-    status: n.status,
-    attempts: n.attempts,
-    lastError: n.lastError,
-    createdAt: n.createdAt.toISOString(),
-    sentAt: n.sentAt ? n.sentAt.toISOString() : null,
   };
 }

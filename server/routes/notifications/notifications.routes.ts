@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { conflict } from '../../errors.js';
+import { problemResponses } from '../../schemas/common.schemas.js';
+import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import type { Services } from '../../services.js';
+import { NotificationList, NotificationListQuery, NotificationParams, NotificationSchema, toNotificationDto } from './notifications.schemas.js';
+
+export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('preHandler', app.requireRole('admin'));
+
+  app.get(
+    '/api/notifications',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: '邮件发件箱（管理员）：按状态、工单筛选，新的在前',
+        querystring: NotificationListQuery,
+        response: { 200: NotificationList, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, status, ticket } = request.query;
+      const before = cursor ? decodeCursor(cursor, 'notifications', (v) => (Number.isInteger(v) ? (v as number) : undefined)) : undefined;
+      const rows = await services.notifications.list({
+        limit: limit + 1,
+        ...(status ? { status } : {}),
+        ...(ticket !== undefined ? { ticketId: ticket } : {}),
+        ...(before !== undefined ? { before } : {}),
+      });
+      return pageOf(rows, limit, 'notifications', (row) => row.id, toNotificationDto);
+    },
+  );
+
+  app.post(
+    '/api/notifications/:id/resend',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: '重新发送一封发送失败的邮件（同一 Message-ID）',
+        params: NotificationParams,
+        response: { 200: NotificationSchema, ...problemResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request) => {
+      const row = await services.notifications.requeueFailed({ id: request.params.id, now: services.now() });
+      if (!row) throw conflict('notifications.not_failed', `邮件 ${request.params.id} 不存在或不是“发送失败”状态，无需重发。`);
+      return toNotificationDto(row);
+    },
+  );
+};

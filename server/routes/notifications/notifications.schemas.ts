@@ -1,0 +1,45 @@
+import Type from 'typebox';
+import type { NotificationSummary } from '../../../db/repositories/notifications.repository.js';
+import { notificationStatuses } from '../../../db/schema/index.js';
+import { Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+
+export const NotificationSchema = Type.Object({
+  id: Type.Integer(),
+  ticketId: Nullable(Type.Integer()),
+  kind: Type.String(),
+  to: Type.Array(Type.String()),
+  subject: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  messageId: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  nextAttemptAt: Type.String({ format: 'date-time' }),
+  sentAt: Nullable(Type.String({ format: 'date-time' })),
+});
+
+export const NotificationListQuery = StrictObject({
+  ...PageQuery,
+  status: Type.Optional(StringEnum(notificationStatuses)),
+  ticket: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+});
+
+export const NotificationList = Type.Object({ items: Type.Array(NotificationSchema), nextCursor: Nullable(Type.String()) });
+export const NotificationParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+export function toNotificationDto(n: NotificationSummary) {
+  return {
+    id: n.id,
+    ticketId: n.ticketId,
+    kind: n.kind,
+    to: n.recipients,
+    subject: n.subject,
+    status: n.status,
+    attempts: n.attempts,
+    lastError: n.lastError,
+    messageId: n.messageId,
+    createdAt: n.createdAt.toISOString(),
+    nextAttemptAt: n.nextAttemptAt.toISOString(),
+    sentAt: n.sentAt ? n.sentAt.toISOString() : null,
+  };
+}
