@@ -6,12 +6,9 @@ import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import { problemTypes } from '../db/schema/index.js';
 import { notFound, unprocessable } from '../server/errors.js';
 import { loadWorkingCalendar } from './calendar.js';
-import { decodeTable, tableFromJson, type DecodedTable } from './import/decode-table.js';
+import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { createUnitResolver, findingsTableSpec, parseFindingRows } from './import/findings.parse.js';
 import type { IssueResult, TicketIssuance } from './ticket-issuance.js';
-
-/** A findings table as it arrived: file bytes (CSV, XLSX, JSON text) or a JSON body already parsed. */
-export type FindingsSource = { bytes: Buffer; contentType?: string; filename?: string } | { json: unknown };
 
 interface Deps {
   db: Db;
@@ -27,13 +24,13 @@ interface Deps {
  * tickets in one transaction, or nothing at all. Importing the same file again creates nothing.
  */
 export function createFindingsImportService({ db, inspections, units, issuance, auditLog, now }: Deps) {
-  async function readTable(source: FindingsSource): Promise<DecodedTable> {
+  async function readTable(source: TableSource): Promise<DecodedTable> {
     if ('json' in source) return tableFromJson(source.json, findingsTableSpec);
     return decodeTable({ ...source, spec: findingsTableSpec });
   }
 
   return {
-    async importFindings({ inspectionId, viewer, source }: { inspectionId: number; viewer: Viewer | null; source: FindingsSource }): Promise<IssueResult> {
+    async importFindings({ inspectionId, viewer, source }: { inspectionId: number; viewer: Viewer | null; source: TableSource }): Promise<IssueResult> {
       const inspection = await inspections.find({ id: inspectionId, ...(viewer ? { viewer } : {}) });
       if (!inspection) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
       const table = await readTable(source);

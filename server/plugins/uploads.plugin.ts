@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { TableSource } from '../../workflows/import/decode-table.js';
 import { badRequest } from '../errors.js';
 
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
@@ -24,7 +25,7 @@ export const uploadsPlugin = fp(
 );
 
 /** What a table upload route received: file bytes, or a JSON body fastify has already parsed. */
-export async function readTableUpload(request: FastifyRequest): Promise<{ bytes: Buffer; contentType?: string; filename?: string } | { json: unknown }> {
+export async function readTableUpload(request: FastifyRequest): Promise<TableSource> {
   if (request.isMultipart()) {
     const file = await request.file();
     if (!file) throw badRequest('import.no_file', '请在表单中附上一个文件（字段名 file）。', { errors: [{ field: 'file', message: '缺少文件' }] });

@@ -70,6 +70,9 @@ interface GridRow {
 const MAX_HEADER_SCAN = 20;
 const CONTROL_SAMPLE_CHARS = 65_536;
 
+/** A table as it arrived: file bytes (CSV, XLSX, JSON text), or a JSON body already parsed. */
+export type TableSource = { bytes: Buffer; contentType?: string; filename?: string } | { json: unknown };
+
 export async function decodeTable(input: DecodeInput): Promise<DecodedTable> {
   const { bytes, spec } = input;
   if (bytes.length === 0) throw new ImportFileError('import.empty_file', '文件是空的');

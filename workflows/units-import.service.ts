@@ -1,0 +1,120 @@
+import type { Db } from '../db/client.js';
+import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
+import type { Viewer } from '../db/repositories/scope.js';
+import type { UnitsRepository } from '../db/repositories/units.repository.js';
+import type { Unit } from '../db/schema/index.js';
+import { unprocessable } from '../server/errors.js';
+import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
+import { normaliseUnitName, suggestClosest } from './import/findings.parse.js';
+import type { ImportRowError } from './import/import.errors.js';
+import { parseUnitRows, unitsTableSpec, type ParsedUnit } from './import/units.parse.js';
+
+export interface UnitsImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+interface Deps {
+  db: Db;
+  units: UnitsRepository;
+  auditLog: AuditLogRepository;
+}
+
+type Known = Pick<Unit, 'id' | 'code' | 'name' | 'aliases' | 'path'>;
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function differs(existing: Unit, parsed: ParsedUnit, parentId: number | null): boolean {
+  return (
+    existing.name !== parsed.name ||
+    existing.kind !== parsed.kind ||
+    existing.parentId !== parentId ||
+    !sameList(existing.aliases, parsed.aliases) ||
+    !sameList(existing.emails, parsed.emails) ||
+    existing.contactName !== parsed.contactName ||
+    existing.contactPhone !== parsed.contactPhone
+  );
+}
+
+/**
+ * A unit tree in one go (CSV, XLSX or JSON): parents by code or name, from the database or earlier in
+ * the same file; all or nothing; a unit already there with the same data is left unchanged.
+ */
+export function createUnitsImportService({ db, units, auditLog }: Deps) {
+  async function readTable(source: TableSource): Promise<DecodedTable> {
+    if ('json' in source) return tableFromJson(source.json, unitsTableSpec);
+    return decodeTable({ ...source, spec: unitsTableSpec });
+  }
+
+  return {
+    async importUnits({ source, actor }: { source: TableSource; actor: Viewer | null }): Promise<UnitsImportResult> {
+      const table = await readTable(source);
+      const { units: parsed, errors } = parseUnitRows(table);
+      if (errors.length > 0) throw invalid(errors);
+
+      return db.transaction(async (tx) => {
+        const known = new Map<string, Known>();
+        const byName = new Map<string, Known>();
+        const remember = (unit: Known) => {
+          known.set(unit.code, unit);
+          for (const name of [unit.name, ...unit.aliases]) byName.set(normaliseUnitName(name), unit);
+        };
+        for (const unit of await units.directory(tx)) remember(unit);
+        const fileCodes = new Set(parsed.map((p) => p.code));
+        const resolve = (text: string) => known.get(text) ?? byName.get(normaliseUnitName(text));
+
+        // Parents may come later in the file: create in passes until nothing more can be placed.
+        const result: UnitsImportResult = { created: 0, updated: 0, unchanged: 0 };
+        let pending = parsed;
+        while (pending.length > 0) {
+          const waiting: ParsedUnit[] = [];
+          for (const unit of pending) {
+            const parent = unit.parent ? resolve(unit.parent) : null;
+            if (unit.parent && !parent) {
+              waiting.push(unit);
+              continue;
+            }
+            const existing = await units.findByCode({ code: unit.code }, tx);
+            const fields = { name: unit.name, aliases: unit.aliases, kind: unit.kind, emails: unit.emails, contactName: unit.contactName, contactPhone: unit.contactPhone };
+            if (!existing) {
+              const created = await units.create({ input: { code: unit.code, ...fields, parentId: parent?.id ?? null }, parentPath: parent?.path ?? null }, tx);
+              remember(created);
+              result.created++;
+            } else if (differs(existing, unit, parent?.id ?? null)) {
+              if (parent && parent.path.startsWith(existing.path)) {
+                throw invalid([{ row: unit.row, column: '上级', value: unit.parent ?? '', message: '上级单位不能是本单位或其下级单位' }]);
+              }
+              const moved = existing.parentId !== (parent?.id ?? null) ? { newParent: parent ? { id: parent.id, path: parent.path } : null } : {};
+              remember(await units.update({ unit: existing, patch: fields, ...moved }, tx));
+              result.updated++;
+            } else {
+              result.unchanged++;
+            }
+          }
+          if (waiting.length === pending.length) {
+            const names = [...known.values()].map((u) => u.name);
+            throw invalid(
+              waiting.map((unit) => ({
+                row: unit.row,
+                column: '上级',
+                value: unit.parent ?? '',
+                message: fileCodes.has(unit.parent ?? '') ? '上级单位的上下级关系形成循环' : '上级单位不存在（既不在系统中，也不在本文件中）',
+                suggestions: suggestClosest(unit.parent ?? '', names),
+              })),
+            );
+          }
+          pending = waiting;
+        }
+        await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'import_units', entity: 'unit', entityKey: '*', details: { ...result, rows: parsed.length } }, tx);
+        return result;
+      });
+    },
+  };
+}
+
+function invalid(errors: ImportRowError[]) {
+  return unprocessable('import.invalid_rows', `文件中有 ${errors.length} 处错误，整个文件未导入，请改正后重新导入。`, { title: '导入文件有错误', errors });
+}
+
+export type UnitsImportService = ReturnType<typeof createUnitsImportService>;
