@@ -100,6 +100,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
       await migratePglite(db, { migrationsFolder });
     },
     async close() {
+      if (client.closed) return;
       try {
         await client.close();
       } finally {

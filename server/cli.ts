@@ -7,6 +7,8 @@ import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
 import { ensureAdmin } from './bootstrap.js';
+import { runAuditVerify } from './commands/audit.command.js';
+import { runSweepCommand } from './commands/sweep.command.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
@@ -18,6 +20,8 @@ Commands:
   migrate                            apply database migrations and exit
   demo                               load the 2021 Yiyang notice as sample data (units, users, 21 tickets)
   import <inspection> <file>         import findings (CSV/XLSX/JSON) into an inspection, given by id or short code
+  audit verify                       walk every ticket's hash-chained audit trail and report the first break
+  sweep [--now ISO-8601]             send the reminders and escalations due now (or as at --now), each exactly once
   user add --username U --role R --unit CODE [--password P] [--display-name N]
                                      create a user (role: admin | supervisor | officer);
                                      without --password one is generated and printed once
@@ -74,6 +78,11 @@ export async function runCli(argv: string[]): Promise<number> {
       for (const ticket of result.tickets) console.log(`  ${ticket.number}`);
       return 0;
     }
+    case 'sweep':
+      return runSweepCommand(config, rest);
+    case 'audit':
+      if (rest[0] === 'verify' && rest.length === 1) return runAuditVerify(config);
+      break;
     case 'migrate': {
       await withServices(config, 'rectify migrate', async () => {});
       console.log('Migrations applied.');

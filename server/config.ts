@@ -37,6 +37,7 @@ const hints: Record<string, string> = {
   PUBLIC_URL: 'the address people open Rectify at, e.g. https://rectify.example.gov.cn',
   SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
   MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
+  LOGIN_MAX_PER_MINUTE: 'a whole number from 1 to 10000',
   NODE_ENV: 'development, production or test',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
 };
@@ -73,17 +74,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
-  const problems = Value.Errors(EnvSchema, converted).map((e) => {
-    const key = e.instancePath.replace(/^\//, '').split('/')[0] ?? '';
-    const hint = hints[key];
-    return `${key}=${JSON.stringify(raw[key])}: ${e.message}${hint ? ` (expected ${hint})` : ''}`;
-  });
-  const parsed = converted as Env;
-  if (problems.length === 0 && parsed.NODE_ENV === 'production' && Buffer.byteLength(parsed.JWT_SECRET ?? '') < 32) {
-    problems.push(`JWT_SECRET is ${parsed.JWT_SECRET ? 'shorter than 32 bytes' : 'not set'}; in production it is required (expected ${hints.JWT_SECRET})`);
+  const given = { ...raw };
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Record<string, unknown>;
+  // Convert reads "3.5" as 3 and "0x10" as 16: a number setting must be written as a plain whole number.
+  for (const [key, schema] of Object.entries(EnvSchema.properties)) {
+    const value = given[key];
+    if ((schema as { type?: unknown }).type === 'integer' && typeof value === 'string' && !/^\s*\d+\s*$/.test(value)) converted[key] = value;
   }
-  if (problems.length === 0 && parsed.JWT_SECRET !== undefined && Buffer.byteLength(parsed.JWT_SECRET) < 32) {
+  // One line per key: a union (NODE_ENV, LOG_LEVEL) reports once per member otherwise.
+  const problemByKey = new Map<string, string>();
+  for (const e of Value.Errors(EnvSchema, converted)) {
+    const key = e.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+    if (problemByKey.has(key)) continue;
+    const hint = hints[key];
+    const message = e.keyword === 'const' || e.keyword === 'anyOf' ? 'is not one of the allowed values' : e.message;
+    problemByKey.set(key, `${key}=${JSON.stringify(given[key])}: ${message}${hint ? ` (expected ${hint})` : ''}`);
+  }
+  const problems = [...problemByKey.values()];
+  const parsed = converted as unknown as Env;
+  // Checked alongside the other keys (so every problem is listed at once), once NODE_ENV and JWT_SECRET are themselves valid.
+  const secretCheckable = !problemByKey.has('NODE_ENV') && !problemByKey.has('JWT_SECRET');
+  if (secretCheckable && parsed.NODE_ENV === 'production' && Buffer.byteLength(parsed.JWT_SECRET ?? '') < 32) {
+    problems.push(`JWT_SECRET is ${parsed.JWT_SECRET ? 'shorter than 32 bytes' : 'not set'}; in production it is required (expected ${hints.JWT_SECRET})`);
+  } else if (secretCheckable && parsed.JWT_SECRET !== undefined && Buffer.byteLength(parsed.JWT_SECRET) < 32) {
     problems.push(`JWT_SECRET is shorter than 32 bytes (expected ${hints.JWT_SECRET})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

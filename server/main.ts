@@ -5,6 +5,7 @@ import { ensureAdmin, resolveJwtSecret } from './bootstrap.js';
 import type { Config } from './config.js';
 import { createMailer } from '../notifications/mailer.js';
 import { createOutboxWorker } from '../notifications/outbox.js';
+import { startSweepTimer } from '../workflows/sweep.js';
 import { createServices } from './services.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
@@ -42,6 +43,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     outbox.start(OUTBOX_INTERVAL_MS);
 
     const address = await app.listen({ port: config.port, host: config.host });
+    const sweepTimer = startSweepTimer(services.sweep, { intervalS: config.sweepIntervalS, now: services.now, logger: app.log });
     app.log.info({ database: database.kind, dataDir: config.dataDir, publicUrl: config.publicUrl }, `Rectify listening on ${address}`);
 
     let closing: Promise<void> | undefined;
@@ -49,6 +51,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       (closing ??= (async () => {
         // Stop taking requests and let in-flight ones finish; let a send in progress finish
         // (unsent claimed rows go back to the queue); then release the database.
+        await sweepTimer.stop();
         await app.close();
         await outbox.stop();
         await mailer.close();

@@ -14,6 +14,8 @@ import { createInspectionsService } from '../workflows/inspections.service.js';
 import { createFindingsImportService } from '../workflows/findings-import.service.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
+import { createCalendarService } from '../workflows/calendar.service.js';
+import { createSweep } from '../workflows/sweep.js';
 
 export interface ServiceDeps {
   database: Database;
@@ -40,6 +42,8 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const issuance = createTicketIssuance({ tickets, notifier });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });
   const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
+  const calendarService = createCalendarService({ db, calendar, auditLog, now });
+  const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
     db,
@@ -59,6 +63,8 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     issuance,
     findingsImport,
     ticketWorkflow,
+    calendarService,
+    sweep,
   };
 }
 

@@ -27,7 +27,18 @@ export function canonicalJson(value: unknown): string {
 
 /** sha256 over the previous row's hash and this row's content: rewriting any row breaks every later link. */
 export function chainHash(prevHash: string | null, event: ChainedEvent): string {
-  const content = canonicalJson({ ...event, at: event.at.toISOString() });
+  // Exactly the chained fields: a stored row also has `id`, `prevHash` and `hash`, which must not count.
+  const content = canonicalJson({
+    ticketId: event.ticketId,
+    seq: event.seq,
+    type: event.type,
+    fromState: event.fromState,
+    toState: event.toState,
+    actorUserId: event.actorUserId,
+    actor: event.actor,
+    at: event.at.toISOString(),
+    payload: event.payload,
+  });
   return createHash('sha256').update(prevHash ?? '').update('\n').update(content).digest('hex');
 }
 
@@ -45,9 +56,8 @@ export function findChainBreak(events: (ChainedEvent & { prevHash: string | null
     const at = { ticketId: event.ticketId, seq: event.seq };
     if (event.seq !== expectedSeq) return { ...at, problem: 'seq_gap' };
     if (event.prevHash !== prev) return { ...at, problem: 'prev_hash_mismatch' };
-    const { prevHash: _p, hash, ...content } = event;
-    if (chainHash(prev, content) !== hash) return { ...at, problem: 'hash_mismatch' };
-    prev = hash;
+    if (chainHash(prev, event) !== event.hash) return { ...at, problem: 'hash_mismatch' };
+    prev = event.hash;
     expectedSeq++;
   }
   return undefined;

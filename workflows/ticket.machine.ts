@@ -94,9 +94,10 @@ const machineSetup = setup({
   actions: {
     countRejection: assign({ rejections: ({ context }) => context.rejections + 1 }),
     raiseLevel: assign({ escalationLevel: ({ context }) => context.escalationLevel + 1 }),
-    // A new deadline or a new unit is a fresh start: escalation begins again from level 0.
+    // A new deadline is a fresh start: escalation begins again from level 0.
     moveDeadline: assign(({ event }) => (event.type === 'EXTEND_DEADLINE' ? { dueAt: new Date(event.dueAt).toISOString(), escalationLevel: 0 } : {})),
-    moveToUnit: assign(({ event }) => (event.type === 'REASSIGN' ? { unitId: event.unitId, escalationLevel: 0 } : {})),
+    // A new unit inherits the same deadline, so the escalation already reached stays.
+    moveToUnit: assign(({ event }) => (event.type === 'REASSIGN' ? { unitId: event.unitId } : {})),
   },
 });
 

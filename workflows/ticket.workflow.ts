@@ -125,6 +125,10 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
 
     let event: TicketMachineEvent;
     let newUnit: { id: number; code: string; name: string } | undefined;
+    // What the payload names (a future due time, a unit in scope) is checked after the state and the
+    // permission: a closed ticket answers 409 and a sender who may not send the event 403, whatever it
+    // names. Until then the machine sees a stand-in that passes, as `allowedEvents` does.
+    let payloadProblem: AppError | undefined;
     switch (input.type) {
       case 'SUBMIT_RECTIFICATION':
         event = { type: input.type, actor, feedback: input.feedback ?? '', evidence: input.evidence ?? [], ...(input.rectifiedOn ? { rectifiedOn: input.rectifiedOn } : {}) };
@@ -135,21 +139,22 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
         break;
       case 'EXTEND_DEADLINE': {
         const dueAt = toDueAt(input.dueAt ?? '');
-        if (Number.isNaN(dueAt.getTime()) || dueAt.getTime() <= now().getTime()) {
-          throw unprocessable('tickets.invalid_due_at', '新的期限必须是将来的日期。', { errors: [{ field: 'dueAt', value: input.dueAt, message: '新的期限必须是将来的日期' }] });
+        const future = !Number.isNaN(dueAt.getTime()) && dueAt.getTime() > now().getTime();
+        if (!future) {
+          payloadProblem = unprocessable('tickets.invalid_due_at', '新的期限必须是将来的日期。', { errors: [{ field: 'dueAt', value: input.dueAt, message: '新的期限必须是将来的日期' }] });
         }
-        event = { type: input.type, actor, reason: input.reason ?? '', dueAt: dueAt.toISOString() };
+        event = { type: input.type, actor, reason: input.reason ?? '', dueAt: future ? dueAt.toISOString() : current.context.dueAt };
         break;
       }
       case 'REASSIGN': {
         const unit = await units.findByCode({ code: input.unitCode ?? '', ...(viewer ? { viewer } : {}) }, tx);
         if (!unit) {
-          throw unprocessable('tickets.unit_not_found', `单位 ${input.unitCode} 不存在或不在您的管辖范围内。`, {
+          payloadProblem = unprocessable('tickets.unit_not_found', `单位 ${input.unitCode} 不存在或不在您的管辖范围内。`, {
             errors: [{ field: 'unitCode', value: input.unitCode, message: '单位不存在或不在管辖范围内' }],
           });
         }
         newUnit = unit;
-        event = { type: input.type, actor, reason: input.reason ?? '', unitId: unit.id };
+        event = { type: input.type, actor, reason: input.reason ?? '', unitId: unit?.id ?? -1 };
         break;
       }
       default:
@@ -160,10 +165,11 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     if (!decision.ok) {
       const extra = { state: before.state, version: before.version, allowedEvents: decision.allowedEvents };
       if (decision.reason === 'forbidden') throw forbidden('tickets.forbidden', refusalMessages.forbidden(input.type), { extra });
-      if (decision.reason === 'invalid_payload') throw unprocessable('tickets.invalid_payload', refusalMessages.invalid_payload(input.type), { extra });
+      if (decision.reason === 'invalid_payload') throw payloadProblem ?? unprocessable('tickets.invalid_payload', refusalMessages.invalid_payload(input.type), { extra });
       const message = decision.reason === 'limit_reached' ? refusalMessages.limit_reached() : refusalMessages.not_allowed_in_state(input.type, before.state);
       throw conflict(decision.reason === 'limit_reached' ? 'tickets.escalation_limit' : 'tickets.transition_not_allowed', message, { extra });
     }
+    if (payloadProblem) throw payloadProblem;
 
     const at = now();
     const toState = decision.state as TicketState;

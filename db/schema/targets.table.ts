@@ -25,7 +25,7 @@ export const targets = pgTable(
     check('targets_kind_check', sql`${t.kind} in ('website', 'new_media')`),
     check(
       'targets_platform_check',
-      sql`(${t.kind} = 'website' and ${t.platform} is null) or (${t.kind} = 'new_media' and ${t.platform} in ('wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other'))`,
+      sql`(${t.kind} = 'website' and ${t.platform} is null) or (${t.kind} = 'new_media' and ${t.platform} is not null and ${t.platform} in ('wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other'))`,
     ),
     check('targets_name_check', sql`length(trim(${t.name})) > 0`),
     unique('targets_identity_key').on(t.kind, t.platform, t.name, t.ownerUnitId).nullsNotDistinct(),

@@ -6,6 +6,8 @@ import { Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/com
 const UnitCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'stable unit code, e.g. YY-WJW' });
 const UnitKind = StringEnum(unitKinds);
 const Email = Type.String({ format: 'email', maxLength: 254 });
+// At least one non-blank character: names are stored trimmed, and the database refuses an empty one.
+const UnitName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Contact = StrictObject({
   name: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
   phone: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
@@ -23,7 +25,7 @@ export const UnitSchema = Type.Object({
 
 export const CreateUnitBody = StrictObject({
   code: UnitCode,
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: UnitName,
   aliases: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 })),
   kind: UnitKind,
   parentCode: Type.Optional(Nullable(UnitCode)),
@@ -32,7 +34,7 @@ export const CreateUnitBody = StrictObject({
 });
 
 export const UpdateUnitBody = StrictObject({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  name: Type.Optional(UnitName),
   aliases: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 50 })),
   kind: Type.Optional(UnitKind),
   parentCode: Type.Optional(Nullable(UnitCode)),

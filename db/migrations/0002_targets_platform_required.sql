@@ -1,0 +1,2 @@
+ALTER TABLE "targets" DROP CONSTRAINT "targets_platform_check";--> statement-breakpoint
+ALTER TABLE "targets" ADD CONSTRAINT "targets_platform_check" CHECK (("targets"."kind" = 'website' and "targets"."platform" is null) or ("targets"."kind" = 'new_media' and "targets"."platform" is not null and "targets"."platform" in ('wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other')));

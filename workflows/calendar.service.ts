@@ -1,0 +1,166 @@
+// The working calendar as the running system sees it: the published arrangements, the local
+// overrides administrators keep (audit-logged), and one calendar per process, rebuilt only
+// when the overrides change.
+
+import publishedCalendar from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
+import type { Db } from '../db/client.js';
+import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
+import type { CalendarRepository } from '../db/repositories/calendar.repository.js';
+import { gt } from 'drizzle-orm';
+import { tickets, type CalendarOverride } from '../db/schema/index.js';
+import { createWorkingCalendar, type DayKind, type WorkingCalendar } from './calendar.js';
+
+export interface CalendarLogger {
+  warn(details: object, message: string): void;
+}
+
+export type DaySource = 'override' | 'published' | 'weekend-rule';
+
+/** One day as `GET /api/calendar/:date` answers it. */
+export interface DayDescription {
+  date: string;
+  working: boolean;
+  kind: DayKind;
+  /** Where the answer comes from: a local override, the State Council's published arrangement, or only the weekend rule. */
+  source: DaySource;
+  /** True when no published data or override covers the day: Saturdays and Sundays are assumed to rest. */
+  provisional: boolean;
+  note: string | null;
+}
+
+export interface CalendarServiceDeps {
+  db: Db;
+  calendar: CalendarRepository;
+  auditLog: AuditLogRepository;
+  now: () => Date;
+  /** Where "beyond the published calendar" is said; once per year per service, i.e. per process. */
+  logger?: CalendarLogger;
+}
+
+const publishedHolidays: Readonly<Record<string, string>> = publishedCalendar.holidays;
+const publishedWorkdays: Readonly<Record<string, string>> = publishedCalendar.workdays;
+
+/** The package's entries read "Dragon Boat Festival,端午,1": the Chinese name is the second field. */
+function publishedNote(day: string): string | null {
+  const holiday = publishedHolidays[day]?.split(',')[1];
+  if (holiday) return `${holiday}假期`;
+  const workday = publishedWorkdays[day]?.split(',')[1];
+  return workday ? `${workday}调休上班` : null;
+}
+
+function isMondayToFriday(day: string): boolean {
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return weekday >= 1 && weekday <= 5;
+}
+
+// Overrides are a few rows a year: comparing them all is cheaper than being wrong about a change.
+const fingerprintOf = (rows: readonly CalendarOverride[]) => JSON.stringify(rows.map((row) => [row.day, row.kind, row.note]));
+
+export function createCalendarService({ db, calendar: repository, auditLog, now, logger = console }: CalendarServiceDeps) {
+  // Kept for the life of the process, across rebuilt calendars: the log says it once per year.
+  const reportedYears = new Set<string>();
+  let cached: { fingerprint: string; calendar: WorkingCalendar; overrides: Map<string, CalendarOverride> } | undefined;
+
+  function onBeyondKnownData(day: string): void {
+    const year = day.slice(0, 4);
+    if (reportedYears.has(year)) return;
+    reportedYears.add(year);
+    logger.warn(
+      { year, firstDay: day },
+      `working calendar: ${year} is beyond the published holiday arrangements and has no local overrides; Saturdays and Sundays are taken as rest days until an administrator enters the year's arrangements`,
+    );
+  }
+
+  /** The calendar with the overrides stored now; the same object as last time when they have not changed (also by another instance). */
+  async function snapshot() {
+    const rows = await repository.listCalendarOverrides({});
+    const fingerprint = fingerprintOf(rows);
+    if (cached?.fingerprint !== fingerprint) {
+      cached = {
+        fingerprint,
+        calendar: createWorkingCalendar(new Map(rows.map((row) => [row.day, row.kind])), { onBeyondKnownData }),
+        overrides: new Map(rows.map((row) => [row.day, row])),
+      };
+    }
+    return cached;
+  }
+
+  /**
+   * Moments the sweep computed with the old calendar may now come earlier (a Saturday made a
+   * workday moves reminders and escalations forward): every ticket waiting for a later moment is
+   * looked at again by the next sweep, which recomputes it.
+   */
+  async function recomputeDeadlines(tx: Db): Promise<void> {
+    const at = now();
+    await tx.update(tickets).set({ nextActionAt: at }).where(gt(tickets.nextActionAt, at));
+  }
+
+  async function findOverride(day: string, tx: Db): Promise<CalendarOverride | undefined> {
+    const [row] = await repository.listCalendarOverrides({ from: day, to: day }, tx);
+    return row;
+  }
+
+  return {
+    /** The working calendar for computations (the sweep, reports). */
+    async current(): Promise<WorkingCalendar> {
+      return (await snapshot()).calendar;
+    },
+
+    async describe({ day }: { day: string }): Promise<DayDescription> {
+      const { calendar, overrides } = await snapshot();
+      const override = overrides.get(day);
+      // Asking about a day is not a deadline resting on it: the weekend rule is applied here
+      // directly, so the "beyond the published calendar" log line stays about computations.
+      const known = calendar.isKnown(day);
+      const working = known ? calendar.isWorkingDay(day) : isMondayToFriday(day);
+      return {
+        date: day,
+        working,
+        kind: working ? 'workday' : 'restday',
+        source: override ? 'override' : known ? 'published' : 'weekend-rule',
+        provisional: !known,
+        note: override ? override.note : publishedNote(day),
+      };
+    },
+
+    async listOverrides({ from, to }: { from?: string; to?: string }): Promise<CalendarOverride[]> {
+      return repository.listCalendarOverrides({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
+    },
+
+    /** Creates or replaces the day's override; `created` tells which. */
+    async setOverride({ day, kind, note, actor }: { day: string; kind: DayKind; note: string | null; actor: { userId: number } }) {
+      return db.transaction(async (tx) => {
+        const previous = await findOverride(day, tx);
+        const override = await repository.setCalendarOverride({ day, kind, note, updatedBy: actor.userId }, tx);
+        await auditLog.record(
+          {
+            actorUserId: actor.userId,
+            action: previous ? 'update' : 'create',
+            entity: 'calendar_day',
+            entityKey: day,
+            details: { kind, note, previous: previous ? { kind: previous.kind, note: previous.note } : null },
+          },
+          tx,
+        );
+        await recomputeDeadlines(tx);
+        return { override, created: !previous };
+      });
+    },
+
+    /** False when the day had no override. */
+    async removeOverride({ day, actor }: { day: string; actor: { userId: number } }): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const previous = await findOverride(day, tx);
+        if (!previous || !(await repository.deleteCalendarOverride({ day }, tx))) return false;
+        await auditLog.record(
+          { actorUserId: actor.userId, action: 'delete', entity: 'calendar_day', entityKey: day, details: { previous: { kind: previous.kind, note: previous.note } } },
+          tx,
+        );
+        await recomputeDeadlines(tx);
+        return true;
+      });
+    },
+  };
+}
+
+export type CalendarService = ReturnType<typeof createCalendarService>;
