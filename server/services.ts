@@ -13,6 +13,7 @@ import { createDirectoryService } from '../workflows/directory.service.js';
 import { createInspectionsService } from '../workflows/inspections.service.js';
 import { createFindingsImportService } from '../workflows/findings-import.service.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
+import { createUnitsImportService } from '../workflows/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
 import { createCalendarService } from '../workflows/calendar.service.js';
 import { createSweep } from '../workflows/sweep.js';
@@ -40,6 +41,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const directory = createDirectoryService({ db, units, users, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ tickets, notifier });
+  const unitsImport = createUnitsImportService({ db, units, auditLog });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });
   const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
@@ -62,6 +64,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     inspectionsService,
     issuance,
     findingsImport,
+    unitsImport,
     ticketWorkflow,
     calendarService,
     sweep,

@@ -3,7 +3,8 @@ import { notFound } from '../../errors.js';
 import { decodeCursor, pageOf } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { CreateUnitBody, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
+import { readTableUpload } from '../../plugins/uploads.plugin.js';
+import { CreateUnitBody, UnitsImportResult, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
 
 export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -50,6 +51,25 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     async (request, reply) => {
       const unit = await services.directory.createUnit({ fields: request.body, actor: request.viewer });
       return reply.code(201).send(toUnitDto(unit));
+    },
+  );
+
+  app.post(
+    '/api/units/import',
+    {
+      preHandler: app.requireRole('admin'),
+      schema: {
+        tags: ['units'],
+        summary: '批量导入单位（管理员）',
+        description:
+          '表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、' +
+          'application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。',
+        response: { 200: UnitsImportResult, ...problemResponses(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const source = await readTableUpload(request);
+      return services.unitsImport.importUnits({ source, actor: request.viewer });
     },
   );
 

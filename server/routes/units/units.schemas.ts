@@ -57,3 +57,5 @@ export function toUnitDto(unit: UnitWithParent) {
     contact: { name: unit.contactName, phone: unit.contactPhone },
   };
 }
+
+export const UnitsImportResult = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
