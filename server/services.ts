@@ -3,6 +3,7 @@ import { createAuditLogRepository } from '../db/repositories/audit-log.repositor
 import { createCalendarRepository } from '../db/repositories/calendar.repository.js';
 import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
+import { createReportsRepository } from '../db/repositories/reports.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
@@ -12,6 +13,7 @@ import { createTicketNotifier } from '../notifications/ticket-notifier.js';
 import { createDirectoryService } from '../workflows/directory.service.js';
 import { createInspectionsService } from '../workflows/inspections.service.js';
 import { createFindingsImportService } from '../workflows/findings-import.service.js';
+import { createInspectionReport } from '../workflows/inspection-report.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
 import { createUnitsImportService } from '../workflows/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
@@ -41,6 +43,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const directory = createDirectoryService({ db, units, users, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ tickets, notifier });
+  const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, now });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });
   const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
@@ -65,6 +68,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     issuance,
     findingsImport,
     unitsImport,
+    inspectionReport,
     ticketWorkflow,
     calendarService,
     sweep,

@@ -43,7 +43,8 @@ export interface TicketFilters {
 
 export const overdueStates: TicketState[] = ['issued', 'acknowledged'];
 
-const problemsOf = sql<TicketProblem[]>`coalesce((
+/** A ticket's problems in the notice's order, as one JSON array (shared by the views and the report). */
+export const problemsOf = sql<TicketProblem[]>`coalesce((
   select json_agg(json_build_object('code', fp.problem_code, 'label', pt.label, 'text', fp.text) order by fp.position)
   from finding_problems fp join problem_types pt on pt.code = fp.problem_code
   where fp.finding_id = ${tickets.findingId}), '[]'::json)`;

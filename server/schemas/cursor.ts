@@ -27,3 +27,11 @@ export function pageOf<T, D>(rows: T[], limit: number, list: string, keyOf: (row
   const last = page.at(-1);
   return { items: page.map(toDto), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(list, keyOf(last)) : null };
 }
+
+/** The key of lists ordered by due time then id: `[dueAt ISO, id]`. */
+export function readDueCursor(key: unknown): { dueAt: Date; id: number } | undefined {
+  if (!Array.isArray(key) || key.length !== 2) return undefined;
+  const [due, id] = key as unknown[];
+  const dueAt = typeof due === 'string' ? new Date(due) : undefined;
+  return dueAt && !Number.isNaN(dueAt.getTime()) && Number.isInteger(id) ? { dueAt, id: id as number } : undefined;
+}

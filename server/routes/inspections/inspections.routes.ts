@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
 import { notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
-import { CreateInspectionBody, ImportResult, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
+import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
+import { CreateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -54,6 +56,45 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       const source = await readTableUpload(request);
       const result = await services.findingsImport.importFindings({ inspectionId: request.params.id, viewer: request.viewer, source });
       return reply.code(201).send(result);
+    },
+  );
+
+  app.get(
+    '/api/inspections/:id/report',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '检查报告：各单位、各分组整改进度（JSON、CSV 或 XLSX）',
+        description: 'format=csv 给出各单位整改进度表；format=xlsx 另含分组统计和问题清单（附件3 格式，带整改状态）。只统计调用者管辖范围内的工单。',
+        params: InspectionParams,
+        querystring: ReportQuery,
+        response: {
+          200: {
+            description: '报告',
+            content: {
+              'application/json': { schema: ReportSchema },
+              'text/csv': { schema: Type.String() },
+              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) },
+            },
+          },
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const report = await services.inspectionReport.build({ inspectionId: request.params.id, viewer: request.viewer });
+      const name = encodeURIComponent(`${report.inspection.shortCode}-整改进度`);
+      if (request.query.format === 'csv') {
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename*=UTF-8''${name}.csv`).send(reportCsv(report));
+      }
+      if (request.query.format === 'xlsx') {
+        return reply
+          .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+          .header('content-disposition', `attachment; filename*=UTF-8''${name}.xlsx`)
+          .send(await reportXlsx(report));
+      }
+      const { rows: _rows, inspection, ...rest } = report;
+      return { inspection: toInspectionDto(inspection), ...rest };
     },
   );
 

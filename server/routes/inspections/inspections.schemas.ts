@@ -96,3 +96,24 @@ export const ImportResult = Type.Object({
   unchanged: Type.Integer(),
   tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() })),
 });
+
+const ReportCounts = {
+  tickets: Type.Integer(),
+  issued: Type.Integer(),
+  acknowledged: Type.Integer(),
+  rectified: Type.Integer(),
+  verified: Type.Integer(),
+  withdrawn: Type.Integer(),
+  overdue: Type.Integer(),
+  escalated: Type.Integer(),
+  onTimeRate: Nullable(Type.Number({ description: 'share of tickets (withdrawn aside) whose rectification was submitted by the due time' })),
+};
+
+export const ReportQuery = StrictObject({ format: Type.Optional(StringEnum(['json', 'csv', 'xlsx'] as const)) });
+
+export const ReportSchema = Type.Object({
+  inspection: InspectionSchema,
+  totals: Type.Object(ReportCounts),
+  byUnit: Type.Array(Type.Object({ unitCode: Type.String(), unitName: Type.String(), group: Type.String(), ...ReportCounts })),
+  byGroup: Type.Array(Type.Object({ group: Type.String(), checked: Nullable(Type.Integer()), ...ReportCounts })),
+});

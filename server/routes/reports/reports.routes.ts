@@ -1,17 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { OverdueList, OverdueQuery } from './reports.schemas.js';
-
-const readCursor = (key: unknown) => {
-  if (!Array.isArray(key) || key.length !== 2) return undefined;
-  const [due, id] = key as unknown[];
-  const dueAt = typeof due === 'string' ? new Date(due) : undefined;
-  return dueAt && !Number.isNaN(dueAt.getTime()) && Number.isInteger(id) ? { dueAt, id: id as number } : undefined;
-};
 
 export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -30,7 +23,7 @@ export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
     },
     async (request) => {
       const { limit = 50, cursor, unit, inspection } = request.query;
-      const after = cursor ? decodeCursor(cursor, 'overdue', readCursor) : undefined;
+      const after = cursor ? decodeCursor(cursor, 'overdue', readDueCursor) : undefined;
       const now = services.now();
       const rows = await services.tickets.list({
         viewer: request.viewer,

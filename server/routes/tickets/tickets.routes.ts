@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import type { TicketState } from '../../../db/schema/index.js';
 import { problemOf } from '../../plugins/error-handler.plugin.js';
@@ -18,13 +18,6 @@ import {
   toEventDto,
   toTicketDto,
 } from './tickets.schemas.js';
-
-const readCursor = (key: unknown) => {
-  if (!Array.isArray(key) || key.length !== 2) return undefined;
-  const [due, id] = key as unknown[];
-  const dueAt = typeof due === 'string' ? new Date(due) : undefined;
-  return dueAt && !Number.isNaN(dueAt.getTime()) && Number.isInteger(id) ? { dueAt, id: id as number } : undefined;
-};
 
 export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -53,7 +46,7 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
           ...(q ? { q } : {}),
         },
         limit: limit + 1,
-        ...(cursor ? { after: decodeCursor(cursor, 'tickets', readCursor) } : {}),
+        ...(cursor ? { after: decodeCursor(cursor, 'tickets', readDueCursor) } : {}),
         now,
       });
       return pageOf(rows, limit, 'tickets', (t) => [t.dueAt.toISOString(), t.id], (t) => toTicketDto(t, now));
