@@ -34,7 +34,7 @@ export const CreateInspectionBody = StrictObject({
   scope: Type.Optional(Type.Array(ScopeGroupSchema, { maxItems: 200 })),
 });
 
-const Counts = Type.Object({
+const countFields = {
   tickets: Type.Integer(),
   issued: Type.Integer(),
   acknowledged: Type.Integer(),
@@ -43,7 +43,8 @@ const Counts = Type.Object({
   withdrawn: Type.Integer(),
   overdue: Type.Integer(),
   escalated: Type.Integer(),
-});
+};
+const Counts = Type.Object(countFields);
 
 export const InspectionSchema = Type.Object({
   id: Type.Integer(),
@@ -98,14 +99,7 @@ export const ImportResult = Type.Object({
 });
 
 const ReportCounts = {
-  tickets: Type.Integer(),
-  issued: Type.Integer(),
-  acknowledged: Type.Integer(),
-  rectified: Type.Integer(),
-  verified: Type.Integer(),
-  withdrawn: Type.Integer(),
-  overdue: Type.Integer(),
-  escalated: Type.Integer(),
+  ...countFields,
   onTimeRate: Nullable(Type.Number({ description: 'share of tickets (withdrawn aside) whose rectification was submitted by the due time' })),
 };
 
