@@ -25,6 +25,11 @@ export interface Database {
   ping(): Promise<void>;
   /** Applies drizzle-kit migrations; on PostgreSQL under an advisory lock so instances may start together. */
   applyMigrations(migrationsFolder: string): Promise<void>;
+  /**
+   * Runs `fn` under the same lock, for other once-only start-up work (the first admin). Not
+   * re-entrant: `fn` must not apply migrations.
+   */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,24 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
   // An idle client dropped by a server restart must not crash the process; the pool replaces it.
   pool.on('error', (error) => options.onPoolError?.(error));
   const db = drizzlePg({ client: pool, schema });
+  // Advisory locks belong to a session: lock, work and unlock on one connection. Its own
+  // connection, outside the pool, so that work done through the pool meanwhile never waits for it.
+  async function withLock<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    // A dropped connection also fails the query in progress; the event itself must not crash us.
+    client.on('error', (error) => options.onPoolError?.(error));
+    await client.connect();
+    try {
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        return await fn(client);
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    } finally {
+      await client.end();
+    }
+  }
   return {
     db,
     kind: 'postgres',
@@ -60,19 +83,9 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
       await db.execute(sql`select 1`);
     },
     async applyMigrations(migrationsFolder) {
-      // Advisory locks belong to a session: lock, migrate and unlock on one connection.
-      const client = await pool.connect();
-      try {
-        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-        try {
-          await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
-        } finally {
-          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-        }
-      } finally {
-        client.release();
-      }
+      await withLock((client) => migratePg(drizzlePg({ client, schema }), { migrationsFolder }));
     },
+    exclusively: (fn) => withLock(() => fn()),
     async close() {
       await pool.end();
     },
@@ -99,6 +112,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
       // The data-folder lock already makes this process the only one.
       await migratePglite(db, { migrationsFolder });
     },
+    exclusively: (fn) => fn(),
     async close() {
       if (client.closed) return;
       try {

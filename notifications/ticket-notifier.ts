@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
 import { notifications, units, type NotificationKind, type Unit } from '../db/schema/index.js';
@@ -89,13 +89,44 @@ export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOp
         messageId: newMessageId(mailDomain),
       };
     });
-    for (let i = 0; i < rows.length; i += CHUNK) await tx.insert(notifications).values(rows.slice(i, i + CHUNK));
+    // INSERT … SELECT FROM unnest: one array parameter per column rather than nine per mail, so a
+    // large import does not spend its time building and sending statements of thousands of parameters.
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const part = rows.slice(i, i + CHUNK);
+      const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
+      await tx.execute(sql`
+        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)
+        select r.ticket_id, r.event_id, r.kind, r.unit_ids::int[],
+               array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
+               r.subject, r.body_text, r.body_html, r.message_id
+        from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.kind)}::text[],
+                    ${column((r) => `{${r.unitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
+                    ${column((r) => r.subject)}::text[], ${column((r) => r.bodyText)}::text[], ${column((r) => r.bodyHtml)}::text[], ${column((r) => r.messageId)}::text[])
+          as r(ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)`);
+    }
   }
 
   return {
     queueMany,
     async queue(tx: Db, mail: QueueTicketMail): Promise<void> {
       await queueMany(tx, [mail]);
+    },
+
+    /**
+     * Before a failed email is sent again: when it failed for want of any address, address it to its
+     * units as they are now, so that adding the missing address and resending (as its error says) works.
+     */
+    async readdressIfUnaddressed(tx: Db, { id }: { id: number }): Promise<void> {
+      const [row] = await tx
+        .select({ unitIds: notifications.unitIds, recipients: notifications.recipients })
+        .from(notifications)
+        .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
+        .for('update');
+      if (!row || row.recipients.length > 0 || row.unitIds.length === 0) return;
+      const unitsById = new Map<number, UnitInfo>();
+      await loadUnits(tx, row.unitIds, unitsById);
+      const recipients = [...new Set(row.unitIds.flatMap((unitId) => unitsById.get(unitId)?.emails ?? []).map((e) => e.trim().toLowerCase()))];
+      if (recipients.length > 0) await tx.update(notifications).set({ recipients }).where(eq(notifications.id, id));
     },
   };
 }

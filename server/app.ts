@@ -4,7 +4,7 @@ import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
-import { errorHandlerPlugin } from './plugins/error-handler.plugin.js';
+import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
@@ -37,6 +37,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
     logger,
     genReqId: () => randomUUID(),
     bodyLimit: 50 * 1024 * 1024,
+    frameworkErrors: frameworkErrorHandler,
     ajv: {
       // Refuse unknown fields instead of dropping them; report every problem at once.
       customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },

@@ -24,9 +24,18 @@ export const ROOT_UNIT_CODE = 'ROOT';
 
 /**
  * The first start creates the `admin` user (in a root unit, since every user belongs to one)
- * with RECTIFY_ADMIN_PASSWORD, or a generated password that is printed this once.
+ * with RECTIFY_ADMIN_PASSWORD, or a generated password that is printed this once. Under the
+ * start-up lock: instances starting together on a new database would otherwise both find no
+ * admin, and the slower one would stop on the duplicate.
  */
 export async function ensureAdmin(
+  services: Pick<Services, 'database' | 'db' | 'units' | 'directory'>,
+  options: { password: string | undefined; print: (line: string) => void },
+): Promise<void> {
+  await services.database.exclusively(() => createFirstAdmin(services, options));
+}
+
+async function createFirstAdmin(
   services: Pick<Services, 'db' | 'units' | 'directory'>,
   options: { password: string | undefined; print: (line: string) => void },
 ): Promise<void> {

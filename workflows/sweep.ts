@@ -48,7 +48,7 @@ export interface SweepResult {
 export interface SweepDeps {
   db: Db;
   tickets: Pick<TicketsRepository, 'findViews'>;
-  ticketWorkflow: Pick<TicketWorkflow, 'applyWithin'>;
+  ticketWorkflow: Pick<TicketWorkflow, 'applyWithin' | 'escalateLocked'>;
   notifier: Pick<TicketNotifier, 'queueMany'>;
   /** The working calendar with the current overrides; called once per run. */
   loadCalendar: () => Promise<WorkingCalendar>;
@@ -204,26 +204,53 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
   }
 
   /**
-   * One ESCALATE per level, in order, each its own audit event and mail. In a savepoint, so that
-   * a ticket that cannot be escalated leaves the rest of the batch alone; the caller then retries
-   * it on the next sweep.
+   * The levels a ticket may take now: those this sweep recorded, in order, up to the first one that
+   * was taken before for this due time yet is above the ticket's level (a REASSIGN reset it);
+   * taking the next level instead would skip one, so the ticket stops there.
    */
-  async function escalate(tx: Db, { ticket, actions }: Plan, now: Date, logger: SweepLogger): Promise<number> {
-    return tx.transaction(async (sp) => {
-      const wanted = actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step }));
-      const inserted = await record(sp, wanted, now);
-      let applied = 0;
-      for (const action of wanted) {
-        if (!inserted.has(keyOf(action))) {
-          // The level was taken before for this due time, yet the ticket's level is below it: a
-          // REASSIGN reset it. Taking the next level instead would skip one, so stop here.
-          logger.warn({ ticketId: ticket.id, level: action.step, escalationLevel: ticket.escalationLevel + applied }, 'sweep: escalation level already taken for this due time; not repeated');
-          break;
-        }
-        await ticketWorkflow.applyWithin(sp, { ticketId: ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' } });
-        applied += 1;
+  function levelsWon({ ticket, actions }: Plan, inserted: Set<string>, logger: SweepLogger): number {
+    let won = 0;
+    for (const { step } of actions.escalations) {
+      if (!inserted.has(keyOf({ ticketId: ticket.id, kind: 'escalation', step }))) {
+        logger.warn({ ticketId: ticket.id, level: step, escalationLevel: ticket.escalationLevel + won }, 'sweep: escalation level already taken for this due time; not repeated');
+        break;
       }
-      return applied;
+      won += 1;
+    }
+    return won;
+  }
+
+  /**
+   * One ESCALATE per level, in order, each its own audit event and mail, for the whole batch in
+   * multi-row statements: level by level, all the tickets still owed one take it together. In a
+   * savepoint, so that when any ticket cannot be escalated the batch is undone and retried
+   * ticket by ticket (escalateOne), which leaves that ticket to the next sweep and the rest done.
+   */
+  async function escalateAll(tx: Db, plans: Plan[], now: Date, logger: SweepLogger): Promise<number> {
+    if (plans.length === 0) return 0;
+    return tx.transaction(async (sp) => {
+      const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
+      const inserted = await record(sp, wanted, now);
+      const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger) }));
+      let applied = 0;
+      for (let round = 1; ; round += 1) {
+        const ids = owed.filter((t) => t.levels >= round).map((t) => t.id);
+        if (ids.length === 0) return applied;
+        await ticketWorkflow.escalateLocked(sp, { ticketIds: ids });
+        applied += ids.length;
+      }
+    });
+  }
+
+  /** escalateAll for a single ticket through the one-event path, in its own savepoint. */
+  async function escalateOne(tx: Db, plan: Plan, now: Date, logger: SweepLogger): Promise<number> {
+    return tx.transaction(async (sp) => {
+      const wanted = plan.actions.escalations.map(({ step }) => ({ ticketId: plan.ticket.id, kind: 'escalation' as const, step }));
+      const levels = levelsWon(plan, await record(sp, wanted, now), logger);
+      for (let level = 0; level < levels; level += 1) {
+        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' } });
+      }
+      return levels;
     });
   }
 
@@ -254,18 +281,23 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       }
 
       await sendReminders(tx, plans, now, result);
-      const done: Plan[] = [];
-      for (const plan of plans) {
-        if (plan.actions.escalations.length > 0) {
+      const escalating = plans.filter((plan) => plan.actions.escalations.length > 0);
+      let done = plans;
+      try {
+        result.escalations += await escalateAll(tx, escalating, now, logger);
+      } catch (batchError) {
+        logger.warn({ err: batchError, tickets: escalating.length }, 'sweep: escalating the batch together failed; trying its tickets one by one');
+        done = plans.filter((plan) => plan.actions.escalations.length === 0);
+        for (const plan of escalating) {
           try {
-            result.escalations += await escalate(tx, plan, now, logger);
+            result.escalations += await escalateOne(tx, plan, now, logger);
           } catch (error) {
             logger.error({ err: error, ticketId: plan.ticket.id }, 'sweep: cannot escalate a ticket; it is retried on the next sweep');
             failed.push(plan.ticket.id);
             continue;
           }
+          done.push(plan);
         }
-        done.push(plan);
       }
       // ESCALATE set next_action_at to "now" (look again); the computed moment replaces it.
       await setNextActionAt(tx, done);

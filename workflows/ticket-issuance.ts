@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { queryRows } from '../db/client.js';
 import type { TicketsRepository } from '../db/repositories/tickets.repository.js';
@@ -42,6 +42,15 @@ export interface IssueResult {
 // Bound parameters per statement stay far below PostgreSQL's 65,535.
 const CHUNK = 2000;
 
+/**
+ * One column of a chunk as a single array parameter: the inserts below are
+ * `INSERT … SELECT FROM unnest(…)`, a parameter per column instead of one per value, which spares
+ * building and sending a query of tens of thousands of parameters for each chunk.
+ */
+function column<T>(rows: readonly T[], value: (row: T) => string | number | boolean | null): SQL {
+  return sql`${sql.param(rows.map(value))}`;
+}
+
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -72,48 +81,53 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
 
       const targetIds = new Map<string, number>();
       for (const part of chunks(items)) {
-        const rows = await tx
-          .insert(targets)
-          .values(part.map((f) => ({ kind: f.targetKind, platform: f.platform, name: f.targetName, url: f.url, ownerUnitId: f.unitId, county: f.county })))
-          .onConflictDoUpdate({
-            target: [targets.kind, targets.platform, targets.name, targets.ownerUnitId],
-            set: { url: sql`coalesce(excluded.url, ${targets.url})`, county: sql`coalesce(excluded.county, ${targets.county})` },
-          })
-          .returning({ id: targets.id, kind: targets.kind, platform: targets.platform, name: targets.name, unitId: targets.ownerUnitId });
-        for (const row of rows) targetIds.set(targetKey(row), row.id);
+        const rows = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null }>(
+          tx,
+          sql`insert into ${targets} (kind, platform, name, url, owner_unit_id, county)
+              select * from unnest(${column(part, (f) => f.targetKind)}::text[], ${column(part, (f) => f.platform)}::text[], ${column(part, (f) => f.targetName)}::text[],
+                                   ${column(part, (f) => f.url)}::text[], ${column(part, (f) => f.unitId)}::int[], ${column(part, (f) => f.county)}::text[])
+              on conflict (kind, platform, name, owner_unit_id) do update
+                set url = coalesce(excluded.url, ${targets.url}), county = coalesce(excluded.county, ${targets.county})
+              returning id, kind, platform, name, owner_unit_id as unit_id`,
+        );
+        for (const row of rows) targetIds.set(targetKey({ ...row, unitId: row.unit_id }), row.id);
       }
 
-      const createdFindings: { id: number; item: FindingToIssue }[] = [];
-      for (const part of chunks(items)) {
-        const byTarget = new Map(part.map((f) => [targetIds.get(targetKey({ kind: f.targetKind, platform: f.platform, name: f.targetName, unitId: f.unitId })) ?? 0, f]));
-        const rows = await tx
-          .insert(findings)
-          .values(
-            [...byTarget].map(([targetId, f]) => ({
-              inspectionId: inspection.id,
-              targetId,
-              unitId: f.unitId,
-              outstanding: f.outstanding,
-              lastUpdatedOn: f.lastUpdatedOn,
-              note: f.note,
-              problemsText: f.problemsText,
-              sourceRow: f.row ?? null,
-            })),
-          )
-          .onConflictDoNothing({ target: [findings.inspectionId, findings.targetId] })
-          .returning({ id: findings.id, targetId: findings.targetId });
+      const createdFindings: { id: number; item: FindingToIssue; index: number }[] = [];
+      for (const [chunkIndex, part] of chunks(items).entries()) {
+        const byTarget = new Map(
+          part.map((f, i) => [targetIds.get(targetKey({ kind: f.targetKind, platform: f.platform, name: f.targetName, unitId: f.unitId })) ?? 0, { item: f, index: chunkIndex * CHUNK + i }]),
+        );
+        const values = [...byTarget];
+        const rows = await queryRows<{ id: number; target_id: number }>(
+          tx,
+          sql`insert into ${findings} (inspection_id, target_id, unit_id, outstanding, last_updated_on, note, problems_text, source_row)
+              select ${inspection.id}::int, * from unnest(${column(values, ([targetId]) => targetId)}::int[], ${column(values, ([, { item }]) => item.unitId)}::int[],
+                                   ${column(values, ([, { item }]) => item.outstanding)}::bool[], ${column(values, ([, { item }]) => item.lastUpdatedOn)}::date[],
+                                   ${column(values, ([, { item }]) => item.note)}::text[], ${column(values, ([, { item }]) => item.problemsText)}::text[],
+                                   ${column(values, ([, { item }]) => item.row ?? null)}::int[])
+              on conflict (inspection_id, target_id) do nothing
+              returning id, target_id`,
+        );
         for (const row of rows) {
-          const item = byTarget.get(row.targetId);
-          if (item) createdFindings.push({ id: row.id, item });
+          const found = byTarget.get(row.target_id);
+          if (found) createdFindings.push({ id: row.id, ...found });
         }
       }
+      // Numbers follow the file's row order, whatever order the database returned the rows in.
+      createdFindings.sort((a, b) => a.index - b.index);
       const unchanged = items.length - createdFindings.length;
       if (createdFindings.length === 0) return { created: 0, unchanged, tickets: [] };
 
       const problemRows = createdFindings.flatMap(({ id, item }) =>
         item.problems.map((p, position) => ({ findingId: id, position, problemCode: p.code, text: p.text })),
       );
-      for (const part of chunks(problemRows)) await tx.insert(findingProblems).values(part);
+      for (const part of chunks(problemRows)) {
+        await tx.execute(
+          sql`insert into ${findingProblems} (finding_id, position, problem_code, text)
+              select * from unnest(${column(part, (p) => p.findingId)}::int[], ${column(part, (p) => p.position)}::int[], ${column(part, (p) => p.problemCode)}::text[], ${column(part, (p) => p.text)}::text[])`,
+        );
+      }
 
       const due = inspection.feedbackDeadline
         ? { value: dueAtForDeadline(inspection.feedbackDeadline), provisional: !calendar.isKnown(inspection.feedbackDeadline) }
@@ -125,24 +139,17 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
       const width = Math.max(3, String(existing + createdFindings.length).length);
       const issued: { id: number; number: string }[] = [];
       for (const [index, part] of chunks(createdFindings).entries()) {
-        const rows = await tx
-          .insert(tickets)
-          .values(
-            part.map(({ id, item }, i) => ({
-              number: `${inspection.shortCode}-${String(existing + index * CHUNK + i + 1).padStart(width, '0')}`,
-              inspectionId: inspection.id,
-              findingId: id,
-              unitId: item.unitId,
-              state: 'issued' as const,
-              dueAt: due.value,
-              dueProvisional: due.provisional,
-              nextActionAt: now,
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
-          .returning({ id: tickets.id, number: tickets.number });
-        issued.push(...rows);
+        const numbers = part.map((_, i) => `${inspection.shortCode}-${String(existing + index * CHUNK + i + 1).padStart(width, '0')}`);
+        const at = now.toISOString();
+        const rows = await queryRows<{ id: number; number: string }>(
+          tx,
+          sql`insert into ${tickets} (number, inspection_id, finding_id, unit_id, state, due_at, due_provisional, next_action_at, created_at, updated_at)
+              select u.number, ${inspection.id}::int, u.finding_id, u.unit_id, 'issued', ${due.value.toISOString()}::timestamptz, ${due.provisional}::bool,
+                     ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
+              from unnest(${sql.param(numbers)}::text[], ${column(part, (f) => f.id)}::int[], ${column(part, (f) => f.item.unitId)}::int[]) as u(number, finding_id, unit_id)
+              returning id, number`,
+        );
+        issued.push(...rows.sort((a, b) => a.id - b.id));
       }
 
       for (const part of chunks(issued)) {
@@ -160,8 +167,16 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
           };
           return { ...content, prevHash: null, hash: chainHash(null, content) };
         });
-        const rows = await tx.insert(ticketEvents).values(events).returning({ id: ticketEvents.id, ticketId: ticketEvents.ticketId });
-        const eventOf = new Map(rows.map((r) => [r.ticketId, r.id]));
+        const rows = await queryRows<{ id: number | string; ticket_id: number }>(
+          tx,
+          sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
+              select u.ticket_id, 1, 'ISSUE', null, 'issued', ${actor.userId}::int, ${actor.name}::text, ${now.toISOString()}::timestamptz, u.payload::jsonb, null, u.hash
+              from unnest(${column(events, (e) => e.ticketId)}::int[], ${column(events, (e) => JSON.stringify(e.payload))}::text[], ${column(events, (e) => e.hash)}::text[])
+                as u(ticket_id, payload, hash)
+              returning id, ticket_id`,
+        );
+        // bigserial: the pg driver returns it as a string.
+        const eventOf = new Map(rows.map((r) => [r.ticket_id, Number(r.id)]));
         const views = await ticketsRepository.findViews({ ids: part.map((t) => t.id) }, tx);
         await notifier.queueMany(
           tx,

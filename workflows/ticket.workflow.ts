@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import type { Viewer } from '../db/repositories/scope.js';
 import type { NotificationsRepository } from '../db/repositories/notifications.repository.js';
 import type { TicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
-import type { TicketsRepository, TicketView } from '../db/repositories/tickets.repository.js';
+import type { TicketChange, TicketsRepository, TicketView } from '../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { NewTicket, NotificationKind, TicketState } from '../db/schema/index.js';
 import type { TicketNotifier } from '../notifications/ticket-notifier.js';
@@ -97,6 +97,55 @@ function toDueAt(text: string): Date {
   return /^\d{4}-\d{2}-\d{2}$/.test(text) ? endOfShanghaiDay(text) : new Date(text);
 }
 
+type Accepted = Extract<ReturnType<typeof decide>, { ok: true }>;
+type Refused = Extract<ReturnType<typeof decide>, { ok: false }>;
+
+function refusalOf(decision: Refused, type: TicketEventType, before: TicketView): AppError {
+  const extra = { state: before.state, version: before.version, allowedEvents: decision.allowedEvents };
+  if (decision.reason === 'forbidden') return forbidden('tickets.forbidden', refusalMessages.forbidden(type), { extra });
+  if (decision.reason === 'invalid_payload') return unprocessable('tickets.invalid_payload', refusalMessages.invalid_payload(type), { extra });
+  const message = decision.reason === 'limit_reached' ? refusalMessages.limit_reached() : refusalMessages.not_allowed_in_state(type, before.state);
+  return conflict(decision.reason === 'limit_reached' ? 'tickets.escalation_limit' : 'tickets.transition_not_allowed', message, { extra });
+}
+
+/** What an accepted event writes: the ticket's new values, the audit payload, and the email it queues, if any. */
+function changeOf({ before, input, decision, at, newUnit }: { before: TicketView; input: TicketEventInput; decision: Accepted; at: Date; newUnit: { code: string } | undefined }) {
+  const toState = decision.state as TicketState;
+  const values: TicketChange & Partial<NewTicket> = {
+    state: toState,
+    version: before.version + 1,
+    updatedAt: at,
+    unitId: decision.context.unitId,
+    dueAt: new Date(decision.context.dueAt),
+    escalationLevel: decision.context.escalationLevel,
+    rejections: decision.context.rejections,
+    // The sweep recomputes the exact moment; "now" makes it look at the ticket on its next pass.
+    nextActionAt: toState === 'verified' || toState === 'withdrawn' ? null : at,
+  };
+  if (toState === 'acknowledged' && before.state === 'issued') values.acknowledgedAt = at;
+  if (toState === 'rectified') values.rectifiedAt = at;
+  if (toState === 'verified' || toState === 'withdrawn') values.closedAt = at;
+  if (input.type === 'EXTEND_DEADLINE') values.dueProvisional = false;
+
+  const { type: _t, expectedVersion: _v, ...payload } = input;
+  const recorded: Record<string, unknown> = { ...payload };
+  if (input.type === 'EXTEND_DEADLINE') Object.assign(recorded, { dueAt: decision.context.dueAt, previousDueAt: before.dueAt.toISOString() });
+  if (newUnit) Object.assign(recorded, { fromUnitCode: before.unitCode, toUnitCode: newUnit.code });
+  if (input.type === 'ESCALATE') Object.assign(recorded, { level: decision.context.escalationLevel });
+
+  const kind = notificationOf[input.type];
+  const details: TicketMailDetails = {
+    ...(input.comment ? { comment: input.comment } : {}),
+    ...(input.reason ? { reason: input.reason } : {}),
+    ...(input.feedback ? { feedback: input.feedback } : {}),
+    ...(input.evidence ? { evidence: input.evidence } : {}),
+    ...(input.type === 'EXTEND_DEADLINE' ? { previousDueAt: before.dueAt } : {}),
+    ...(newUnit ? { previousUnitName: before.unitName } : {}),
+    ...(input.type === 'ESCALATE' ? { level: decision.context.escalationLevel } : {}),
+  };
+  return { toState, values, recorded, at, mail: kind ? { kind, details } : undefined };
+}
+
 /** Load → decide (the pure machine) → persist ticket, audit event and notifications in one transaction. */
 export function createTicketWorkflow({ db, tickets, events, notifications, units, notifier, now }: TicketWorkflowDeps) {
   function actorOf(sender: EventSender): { actor: TicketActor; userId: number | null; name: string } {
@@ -110,9 +159,8 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     if (payloadErrors.length > 0) {
       throw new AppError({ status: 400, code: 'tickets.invalid_payload', title: '请求内容不符合要求', detail: payloadErrors.map((e) => e.message).join('；'), errors: payloadErrors });
     }
-    const locked = await tickets.lock({ id: ticketId }, tx);
     const viewer = sender.kind === 'user' ? sender.viewer : undefined;
-    const before = locked ? await tickets.findView({ id: ticketId, viewer }, tx) : undefined;
+    const before = await tickets.lockView({ id: ticketId, viewer }, tx);
     if (!before) throw notFound('tickets.not_found', `工单 ${ticketId} 不存在。`);
 
     const { actor, userId, name } = actorOf(sender);
@@ -162,59 +210,17 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     }
 
     const decision = decide(current, event);
-    if (!decision.ok) {
-      const extra = { state: before.state, version: before.version, allowedEvents: decision.allowedEvents };
-      if (decision.reason === 'forbidden') throw forbidden('tickets.forbidden', refusalMessages.forbidden(input.type), { extra });
-      if (decision.reason === 'invalid_payload') throw payloadProblem ?? unprocessable('tickets.invalid_payload', refusalMessages.invalid_payload(input.type), { extra });
-      const message = decision.reason === 'limit_reached' ? refusalMessages.limit_reached() : refusalMessages.not_allowed_in_state(input.type, before.state);
-      throw conflict(decision.reason === 'limit_reached' ? 'tickets.escalation_limit' : 'tickets.transition_not_allowed', message, { extra });
-    }
+    if (!decision.ok) throw decision.reason === 'invalid_payload' && payloadProblem ? payloadProblem : refusalOf(decision, input.type, before);
     if (payloadProblem) throw payloadProblem;
 
-    const at = now();
-    const toState = decision.state as TicketState;
-    const values: Partial<NewTicket> = {
-      state: toState,
-      version: before.version + 1,
-      updatedAt: at,
-      unitId: decision.context.unitId,
-      dueAt: new Date(decision.context.dueAt),
-      escalationLevel: decision.context.escalationLevel,
-      rejections: decision.context.rejections,
-      // The sweep recomputes the exact moment; "now" makes it look at the ticket on its next pass.
-      nextActionAt: toState === 'verified' || toState === 'withdrawn' ? null : at,
-    };
-    if (toState === 'acknowledged' && before.state === 'issued') values.acknowledgedAt = at;
-    if (toState === 'rectified') values.rectifiedAt = at;
-    if (toState === 'verified' || toState === 'withdrawn') values.closedAt = at;
-    if (input.type === 'EXTEND_DEADLINE') values.dueProvisional = false;
-    await tickets.update({ id: ticketId, values }, tx);
+    const change = changeOf({ before, input, decision, at: now(), newUnit });
+    const updated = await tickets.update({ id: ticketId, values: change.values }, tx);
+    const appended = await events.append({ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }, tx);
 
-    const { type: _t, expectedVersion: _v, ...payload } = input;
-    const recorded: Record<string, unknown> = { ...payload };
-    if (input.type === 'EXTEND_DEADLINE') Object.assign(recorded, { dueAt: decision.context.dueAt, previousDueAt: before.dueAt.toISOString() });
-    if (newUnit) Object.assign(recorded, { fromUnitCode: before.unitCode, toUnitCode: newUnit.code });
-    if (input.type === 'ESCALATE') Object.assign(recorded, { level: decision.context.escalationLevel });
-    const appended = await events.append(
-      { ticketId, type: input.type, fromState: before.state, toState, actorUserId: userId, actor: name, at, payload: recorded },
-      tx,
-    );
-
-    const after = await tickets.findView({ id: ticketId }, tx);
+    // No event changes the inspection, target, finding or problems: only a new unit needs the view read again.
+    const after = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
     if (!after) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
-    const kind = notificationOf[input.type];
-    if (kind) {
-      const details: TicketMailDetails = {
-        ...(input.comment ? { comment: input.comment } : {}),
-        ...(input.reason ? { reason: input.reason } : {}),
-        ...(input.feedback ? { feedback: input.feedback } : {}),
-        ...(input.evidence ? { evidence: input.evidence } : {}),
-        ...(input.type === 'EXTEND_DEADLINE' ? { previousDueAt: before.dueAt } : {}),
-        ...(newUnit ? { previousUnitName: before.unitName } : {}),
-        ...(input.type === 'ESCALATE' ? { level: decision.context.escalationLevel } : {}),
-      };
-      await notifier.queue(tx, { kind, ticket: after, eventId: appended.id, details });
-    }
+    if (change.mail) await notifier.queue(tx, { kind: change.mail.kind, ticket: after, eventId: appended.id, details: change.mail.details });
     return after;
   }
 
@@ -233,6 +239,39 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     },
     /** For callers that already hold a transaction (the sweep). */
     applyWithin,
+
+    /**
+     * One ESCALATE by the system on each of many tickets, in multi-row statements: what
+     * `applyWithin` writes for each (ticket update, chained audit row, escalation email), with a
+     * handful of queries for the lot instead of a dozen per ticket. The caller holds the tickets'
+     * row locks (the sweep claims them FOR UPDATE). All or nothing: the first refusal throws.
+     */
+    async escalateLocked(tx: Db, { ticketIds }: { ticketIds: number[] }): Promise<TicketView[]> {
+      if (ticketIds.length === 0) return [];
+      const input: TicketEventInput = { type: 'ESCALATE' };
+      const { actor, userId, name } = actorOf({ kind: 'system' });
+      const befores = await tickets.findViews({ ids: ticketIds }, tx);
+      if (befores.length !== new Set(ticketIds).size) throw new Error('escalateLocked: a ticket to escalate does not exist');
+      const at = now();
+      const changes = befores.map((before) => {
+        const decision = decide(snapshotOf(before), { type: 'ESCALATE', actor });
+        if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
+        return { before, ...changeOf({ before, input, decision, at, newUnit: undefined }) };
+      });
+      await tickets.updateMany({ rows: changes.map(({ before, values }) => ({ id: before.id, values })) }, tx);
+      const appended = await events.appendMany(
+        changes.map(({ before, toState, recorded }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState, actorUserId: userId, actor: name, at, payload: recorded })),
+        tx,
+      );
+      const eventOf = new Map(appended.map((e) => [e.ticketId, e.id]));
+      // ESCALATE writes only the TicketChange columns, all of them in `values`.
+      const afters = changes.map(({ before, values, mail }) => ({ after: { ...before, ...values }, mail }));
+      await notifier.queueMany(
+        tx,
+        afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id) ?? null, details: mail.details }] : [])),
+      );
+      return afters.map(({ after }) => after);
+    },
   };
 }
 

@@ -4,7 +4,7 @@ import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { Unit } from '../db/schema/index.js';
 import { unprocessable } from '../server/errors.js';
-import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
+import { cellOf, decodeTable, requireColumns, splitList, tableFromJson, textOf, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { normaliseUnitName, suggestClosest } from './import/findings.parse.js';
 import type { ImportRowError } from './import/import.errors.js';
 import { parseUnitRows, unitsTableSpec, type ParsedUnit } from './import/units.parse.js';
@@ -51,7 +51,8 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
     async importUnits({ source, actor }: { source: TableSource; actor: Viewer | null }): Promise<UnitsImportResult> {
       const table = await readTable(source);
       const { units: parsed, errors } = parseUnitRows(table);
-      if (errors.length > 0) throw invalid(errors);
+      // Every error at once: rows refused for their own cells still have their parents checked.
+      if (errors.length > 0) throw invalid([...errors, ...unknownParents(table, await units.directory())].sort((a, b) => a.row - b.row));
 
       return db.transaction(async (tx) => {
         const known = new Map<string, Known>();
@@ -111,6 +112,34 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
       });
     },
   };
+}
+
+/**
+ * Parents written in the file that name no unit of the database and no row of the file (valid or
+ * not: a row refused for a bad email may still be the parent of others). The transaction finds
+ * these too; this is for files that already have other errors, so the user sees all of them at once.
+ */
+function unknownParents(table: DecodedTable, directory: Pick<Unit, 'code' | 'name' | 'aliases'>[]): ImportRowError[] {
+  const columns = requireColumns(table, unitsTableSpec);
+  const codes = new Set(directory.map((u) => u.code));
+  const names = new Set(directory.flatMap((u) => [u.name, ...u.aliases]).map(normaliseUnitName));
+  const candidates = directory.map((u) => u.name);
+  for (const raw of table.rows) {
+    const code = cellOf(columns, raw, 'code');
+    const name = cellOf(columns, raw, 'name');
+    const aliases = cellOf(columns, raw, 'aliases');
+    if (code) codes.add(textOf(code.value));
+    for (const written of [...(name ? [textOf(name.value)] : []), ...(aliases ? splitList(aliases.value) : [])]) names.add(normaliseUnitName(written));
+    if (name) candidates.push(textOf(name.value));
+  }
+  const errors: ImportRowError[] = [];
+  for (const raw of table.rows) {
+    const parent = cellOf(columns, raw, 'parent');
+    const text = parent ? textOf(parent.value) : '';
+    if (!parent || text === '' || codes.has(text) || names.has(normaliseUnitName(text))) continue;
+    errors.push({ row: raw.row, column: parent.column, value: text, message: '上级单位不存在（既不在系统中，也不在本文件中）', suggestions: suggestClosest(text, candidates) });
+  }
+  return errors;
 }
 
 function invalid(errors: ImportRowError[]) {

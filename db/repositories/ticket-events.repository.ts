@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { chainHash, findChainBreak, type ChainBreak } from '../../workflows/audit-chain.js';
-import type { Db } from '../client.js';
+import { queryRows, type Db } from '../client.js';
 import { ticketEvents, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
 
 export interface AppendEvent {
@@ -33,6 +33,44 @@ export function createTicketEventsRepository({ db }: { db: Db }) {
       const [row] = await tx.insert(ticketEvents).values({ ...event, seq, prevHash, hash }).returning();
       if (!row) throw new Error('insert into ticket_events returned nothing');
       return row;
+    },
+
+    /**
+     * `append` for many tickets at once, one event each: the last rows of all of them in one query,
+     * the new rows in one insert per chunk. The caller holds the tickets' row locks.
+     */
+    async appendMany(batch: AppendEvent[], tx: Db): Promise<TicketEvent[]> {
+      if (batch.length === 0) return [];
+      const ids = batch.map((e) => e.ticketId);
+      if (new Set(ids).size !== ids.length) throw new Error('appendMany takes one event per ticket');
+      const lasts = await tx
+        .selectDistinctOn([ticketEvents.ticketId], { ticketId: ticketEvents.ticketId, seq: ticketEvents.seq, hash: ticketEvents.hash })
+        .from(ticketEvents)
+        .where(inArray(ticketEvents.ticketId, ids))
+        .orderBy(ticketEvents.ticketId, desc(ticketEvents.seq));
+      const lastOf = new Map(lasts.map((row) => [row.ticketId, row]));
+      const rows = batch.map((event) => {
+        const last = lastOf.get(event.ticketId);
+        const seq = (last?.seq ?? 0) + 1;
+        const prevHash = last?.hash ?? null;
+        return { ...event, seq, prevHash, hash: chainHash(prevHash, { ...event, seq }) };
+      });
+      // One array parameter per column (unnest), rather than eleven parameters per event.
+      const column = (value: (row: (typeof rows)[number]) => string | number | null) => sql`${sql.param(rows.map(value))}`;
+      const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(
+        tx,
+        sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
+            select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash
+            from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
+                        ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
+                        ${column((r) => r.at.toISOString())}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
+                        ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[])
+              as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
+            returning id, ticket_id, seq`,
+      );
+      // bigserial comes back from the pg driver as a string.
+      const idOf = new Map(inserted.map((row) => [row.ticket_id, Number(row.id)]));
+      return rows.map((row) => ({ ...row, id: idOf.get(row.ticketId) ?? 0 }));
     },
 
     async listForTicket({ ticketId }: { ticketId: number }, tx: Db = db): Promise<TicketEvent[]> {

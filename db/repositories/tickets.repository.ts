@@ -43,6 +43,13 @@ export interface TicketFilters {
 
 export const overdueStates: TicketState[] = ['issued', 'acknowledged'];
 
+/** The columns every accepted event sets; `updateMany` writes exactly these. */
+export type TicketChange = Required<Pick<NewTicket, 'state' | 'version' | 'updatedAt' | 'unitId' | 'dueAt' | 'escalationLevel' | 'rejections' | 'nextActionAt'>>;
+const changeColumns = new Set<string>(['state', 'version', 'updatedAt', 'unitId', 'dueAt', 'escalationLevel', 'rejections', 'nextActionAt']);
+
+// Tickets per statement in updateMany.
+const CHUNK = 2000;
+
 /** A ticket's problems in the notice's order, as one JSON array (shared by the views and the report). */
 export const problemsOf = sql<TicketProblem[]>`coalesce((
   select json_agg(json_build_object('code', fp.problem_code, 'label', pt.label, 'text', fp.text) order by fp.position)
@@ -93,6 +100,18 @@ export function createTicketsRepository({ db }: { db: Db }) {
       return row ? flatten(row) : undefined;
     },
 
+    /**
+     * findView that also takes the ticket's row lock for the rest of the transaction (concurrent
+     * events on it queue here, and then read the row as the winner left it): `lock` and `findView`
+     * in one round trip. A ticket outside the viewer's scope is neither returned nor locked.
+     */
+    async lockView({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db): Promise<TicketView | undefined> {
+      const [row] = await selectView(tx)
+        .where(and(eq(tickets.id, id), viewer ? unitScope(viewer, tickets.unitId) : undefined))
+        .for('update', { of: tickets });
+      return row ? flatten(row) : undefined;
+    },
+
     async findViews({ ids }: { ids: number[] }, tx: Db = db): Promise<TicketView[]> {
       if (ids.length === 0) return [];
       const rows = await selectView(tx).where(inArray(tickets.id, ids)).orderBy(asc(tickets.id));
@@ -109,6 +128,27 @@ export function createTicketsRepository({ db }: { db: Db }) {
       const [row] = await tx.update(tickets).set(values).where(eq(tickets.id, id)).returning();
       if (!row) throw new Error(`ticket ${id} vanished during update`);
       return row;
+    },
+
+    /** `update` for many tickets in one statement per chunk: each row's own values of the TicketChange columns. */
+    async updateMany({ rows }: { rows: { id: number; values: TicketChange }[] }, tx: Db): Promise<void> {
+      for (const { values } of rows) {
+        const other = Object.keys(values).find((key) => !changeColumns.has(key));
+        if (other) throw new Error(`updateMany does not write ${other}; use update`);
+      }
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK);
+        // One array parameter per column (unnest), not nine parameters per ticket.
+        const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
+        await tx.execute(sql`update ${tickets} set state = v.state, version = v.version, updated_at = v.updated_at, unit_id = v.unit_id, due_at = v.due_at,
+          escalation_level = v.escalation_level, rejections = v.rejections, next_action_at = v.next_action_at
+          from unnest(${column((r) => r.id)}::int[], ${column((r) => r.values.state)}::text[], ${column((r) => r.values.version)}::int[],
+                      ${column((r) => r.values.updatedAt.toISOString())}::timestamptz[], ${column((r) => r.values.unitId)}::int[],
+                      ${column((r) => r.values.dueAt.toISOString())}::timestamptz[], ${column((r) => r.values.escalationLevel)}::int[],
+                      ${column((r) => r.values.rejections)}::int[], ${column((r) => r.values.nextActionAt?.toISOString() ?? null)}::timestamptz[])
+            as v(id, state, version, updated_at, unit_id, due_at, escalation_level, rejections, next_action_at)
+          where ${tickets.id} = v.id`);
+      }
     },
 
     async list(

@@ -19,7 +19,19 @@ interface ShanghaiParts {
   minute: string;
 }
 
+// formatToParts is the dearest step of rendering a mail, and the mails of one import or sweep
+// nearly all show the same deadline: remember the last answer.
+let last: { time: number; parts: ShanghaiParts } | undefined;
+
 function partsOf(date: Date): ShanghaiParts {
+  const time = date.getTime();
+  if (last?.time === time) return last.parts;
+  const parts = formatParts(date);
+  last = { time, parts };
+  return parts;
+}
+
+function formatParts(date: Date): ShanghaiParts {
   const parts: Record<string, string> = {};
   for (const part of shanghai.formatToParts(date)) parts[part.type] = part.value;
   return {

@@ -96,6 +96,25 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
+/**
+ * Fastify's `frameworkErrors` option: a URL the router cannot read (malformed percent-encoding, a
+ * path parameter longer than `maxParamLength`) is refused before any route, hook or the error
+ * handler below runs, so it is rendered here.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  sendProblem(
+    request,
+    reply,
+    new AppError({
+      status: tooLong ? 414 : 400,
+      code: tooLong ? 'request.url_too_long' : 'request.bad_url',
+      title: '请求地址无效',
+      detail: tooLong ? '地址中的参数过长。' : '地址中有无法解码的字符（% 编码不正确）。',
+    }),
+  );
+}
+
 /** The one place errors become `application/problem+json`; anything unexpected is logged and masked as 500. */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {

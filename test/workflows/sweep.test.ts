@@ -385,6 +385,61 @@ describe('beyond the published calendar', () => {
   });
 });
 
+describe('a ticket that cannot be escalated', () => {
+  let s: Setup;
+  let ids: number[];
+  beforeAll(async () => {
+    s = await setUp();
+    ids = await s.issue([
+      { unitCode: 'YY-WJW', targetName: '健康益阳' },
+      { unitCode: 'YY-JTJ', targetName: '益阳交通' },
+      { unitCode: 'AH-GL', targetName: '印象古楼' },
+    ]);
+  });
+  afterAll(() => s.t.close());
+
+  it('is left for the next sweep, while the rest of its batch is escalated', async () => {
+    const [first = 0, broken = 0, third = 0] = ids;
+    const services = s.t.services;
+    const workflow = services.ticketWorkflow;
+    const refuse = (ticketIds: number[]) => {
+      if (ticketIds.includes(broken)) throw new Error(`ticket ${broken} cannot be escalated`);
+    };
+    // The fault enters as a dependency: the batch path and the one-by-one path both fail on that ticket.
+    const faulty: typeof workflow = {
+      ...workflow,
+      async escalateLocked(tx, args) {
+        refuse(args.ticketIds);
+        return workflow.escalateLocked(tx, args);
+      },
+      async applyWithin(tx, args) {
+        refuse([args.ticketId]);
+        return workflow.applyWithin(tx, args);
+      },
+    };
+    const log = recordingLogger();
+    const sweep = createSweep({ ...services, ticketWorkflow: faulty, loadCalendar: services.calendarService.current, logger: log.logger });
+
+    expect(await sweep.run({ now: at('2021-07-20 10:00') })).toEqual({ ...nothing, examined: 3, escalations: 6, failed: 1 });
+    expect(log.lines.map((l) => [l.level, l.message])).toEqual([
+      ['warn', 'sweep: escalating the batch together failed; trying its tickets one by one'],
+      ['error', 'sweep: cannot escalate a ticket; it is retried on the next sweep'],
+    ]);
+    for (const id of [first, third]) expect((await s.escalations(id)).map((e) => e.payload)).toEqual([{ level: 1 }, { level: 2 }, { level: 3 }]);
+    expect(await s.escalations(broken)).toEqual([]);
+    expect(await s.actions(broken)).toEqual([]);
+    expect(await s.mails(broken, 'escalation')).toEqual([]);
+
+    expect(await s.sweepAt('2021-07-20 10:00')).toEqual({ ...nothing, examined: 1, escalations: 3 });
+    expect((await s.escalations(broken)).map((e) => [e.seq, e.payload])).toEqual([
+      [2, { level: 1 }],
+      [3, { level: 2 }],
+      [4, { level: 3 }],
+    ]);
+    expect((await s.mails(broken, 'escalation')).length).toBe(3);
+  });
+});
+
 describe('two sweeps at the same moment on PostgreSQL', () => {
   let s: Setup;
   let other: Database | undefined;

@@ -43,7 +43,11 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services
       },
     },
     async (request) => {
-      const row = await services.notifications.requeueFailed({ id: request.params.id, now: services.now() });
+      const { id } = request.params;
+      const row = await services.db.transaction(async (tx) => {
+        await services.notifier.readdressIfUnaddressed(tx, { id });
+        return services.notifications.requeueFailed({ id, now: services.now() }, tx);
+      });
       if (!row) throw conflict('notifications.not_failed', `邮件 ${request.params.id} 不存在或不是“发送失败”状态，无需重发。`);
       return toNotificationDto(row);
     },

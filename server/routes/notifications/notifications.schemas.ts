@@ -25,7 +25,8 @@ export const NotificationListQuery = StrictObject({
 });
 
 export const NotificationList = Type.Object({ items: Type.Array(NotificationSchema), nextCursor: Nullable(Type.String()) });
-export const NotificationParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+// The column is a PostgreSQL integer: a larger id would fail in the database, not as a 400.
+export const NotificationParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 
 export function toNotificationDto(n: NotificationSummary) {
   return {

@@ -1,0 +1,20 @@
+import { createDatabase } from '../../db/client.js';
+import { createServices } from '../../server/services.js';
+import { generateFindingsCsv } from '../seed/findings-csv.js';
+import { timed } from '../stats.js';
+import type { BenchUnit } from '../seed/organisation.js';
+
+const url = process.argv[2] ?? '';
+const n = Number(process.argv[3] ?? 20000);
+const database = await createDatabase({ databaseUrl: url, dataDir: '/tmp/scratch-x' });
+const services = createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@bench.rectify.local>', now: () => new Date('2021-06-18T02:00:00Z') });
+const sup = await services.users.findPublic({ username: 'gov-sup' });
+const viewer = (await services.users.findViewer({ id: sup!.id }))!;
+const rows = await services.units.directory();
+const units: BenchUnit[] = rows.filter((u) => u.code !== 'ROOT').map((u) => ({ id: u.id, code: u.code, name: u.name, kind: u.kind, county: null, officer: '' }));
+const code = `X${Date.now() % 100000}`;
+const insp = await services.inspectionsService.create({ fields: { title: code, shortCode: code, issuedOn: '2021-06-17', feedbackDeadline: '2021-06-25', issuingUnitCode: 'GOV' }, actor: viewer });
+const { csv } = generateFindingsCsv(units, n, code);
+const r = await timed(() => services.findingsImport.importFindings({ inspectionId: insp.id, viewer, source: { bytes: Buffer.from(csv), contentType: 'text/csv', filename: 'a.csv' } }));
+console.log(r.result.created, r.seconds, Math.round(n / r.seconds));
+await database.close();

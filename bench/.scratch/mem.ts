@@ -1,0 +1,12 @@
+const mb = (n: number) => Math.round(n / 1048576);
+const show = (label: string) => { const m = process.memoryUsage(); console.log(label.padEnd(28), 'rss', mb(m.rss), 'heapUsed', mb(m.heapUsed), 'heapTotal', mb(m.heapTotal), 'external', mb(m.external), 'ab', mb(m.arrayBuffers)); };
+show('start');
+await import('fastify'); show('fastify');
+await import('drizzle-orm/node-postgres'); show('drizzle pg');
+await import('@electric-sql/pglite'); show('pglite');
+await import('exceljs'); show('exceljs');
+await import('nodemailer'); show('nodemailer');
+await import('../../server/app.js'); show('server/app');
+await import('../../server/main.js'); show('server/main');
+await import('../../server/cli.js'); show('server/cli');
+global.gc?.(); show('after gc');

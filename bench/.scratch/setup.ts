@@ -1,0 +1,12 @@
+import { createServices } from '../../server/services.js';
+import { ensureAdmin } from '../../server/bootstrap.js';
+import { createDatabase } from '../../db/client.js';
+import { migrate } from '../../db/migrate.js';
+import pg from 'pg';
+const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+await c.connect(); await c.query('drop database if exists scratch_bench with (force)'); await c.query('create database scratch_bench'); await c.end();
+const database = await createDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/scratch_bench', dataDir: '/tmp/scratch-bench' });
+await migrate(database);
+const services = createServices({ database, publicUrl: 'http://x', mailFrom: 'a@b.c', now: () => new Date() });
+await ensureAdmin(services, { password: 'bench-admin-password', print: () => {} });
+await database.close();

@@ -1,0 +1,23 @@
+import { createDatabase } from '../../db/client.js';
+import { createServices } from '../../server/services.js';
+import { seedInspection } from '../seed/tickets.js';
+import { createBenchDatabase } from '../bench-database.js';
+import { SWEEP_NOW } from '../cases/sweep.case.js';
+import { timed } from '../stats.js';
+import pg from 'pg';
+
+const url = process.argv[2] ?? '';
+const n = Number(process.argv[3] ?? 20000);
+void createBenchDatabase;
+const pool = new pg.Pool({ connectionString: url, max: 2 });
+const raw = { query: async <T extends Record<string, unknown>>(t: string, p?: unknown[]) => (await pool.query<T>(t, p)).rows, transaction: async () => { throw new Error('no'); }, connections: 2, close: () => pool.end() };
+const [a] = await raw.query<{ id: number; issuing_unit_id: number }>(`select id, issuing_unit_id from inspections where short_code = 'IMP-A'`);
+const code = `ESC-${Date.now() % 100000}`;
+await seedInspection(raw, { shortCode: code, issuingUnitId: a!.issuing_unit_id, fromInspectionId: a!.id, size: n, kind: 'due' });
+await raw.query('analyze tickets');
+const database = await createDatabase({ databaseUrl: url, dataDir: '/tmp/scratch-x' });
+const services = createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@bench.rectify.local>', now: () => SWEEP_NOW });
+const r = await timed(() => services.sweep.run({ now: SWEEP_NOW, logger: { info() {}, warn() {}, error: (d, m) => console.error(m, d) } }));
+console.log(r.result, r.seconds);
+await database.close();
+await pool.end();

@@ -1,0 +1,129 @@
+import { defaultEscalationPolicy } from '../../db/schema/index.js';
+import type { Services } from '../../server/services.js';
+import { createWorkingCalendar } from '../../workflows/calendar.js';
+import { escalationDueAt } from '../../workflows/deadlines.js';
+import type { SweepLogger } from '../../workflows/sweep.js';
+import type { RawSql } from '../bench-database.js';
+import { targets } from '../profile.js';
+import type { Figure } from '../report.js';
+import { round, timed } from '../stats.js';
+
+/** Tuesday 29 June 2021, 10:00 in Shanghai: level 1 is due for every ticket seeded as `due`. */
+export const SWEEP_NOW = new Date('2021-06-29T02:00:00Z');
+
+function quietLogger(): SweepLogger & { errors: number } {
+  const logger = {
+    errors: 0,
+    info: () => {},
+    warn: () => {},
+    error: (details: object, message: string) => {
+      logger.errors += 1;
+      if (logger.errors <= 3) console.error(message, details);
+    },
+  };
+  return logger;
+}
+
+/**
+ * `services.sweep.run` at SWEEP_NOW over the whole ticket table, of which `due` tickets are due
+ * for escalation (an ESCALATE audit row, an action row, an email and the ticket update each);
+ * then once more, with nothing left to do. The baseline writes the same rows for another `due`
+ * tickets with a few set-based statements in one transaction.
+ */
+export async function runSweepCase({
+  services,
+  raw,
+  due,
+  total,
+  baselineInspectionId,
+}: {
+  services: Services;
+  raw: RawSql;
+  due: number;
+  total: number;
+  baselineInspectionId: number;
+}): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+  const logger = quietLogger();
+  const first = await timed(() => services.sweep.run({ now: SWEEP_NOW, logger }));
+  if (first.result.escalations !== due || logger.errors > 0) {
+    throw new Error(`the sweep escalated ${first.result.escalations} tickets (expected ${due}) with ${logger.errors} errors`);
+  }
+  const second = await timed(() => services.sweep.run({ now: SWEEP_NOW, logger }));
+  if (second.result.examined !== 0) throw new Error(`the second sweep still found ${second.result.examined} tickets due`);
+
+  const baseline = await sweepBaseline(raw, baselineInspectionId, due);
+  const idle = await timed(() =>
+    raw.transaction((query) =>
+      query(
+        `select t.id, t.state, t.due_at, t.escalation_level, t.rectified_at, i.policy from tickets t join inspections i on i.id = t.inspection_id
+         where t.next_action_at <= $1 order by t.next_action_at, t.id limit 500 for update of t skip locked`,
+        [SWEEP_NOW],
+      ),
+    ),
+  );
+  const label = `sweep, ${total.toLocaleString('en-US')} tickets`;
+  return {
+    figures: [
+      {
+        case: label,
+        metric: `${due.toLocaleString('en-US')} escalations`,
+        unit: 's',
+        ours: round(first.seconds),
+        baseline: round(baseline.seconds),
+        target: { value: targets.escalationSweepS, better: 'lower' },
+      },
+      { case: label, metric: 'nothing due', unit: 's', ours: round(second.seconds, 3), baseline: round(idle.seconds, 3) },
+    ],
+    details: { first: { ...first.result, seconds: round(first.seconds) }, second: { ...second.result, seconds: round(second.seconds, 3) }, baselineSeconds: round(baseline.seconds), baselineIdleSeconds: round(idle.seconds, 3) },
+  };
+}
+
+/**
+ * Level 1 for every open, unescalated ticket of the inspection: action rows, ESCALATE audit rows
+ * chained to the last row of each ticket, escalation emails to the unit and its parent, and the
+ * tickets' level, version and next look — the writes the sweep makes, as set-based SQL.
+ */
+async function sweepBaseline(raw: RawSql, inspectionId: number, due: number): Promise<{ seconds: number }> {
+  const [mail] = await raw.query<{ subject: string; body_text: string; body_html: string; number: string }>(
+    `select n.subject, n.body_text, n.body_html, t.number from notifications n join tickets t on t.id = n.ticket_id where n.kind = 'escalation' order by n.id limit 1`,
+  );
+  if (!mail) throw new Error('the sweep queued no escalation email to size the baseline on');
+  const next = escalationDueAt(createWorkingCalendar(new Map()), '2021-06-25', 2, defaultEscalationPolicy).value;
+  const open = `t.inspection_id = $1 and t.state in ('issued', 'acknowledged') and t.escalation_level = 0`;
+  const { result: escalated, seconds } = await timed(() =>
+    raw.transaction(async (query) => {
+      await query(`select t.id from tickets t where ${open} for update`, [inspectionId]);
+      await query(
+        `insert into ticket_deadline_actions (ticket_id, kind, step, basis, taken_at)
+         select t.id, 'escalation', t.escalation_level + 1, t.due_at, $2 from tickets t where ${open}
+         on conflict do nothing`,
+        [inspectionId, SWEEP_NOW],
+      );
+      const inserted = await query<{ n: number }>(
+        `with escalated as (
+           insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, prev_hash, hash)
+           select t.id, e.seq + 1, 'ESCALATE', t.state, t.state, 'system', $2, jsonb_build_object('level', t.escalation_level + 1), e.hash,
+                  encode(sha256(convert_to(e.hash || t.id::text || 'ESCALATE', 'UTF8')), 'hex')
+           from tickets t cross join lateral (select seq, hash from ticket_events where ticket_id = t.id order by seq desc limit 1) e
+           where ${open}
+           returning id, ticket_id
+         ), mailed as (
+           insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)
+           select t.id, x.id, 'escalation', array_remove(array[u.id, u.parent_id], null), u.emails || coalesce(p.emails, '{}'),
+                  replace($3, $6, t.number), replace($4, $6, t.number), replace($5, $6, t.number), '<rectify.n.' || gen_random_uuid() || '@bench.rectify.local>'
+           from escalated x join tickets t on t.id = x.ticket_id join units u on u.id = t.unit_id left join units p on p.id = u.parent_id
+           returning 1
+         )
+         select count(*)::int as n from mailed`,
+        [inspectionId, SWEEP_NOW, mail.subject, mail.body_text, mail.body_html, mail.number],
+      );
+      await query(
+        `update tickets t set escalation_level = t.escalation_level + 1, version = t.version + 1, updated_at = $2, next_action_at = $3 where ${open}`,
+        [inspectionId, SWEEP_NOW, next],
+      );
+      return inserted[0]?.n ?? 0;
+    }),
+  );
+  if (escalated !== due) throw new Error(`the sweep baseline escalated ${escalated} tickets, expected ${due}`);
+  return { seconds };
+}
