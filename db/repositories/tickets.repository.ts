@@ -13,7 +13,7 @@ import {
   type Ticket,
   type TicketState,
 } from '../schema/index.js';
-import { unitScope, type Viewer } from './scope.js';
+import { scopeCondition, scopePrefix, unitScope, type Viewer } from './scope.js';
 
 export interface TicketProblem {
   code: string;
@@ -101,14 +101,32 @@ export function createTicketsRepository({ db }: { db: Db }) {
     },
 
     /**
-     * findView that also takes the ticket's row lock for the rest of the transaction (concurrent
-     * events on it queue here, and then read the row as the winner left it): `lock` and `findView`
-     * in one round trip. A ticket outside the viewer's scope is neither returned nor locked.
+     * findView that also takes the ticket's row lock for the rest of the transaction: concurrent
+     * events on it queue here, then read the row as the winner left it.
+     *
+     * The lock comes first, on the ticket alone, and the view is read after it. Locking the joined
+     * view directly goes wrong when the winner reassigns the ticket: PostgreSQL re-checks the new
+     * row against the unit row it read before waiting, the join no longer matches, and the waiter
+     * would answer 404 instead of 409. Out of scope, the caller's transaction ends with the 404 and
+     * lets go of the lock.
      */
     async lockView({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db): Promise<TicketView | undefined> {
+      // Named prepared statements: planning the five-table join costs PostgreSQL several times what
+      // running it does, and every ticket event starts here. Each pooled connection plans them a
+      // few times, then keeps a generic plan.
+      const [locked] = await tx
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(eq(tickets.id, sql.placeholder('id')))
+        .for('update')
+        .prepare('tickets_lock')
+        .execute({ id });
+      if (!locked) return undefined;
+      const scope = viewer ? scopePrefix(viewer) : undefined;
       const [row] = await selectView(tx)
-        .where(and(eq(tickets.id, id), viewer ? unitScope(viewer, tickets.unitId) : undefined))
-        .for('update', { of: tickets });
+        .where(and(eq(tickets.id, sql.placeholder('id')), scope === undefined ? undefined : scopeCondition(tickets.unitId, sql.placeholder('scope'))))
+        .prepare(scope === undefined ? 'tickets_view' : 'tickets_view_in_scope')
+        .execute(scope === undefined ? { id } : { id, scope });
       return row ? flatten(row) : undefined;
     },
 
@@ -171,7 +189,9 @@ export function createTicketsRepository({ db }: { db: Db }) {
         conditions.push(or(ilike(tickets.number, pattern), ilike(targets.name, pattern), ilike(units.name, pattern)));
       }
       if (after) {
-        conditions.push(or(gt(tickets.dueAt, after.dueAt), and(eq(tickets.dueAt, after.dueAt), gt(tickets.id, after.id))));
+        // A row comparison, which an index on (due_at, id) can seek to; the equivalent OR of two
+        // conditions makes PostgreSQL walk past every earlier row instead.
+        conditions.push(sql`(${tickets.dueAt}, ${tickets.id}) > (${after.dueAt.toISOString()}::timestamptz, ${after.id}::int)`);
       }
       const rows = await selectView(tx)
         .where(and(...conditions))

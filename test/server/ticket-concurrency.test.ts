@@ -115,6 +115,57 @@ describe.runIf(onPostgres)('simultaneous events on PostgreSQL', () => {
     expect((await t.services.ticketEvents.verifyChains()).firstBreak).toBeUndefined();
   });
 
+  it('answers 409, not 404, to the events that queued behind a REASSIGN that won', async () => {
+    const id = await issue();
+    await expectOk(await send('wjw-off', id, { type: 'ACKNOWLEDGE' }));
+    await expectOk(await send('wjw-off', id, { type: 'SUBMIT_RECTIFICATION', feedback: '已整改' }));
+    const [adminUser] = await queryRows<{ id: number }>(t.services.db, sql`select id from users where username = 'admin'`);
+    const admin = await t.services.users.findViewer({ id: adminUser?.id ?? 0 });
+    if (!admin) throw new Error('no admin viewer');
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reassigned = () => {};
+    const written = new Promise<void>((resolve) => (reassigned = resolve));
+    // The REASSIGN is written through the workflow and held uncommitted while the others queue behind it.
+    const winner = t.services.db.transaction(async (tx) => {
+      await t.services.ticketWorkflow.applyWithin(tx, {
+        ticketId: id,
+        sender: { kind: 'user', viewer: admin },
+        input: { type: 'REASSIGN', reason: '转办', unitCode: 'YY-JTJ' },
+      });
+      reassigned();
+      await held;
+    });
+    try {
+      await written;
+      const waiting = Promise.all([
+        send('gov-sup', id, { type: 'VERIFY', expectedVersion: 3 }),
+        send('gov-sup', id, { type: 'REJECT', expectedVersion: 3, reason: '不完整' }),
+        send('gov-sup', id, { type: 'EXTEND_DEADLINE', expectedVersion: 3, reason: '延期', dueAt: '2021-07-30' }),
+        send('admin', id, { type: 'WITHDRAW', expectedVersion: 3, reason: '撤销' }),
+      ]);
+      for (let i = 0; ; i++) {
+        const [row] = await queryRows<{ n: number }>(
+          t.services.db,
+          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        );
+        if ((row?.n ?? 0) >= 4) break;
+        if (i > 500) throw new Error('the four events never queued behind the REASSIGN');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      release();
+      await winner;
+      const responses = await waiting;
+      expect(responses.map((r) => r.statusCode)).toEqual([409, 409, 409, 409]);
+      for (const response of responses) expect(response.json()).toMatchObject({ code: 'tickets.version_conflict', version: 4 });
+      // A reassigned ticket starts again at issued, with the new unit.
+      expect((await traceOf(id)).row).toMatchObject({ version: 4, state: 'issued' });
+    } finally {
+      release();
+      await winner.catch(() => {});
+    }
+  });
+
   it('does not hold up an event on one ticket while another ticket is locked', async () => {
     const a = await issue();
     const b = await issue();
