@@ -225,19 +225,24 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
    * multi-row statements: level by level, all the tickets still owed one take it together. In a
    * savepoint, so that when any ticket cannot be escalated the batch is undone and retried
    * ticket by ticket (escalateOne), which leaves that ticket to the next sweep and the rest done.
+   * A ticket's last level also writes its next look, so it is not updated a second time; returns
+   * the escalations written and the tickets so rescheduled.
    */
-  async function escalateAll(tx: Db, plans: Plan[], now: Date, logger: SweepLogger): Promise<number> {
-    if (plans.length === 0) return 0;
+  async function escalateAll(tx: Db, plans: Plan[], now: Date, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
+    const scheduled = new Set<number>();
+    if (plans.length === 0) return { escalations: 0, scheduled };
     return tx.transaction(async (sp) => {
       const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
       const inserted = await record(sp, wanted, now);
-      const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger) }));
-      let applied = 0;
+      const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt }));
+      let escalations = 0;
       for (let round = 1; ; round += 1) {
-        const ids = owed.filter((t) => t.levels >= round).map((t) => t.id);
-        if (ids.length === 0) return applied;
-        await ticketWorkflow.escalateLocked(sp, { ticketIds: ids });
-        applied += ids.length;
+        const due = owed.filter((t) => t.levels >= round);
+        if (due.length === 0) return { escalations, scheduled };
+        const last = due.filter((t) => t.levels === round);
+        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])) });
+        for (const t of last) scheduled.add(t.id);
+        escalations += due.length;
       }
     });
   }
@@ -284,7 +289,9 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       const escalating = plans.filter((plan) => plan.actions.escalations.length > 0);
       let done = plans;
       try {
-        result.escalations += await escalateAll(tx, escalating, now, logger);
+        const { escalations, scheduled } = await escalateAll(tx, escalating, now, logger);
+        result.escalations += escalations;
+        done = plans.filter((plan) => !scheduled.has(plan.ticket.id));
       } catch (batchError) {
         logger.warn({ err: batchError, tickets: escalating.length }, 'sweep: escalating the batch together failed; trying its tickets one by one');
         done = plans.filter((plan) => plan.actions.escalations.length === 0);
@@ -299,7 +306,8 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
           done.push(plan);
         }
       }
-      // ESCALATE set next_action_at to "now" (look again); the computed moment replaces it.
+      // The rest get their computed next look here: those with nothing to escalate, and those escalated
+      // one by one (their ESCALATE set next_action_at to "now").
       await setNextActionAt(tx, done);
 
       result.examined += due.length;

@@ -245,8 +245,10 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
      * `applyWithin` writes for each (ticket update, chained audit row, escalation email), with a
      * handful of queries for the lot instead of a dozen per ticket. The caller holds the tickets'
      * row locks (the sweep claims them FOR UPDATE). All or nothing: the first refusal throws.
+     * `nextActionAt` gives, for some tickets, the moment the caller has worked out for its next
+     * look; it is written with the escalation instead of "now" and a second update.
      */
-    async escalateLocked(tx: Db, { ticketIds }: { ticketIds: number[] }): Promise<TicketView[]> {
+    async escalateLocked(tx: Db, { ticketIds, nextActionAt }: { ticketIds: number[]; nextActionAt?: ReadonlyMap<number, Date | null> }): Promise<TicketView[]> {
       if (ticketIds.length === 0) return [];
       const input: TicketEventInput = { type: 'ESCALATE' };
       const { actor, userId, name } = actorOf({ kind: 'system' });
@@ -256,7 +258,10 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const changes = befores.map((before) => {
         const decision = decide(snapshotOf(before), { type: 'ESCALATE', actor });
         if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
-        return { before, ...changeOf({ before, input, decision, at, newUnit: undefined }) };
+        const change = changeOf({ before, input, decision, at, newUnit: undefined });
+        const next = nextActionAt?.get(before.id);
+        if (next !== undefined) change.values.nextActionAt = next;
+        return { before, ...change };
       });
       await tickets.updateMany({ rows: changes.map(({ before, values }) => ({ id: before.id, values })) }, tx);
       const appended = await events.appendMany(

@@ -45,8 +45,12 @@ export const tickets = pgTable(
     check('tickets_version_check', sql`${t.version} >= 1`),
     index('tickets_unit_state_due_idx').on(t.unitId, t.state, t.dueAt, t.id),
     index('tickets_state_due_idx').on(t.state, t.dueAt, t.id),
+    // The list's own order (due time, then id) over every ticket in scope, whatever the filters: keyset pages seek here.
+    index('tickets_due_idx').on(t.dueAt, t.id),
     index('tickets_inspection_idx').on(t.inspectionId, t.id),
-    index('tickets_next_action_idx').on(t.nextActionAt).where(sql`${t.nextActionAt} is not null`),
+    // The sweep claims due tickets in (next_action_at, id) order; with id in the index it reads the
+    // first batch straight off it instead of sorting every due ticket for every batch.
+    index('tickets_next_action_idx').on(t.nextActionAt, t.id).where(sql`${t.nextActionAt} is not null`),
   ],
 );
 
