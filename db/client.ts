@@ -1,11 +1,9 @@
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema/index.js';
@@ -93,10 +91,17 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
 }
 
 async function createPglite(options: DatabaseOptions): Promise<Database> {
+  // Loaded here, not at the top: a server on PostgreSQL never needs PGlite, whose code alone
+  // would add some 35 MB to its resident memory.
+  const [{ PGlite: PGliteClient }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   const release = lockDataDir(options.dataDir, options.command ?? 'rectify');
   let client: PGlite;
   try {
-    client = await PGlite.create(path.join(options.dataDir, 'pg'));
+    client = await PGliteClient.create(path.join(options.dataDir, 'pg'));
   } catch (error) {
     release();
     throw error;

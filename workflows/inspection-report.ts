@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { InspectionsRepository } from '../db/repositories/inspections.repository.js';
 import type { ReportRow, ReportsRepository, UnitProgress } from '../db/repositories/reports.repository.js';
 import type { Viewer } from '../db/repositories/scope.js';
@@ -116,7 +115,9 @@ export function reportCsv(report: InspectionReport): string {
 
 /** The report as a workbook: progress per unit, per group (with the numbers checked), and the findings table. */
 export async function reportXlsx(report: InspectionReport): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on demand rather than with the server, whose resident memory it would grow by some 15 MB.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   const progress = workbook.addWorksheet('整改进度');
   progress.addRow(progressHeader);
   for (const row of progressRows(report)) progress.addRow(row);

@@ -1,5 +1,6 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+// Types only: exceljs is loaded when a workbook is read or written, not with the server (it adds some 15 MB).
+import type ExcelJS from 'exceljs';
 import { ImportFileError } from './import.errors.js';
 
 /**
@@ -217,7 +218,8 @@ function csvError(cause: unknown): unknown {
 // ---------------------------------------------------------------- XLSX
 
 async function readXlsx(bytes: Buffer, spec: TableSpec | undefined): Promise<GridRow[][]> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     // exceljs types its input as an ArrayBuffer; a copy of an upload is cheap next to unzipping it.
     await workbook.xlsx.load(new Uint8Array(bytes).buffer);
