@@ -8,5 +8,7 @@ export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta
 /** Brings the database to the committed schema and seeds the problem catalogue; safe to run at every start. */
 export async function migrate(database: Database): Promise<void> {
   await database.applyMigrations(migrationsFolder);
-  await seedProblemCatalogue(database.db);
+  // Under the start-up lock too: instances seeding an empty database at the same moment would
+  // collide on the unique labels, which the insert's ON CONFLICT (code) does not cover.
+  await database.exclusively(() => seedProblemCatalogue(database.db));
 }

@@ -10,8 +10,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../db/client.js';
-import { notifications, ticketDeadlineActions, ticketEvents, tickets } from '../../db/schema/index.js';
+import { createDatabase, queryRows, type Database } from '../../db/client.js';
+import { migrate } from '../../db/migrate.js';
+import { notifications, ticketDeadlineActions, ticketEvents, tickets, users } from '../../db/schema/index.js';
+import { ensureAdmin } from '../../server/bootstrap.js';
+import { createServices } from '../../server/services.js';
 import { httpCall, httpLogin, startRectifyProcess, waitFor, type RectifyProcess } from '../helpers/rectify-process.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
@@ -78,11 +81,12 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
     database = await createTestDatabase({ migrated: false });
     // Sessions are JWTs: every instance behind the load balancer signs with the same key.
     const jwtSecret = randomBytes(32).toString('base64url');
-    const started = await Promise.all(
-      ['a', 'b'].map((name) => {
+    await Promise.all(
+      ['a', 'b'].map(async (name, i) => {
         const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `rectify-instance-${name}-`));
         folders.push(dataDir);
-        return startRectifyProcess({
+        // Kept as each comes up, so that afterAll ends it even when the other fails to start.
+        instances[i] = await startRectifyProcess({
           DATA_DIR: dataDir,
           DATABASE_URL: database.url ?? '',
           JWT_SECRET: jwtSecret,
@@ -94,12 +98,10 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
         });
       }),
     );
-    instances.push(...started);
-    await Promise.all(instances.map((instance) => instance.ready()));
   });
 
   afterAll(async () => {
-    for (const instance of instances) await instance.kill();
+    for (const instance of instances) await instance?.kill();
     await smtp?.close();
     await database?.destroy();
     for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
@@ -228,5 +230,32 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
     expect(new Set([...sentByA, ...sentByB]).size).toBe(expectedMails);
     expect(sentByA.length + sentByB.length).toBe(expectedMails);
     console.info(`two instances: ${expectedMails} emails, ${sentByA.length} sent by a and ${sentByB.length} by b`);
+  });
+});
+
+describe.runIf(onPostgres)('Rectify instances starting together on an empty database', () => {
+  it('migrate, seed the problem catalogue and create the first admin once, and none of them fails', async () => {
+    // In one process, so that the starts collide at the same moment rather than when two child
+    // processes happen to line up.
+    const empty = await createTestDatabase({ migrated: false });
+    const handles: Database[] = [];
+    try {
+      for (let i = 0; i < 4; i++) handles.push(await createDatabase({ databaseUrl: empty.url, dataDir: empty.dataDir, command: 'vitest' }));
+      const migrations = await Promise.allSettled(handles.map((database) => migrate(database)));
+      expect(migrations.filter((o) => o.status === 'rejected')).toEqual([]);
+      const printed: string[] = [];
+      const starts = handles.map(async (database) => {
+        const services = createServices({ database, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: () => new Date() });
+        await ensureAdmin(services, { password: undefined, print: (line) => printed.push(line) });
+      });
+      const outcomes = await Promise.allSettled(starts);
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+      expect(await empty.db.$count(users)).toBe(1);
+      // The generated password is printed by the one start that created the admin.
+      expect(printed.filter((line) => line.includes('with password:'))).toHaveLength(1);
+    } finally {
+      for (const handle of handles) await handle.close();
+      await empty.destroy();
+    }
   });
 });
