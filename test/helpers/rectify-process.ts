@@ -57,8 +57,6 @@ export interface RectifyProcess {
   output(): string;
   /** Resolves with the exit code or signal once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once GET /readyz answers 200. */
-  ready(timeoutMs?: number): Promise<void>;
   /** SIGKILL: no handler runs, nothing is flushed or closed. */
   kill(): Promise<void>;
   /** SIGTERM and wait for the graceful shutdown; SIGKILL if it hangs. */
@@ -66,12 +64,27 @@ export interface RectifyProcess {
 }
 
 /**
- * `node bin/rectify serve` as a separate process, exactly as an operator starts it. `env` is the
- * whole environment the child sees besides PATH and HOME, so nothing of the test runner's leaks in
- * (DATABASE_URL above all: its absence selects the embedded database).
+ * `node bin/rectify serve` as a separate process, exactly as an operator starts it, once GET
+ * /readyz answers 200. `env` is the whole environment the child sees besides PATH and HOME, so
+ * nothing of the test runner's leaks in (DATABASE_URL above all: its absence selects the embedded
+ * database).
  */
-export async function startRectifyProcess(env: Record<string, string>, args: string[] = ['serve']): Promise<RectifyProcess> {
-  const port = await freePort();
+export async function startRectifyProcess(env: Record<string, string>, { args = ['serve'], timeoutMs = 90_000 } = {}): Promise<RectifyProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawnRectify(env, args, await freePort());
+    try {
+      await child.ready(timeoutMs);
+      return child;
+    } catch (error) {
+      await child.kill();
+      // The free port was taken by someone else before the child bound it: pick another.
+      if (attempt < 3 && child.output().includes('EADDRINUSE')) continue;
+      throw error;
+    }
+  }
+}
+
+function spawnRectify(env: Record<string, string>, args: string[], port: number): RectifyProcess & { ready(timeoutMs: number): Promise<void> } {
   const childEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -104,7 +117,7 @@ export async function startRectifyProcess(env: Record<string, string>, args: str
     url,
     output: () => output,
     exited,
-    async ready(timeoutMs = 90_000) {
+    async ready(timeoutMs) {
       await waitFor(
         `${url}/readyz`,
         async () => {

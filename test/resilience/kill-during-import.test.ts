@@ -13,8 +13,8 @@ import { GiveUp, httpCall, httpLogin, startRectifyProcess, waitFor, type Rectify
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
 
 // Large enough that writing it takes seconds (so the kill lands inside the transaction), small
-// enough that importing it twice more keeps this file within a minute; PGlite writes more slowly.
-const ROWS = onPostgres ? 10_000 : 5_000;
+// enough that importing it twice more keeps this file within a minute on this 2-core machine.
+const ROWS = 5_000;
 const ADMIN_PASSWORD = 'kill-test-admin-password';
 
 const processes: RectifyProcess[] = [];
@@ -120,7 +120,6 @@ describe('the server killed (SIGKILL) in the middle of a large findings import',
     const start = async () => {
       const child = await startRectifyProcess(env);
       processes.push(child);
-      await child.ready();
       return child;
     };
 

@@ -132,7 +132,6 @@ describe.runIf(onPostgres)('PostgreSQL restarted while the server runs', { timeo
       LOG_LEVEL: 'warn',
     });
     cleanups.push(() => server.kill());
-    await server.ready();
     let exited = false;
     void server.exited.then(() => (exited = true));
 
