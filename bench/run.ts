@@ -15,6 +15,7 @@ import { runImportCase } from './cases/import.case.js';
 import { listBaseline, listFigures, listOverHttp, listSessions } from './cases/list.case.js';
 import { runSweepCase } from './cases/sweep.case.js';
 import { planTransitions, transitionsBaseline, transitionsFigures, transitionsOverHttp } from './cases/transitions.case.js';
+import { startCpuMeter } from './cpu-usage.js';
 import { createHttpClient } from './http-client.js';
 import { pgliteProfile, postgresProfile, targets, type BenchProfile } from './profile.js';
 import { describeMachine, markdownTable, writeResults, type Figure, type Machine } from './report.js';
@@ -92,7 +93,8 @@ async function main(): Promise<void> {
     progress(`seeded ${org.units.length} units with their officers`);
 
     progress(`import: ${profile.findings} findings through findingsImport.importFindings, then the baseline`);
-    const imported = await runImportCase({ services, raw, org, supervisor, count: profile.findings });
+    const meterPostgres = bench.kind === 'postgres' ? raw : undefined;
+    const imported = await runImportCase({ services, raw, org, supervisor, count: profile.findings, meterPostgres });
     figures.push(...imported.figures);
     details.import = imported.details;
     progress(`import: ${JSON.stringify(imported.figures[0])}`);
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     progress(`seeded to ${ticketCount} tickets in ${round(seeding.seconds, 1)} s (not measured)`);
 
     progress(`sweep: ${profile.dueForEscalation} escalations among ${ticketCount} tickets`);
-    const swept = await runSweepCase({ services, raw, due: profile.dueForEscalation, total: ticketCount, baselineInspectionId: seeding.result.sweepBaselineInspectionId });
+    const swept = await runSweepCase({ services, raw, due: profile.dueForEscalation, total: ticketCount, baselineInspectionId: seeding.result.sweepBaselineInspectionId, meterPostgres });
     figures.push(...swept.figures);
     details.sweep = swept.details;
     progress(`sweep: ${JSON.stringify(swept.details)}`);
@@ -150,13 +152,16 @@ async function main(): Promise<void> {
     const http = createHttpClient(server.baseUrl, { connections: profile.concurrency });
 
     progress(`transitions: ${profile.transitions} ACKNOWLEDGE over HTTP, ${profile.concurrency} connections`);
-    const transitions = await transitionsOverHttp(http, plan);
+    const runningServer = server;
+    // On PGlite the database runs inside the server process: its CPU is the server's.
+    const cpuMeter = () => startCpuMeter({ serverPid: runningServer.pid, raw: bench.kind === 'postgres' ? raw : undefined });
+    const transitions = await transitionsOverHttp(http, plan, cpuMeter);
     const transitionsRssMb = server.phasePeakMb();
     progress(`transitions: ${Math.round(profile.transitions / transitions.seconds)}/s, ${JSON.stringify(transitions.latency)}`);
 
     progress(`list: ${profile.listRequests} requests, cursors up to ${profile.listPagesDeep} pages deep`);
     const listSpec = { sessions, requests: profile.listRequests, pagesDeep: profile.listPagesDeep, total: ticketCount };
-    const listed = await listOverHttp(http, listSpec);
+    const listed = await listOverHttp(http, listSpec, cpuMeter);
     const listRssMb = server.phasePeakMb();
     progress(`list: ${JSON.stringify(listed.all)}`);
     http.close();
@@ -164,9 +169,11 @@ async function main(): Promise<void> {
     server = undefined;
 
     database ??= await bench.open();
+    // A pool as wide as the HTTP case's connections, for the transitions baseline.
+    if (bench.kind === 'postgres') await raw.close();
     raw = await bench.raw(database, profile.concurrency);
     progress('baselines: transitions and list in raw SQL');
-    const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan));
+    const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan, bench.kind === 'postgres' ? raw : undefined));
     figures.push(...transitionsResult.figures);
     details.transitions = transitionsResult.details;
     const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));

@@ -8,6 +8,7 @@ import type { Figure } from '../report.js';
 import { generateFindingsCsv } from '../seed/findings-csv.js';
 import type { BenchOrganisation } from '../seed/organisation.js';
 import { timed } from '../stats.js';
+import { withCpu } from '../cpu-usage.js';
 import { targets } from '../profile.js';
 
 export const inspectionFields = (shortCode: string, issuingUnitCode: string) => ({
@@ -38,20 +39,38 @@ export interface ImportCaseResult {
  * transaction); then the same rows, under other account names, with hand-written
  * `INSERT … SELECT FROM unnest(…)` in one transaction on the pg client.
  */
-export async function runImportCase({ services, raw, org, supervisor, count }: { services: Services; raw: RawSql; org: BenchOrganisation; supervisor: Viewer; count: number }): Promise<ImportCaseResult> {
+export async function runImportCase({
+  services,
+  raw,
+  org,
+  supervisor,
+  count,
+  meterPostgres,
+}: {
+  services: Services;
+  raw: RawSql;
+  org: BenchOrganisation;
+  supervisor: Viewer;
+  count: number;
+  /** The raw handle when PostgreSQL runs on this machine, to count its CPU; undefined on PGlite. */
+  meterPostgres: RawSql | undefined;
+}): Promise<ImportCaseResult> {
   const ours = await services.inspectionsService.create({ fields: inspectionFields('IMP-A', org.office.code), actor: supervisor });
   const { csv } = generateFindingsCsv(org.units, count);
   const bytes = Buffer.from(csv, 'utf8');
   const rssBefore = process.memoryUsage().rss;
-  const { result, seconds } = await timed(() =>
-    services.findingsImport.importFindings({ inspectionId: ours.id, viewer: supervisor, source: { bytes, contentType: 'text/csv', filename: '附件3.csv' } }),
+  const {
+    result: { result, seconds },
+    cpuSeconds,
+  } = await withCpu(meterPostgres, () =>
+    timed(() => services.findingsImport.importFindings({ inspectionId: ours.id, viewer: supervisor, source: { bytes, contentType: 'text/csv', filename: '附件3.csv' } })),
   );
   if (result.created !== count) throw new Error(`import created ${result.created} tickets, expected ${count}`);
   // The lifetime peak so far: the import is the first thing this process does at scale.
   const importPeakRssMb = process.resourceUsage().maxRSS / 1024;
 
   const baselineInspection = await services.inspectionsService.create({ fields: inspectionFields('IMP-B', org.office.code), actor: supervisor });
-  const baseline = await importBaseline(raw, ours.id, baselineInspection.id, supervisor);
+  const { result: baseline, cpuSeconds: baselineCpuSeconds } = await withCpu(meterPostgres, () => importBaseline(raw, ours.id, baselineInspection.id, supervisor));
   if (baseline.created !== count) throw new Error(`baseline created ${baseline.created} tickets, expected ${count}`);
 
   return {
@@ -71,7 +90,10 @@ export async function runImportCase({ services, raw, org, supervisor, count }: {
     details: {
       csvBytes: bytes.length,
       oursSeconds: seconds,
+      oursCpuSeconds: cpuSeconds,
       baselineSeconds: baseline.seconds,
+      // Includes reading our rows back (untimed) to replay them.
+      baselineCpuSeconds,
       importPeakRssMb: Math.round(importPeakRssMb),
       rssBeforeImportMb: Math.round(rssBefore / 1024 / 1024),
     },

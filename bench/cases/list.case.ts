@@ -1,9 +1,10 @@
 import type { RawSql } from '../bench-database.js';
+import type { CpuMeter } from '../cpu-usage.js';
 import type { HttpClient } from '../http-client.js';
 import { targets } from '../profile.js';
 import type { Figure } from '../report.js';
 import { BENCH_PASSWORD, OFFICE_SUPERVISOR, type BenchOrganisation } from '../seed/organisation.js';
-import { elapsedMs, summarise, type LatencySummary } from '../stats.js';
+import { elapsedMs, round, summarise, type LatencySummary } from '../stats.js';
 
 /** One client paging through one filtered list: who asks, and the query string. */
 export interface Session {
@@ -43,6 +44,8 @@ export function listSessions(org: BenchOrganisation, { adminPassword, inspection
 export interface ListRun {
   all: LatencySummary;
   bySession: LatencySummary[];
+  /** CPU milliseconds per measured request (over HTTP only): the server, the PostgreSQL backends, the load generator. */
+  cpuMsPerRequest?: { server: number; postgres: number; bench: number };
 }
 
 /**
@@ -50,7 +53,11 @@ export interface ListRun {
  * following `nextCursor` up to `pagesDeep` pages and starting over when its list ends. Two rounds
  * of every session go first, unmeasured.
  */
-export async function listOverHttp(http: HttpClient, { sessions, requests, pagesDeep }: { sessions: Session[]; requests: number; pagesDeep: number }): Promise<ListRun> {
+export async function listOverHttp(
+  http: HttpClient,
+  { sessions, requests, pagesDeep }: { sessions: Session[]; requests: number; pagesDeep: number },
+  startCpuMeter?: () => Promise<CpuMeter>,
+): Promise<ListRun> {
   const tokens = new Map<string, string>();
   for (const s of sessions) {
     if (tokens.has(s.username)) continue;
@@ -80,8 +87,15 @@ export async function listOverHttp(http: HttpClient, { sessions, requests, pages
   };
   for (let r = 0; r < sessions.length * 2; r++) await get(r % sessions.length, false);
   for (const s of state) Object.assign(s, { cursor: null, depth: 0 });
+  const meter = await startCpuMeter?.();
   for (let r = 0; r < requests; r++) await get(r % sessions.length, true);
-  return { all: summarise(all), bySession: perSession.map((samples) => summarise(samples)) };
+  const cpu = await meter?.stop();
+  const perRequest = (s: number) => round((1000 * s) / requests, 3);
+  return {
+    all: summarise(all),
+    bySession: perSession.map((samples) => summarise(samples)),
+    ...(cpu ? { cpuMsPerRequest: { server: perRequest(cpu.server), postgres: perRequest(cpu.postgres), bench: perRequest(cpu.bench) } } : {}),
+  };
 }
 
 export function listFigures({ sessions, requests, pagesDeep, total }: { sessions: Session[]; requests: number; pagesDeep: number; total: number }, ours: ListRun, baseline: ListRun): { figures: Figure[]; details: Record<string, unknown> } {
@@ -95,6 +109,7 @@ export function listFigures({ sessions, requests, pagesDeep, total }: { sessions
       requests,
       pagesDeep,
       oursLatencyMs: ours.all,
+      oursCpuMsPerRequest: ours.cpuMsPerRequest,
       baselineLatencyMs: baseline.all,
       bySession: sessions.map((s, i) => ({ session: s.label, filters: s.filters, ours: ours.bySession[i], baseline: baseline.bySession[i] })),
     },
@@ -115,7 +130,7 @@ function baselineQuery(scope: Scope, filters: Record<string, string>, after: { d
   };
   const where: string[] = [];
   if (scope.role !== 'admin') where.push(`t.unit_id in (select id from units where path like ${p(`${scope.unitPath}%`)})`);
-  if (filters.state) where.push(`t.state = any(${p(filters.state.split(','))}::text[])`);
+  if (filters.state) where.push(`t.state in (${filters.state.split(',').map((state) => p(state)).join(', ')})`);
   if (filters.unit) where.push(`u.code = ${p(filters.unit)}`);
   if (filters.inspection) where.push(`t.inspection_id = ${p(Number(filters.inspection))}`);
   if (filters.overdue === 'true') where.push(`t.state in ('issued', 'acknowledged') and t.due_at < ${p(now)}`);

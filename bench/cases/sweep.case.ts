@@ -6,6 +6,7 @@ import type { SweepLogger } from '../../workflows/sweep.js';
 import type { RawSql } from '../bench-database.js';
 import { targets } from '../profile.js';
 import type { Figure } from '../report.js';
+import { withCpu } from '../cpu-usage.js';
 import { round, timed } from '../stats.js';
 
 /** Tuesday 29 June 2021, 10:00 in Shanghai: level 1 is due for every ticket seeded as `due`. */
@@ -36,22 +37,25 @@ export async function runSweepCase({
   due,
   total,
   baselineInspectionId,
+  meterPostgres,
 }: {
   services: Services;
   raw: RawSql;
   due: number;
   total: number;
   baselineInspectionId: number;
+  /** The raw handle when PostgreSQL runs on this machine, to count its CPU; undefined on PGlite. */
+  meterPostgres: RawSql | undefined;
 }): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const logger = quietLogger();
-  const first = await timed(() => services.sweep.run({ now: SWEEP_NOW, logger }));
+  const { result: first, cpuSeconds } = await withCpu(meterPostgres, () => timed(() => services.sweep.run({ now: SWEEP_NOW, logger })));
   if (first.result.escalations !== due || logger.errors > 0) {
     throw new Error(`the sweep escalated ${first.result.escalations} tickets (expected ${due}) with ${logger.errors} errors`);
   }
   const second = await timed(() => services.sweep.run({ now: SWEEP_NOW, logger }));
   if (second.result.examined !== 0) throw new Error(`the second sweep still found ${second.result.examined} tickets due`);
 
-  const baseline = await sweepBaseline(raw, baselineInspectionId, due);
+  const { result: baseline, cpuSeconds: baselineCpuSeconds } = await withCpu(meterPostgres, () => sweepBaseline(raw, baselineInspectionId, due));
   const idle = await timed(() =>
     raw.transaction((query) =>
       query(
@@ -74,7 +78,13 @@ export async function runSweepCase({
       },
       { case: label, metric: 'nothing due', unit: 's', ours: round(second.seconds, 3), baseline: round(idle.seconds, 3) },
     ],
-    details: { first: { ...first.result, seconds: round(first.seconds) }, second: { ...second.result, seconds: round(second.seconds, 3) }, baselineSeconds: round(baseline.seconds), baselineIdleSeconds: round(idle.seconds, 3) },
+    details: {
+      first: { ...first.result, seconds: round(first.seconds), cpuSeconds },
+      second: { ...second.result, seconds: round(second.seconds, 3) },
+      baselineSeconds: round(baseline.seconds),
+      baselineCpuSeconds,
+      baselineIdleSeconds: round(idle.seconds, 3),
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { chainHash } from '../../workflows/audit-chain.js';
 import type { RawSql } from '../bench-database.js';
+import { withCpu, type CpuMeter } from '../cpu-usage.js';
 import type { HttpClient } from '../http-client.js';
 import { targets } from '../profile.js';
 import type { Figure } from '../report.js';
@@ -72,6 +73,8 @@ export async function planTransitions({ raw, org, oursInspectionId, baselineInsp
 
 export interface TransitionsOverHttp {
   seconds: number;
+  /** CPU milliseconds per measured request: the server, the PostgreSQL backends, the load generator. */
+  cpuMsPerRequest?: { server: number; postgres: number; bench: number };
   latency: LatencySummary;
   officersLoggedIn: number;
   loginSeconds: number;
@@ -81,7 +84,7 @@ export interface TransitionsOverHttp {
  * ACKNOWLEDGE on `count` distinct tickets, each by an officer of its unit with a token from
  * POST /api/auth/login, from `concurrency` keep-alive connections to the listening server.
  */
-export async function transitionsOverHttp(http: HttpClient, plan: TransitionsPlan): Promise<TransitionsOverHttp> {
+export async function transitionsOverHttp(http: HttpClient, plan: TransitionsPlan, startCpuMeter?: () => Promise<CpuMeter>): Promise<TransitionsOverHttp> {
   const { result: tokens, seconds: loginSeconds } = await timed(() => login(http, [...new Set(plan.ours.map((p) => p.officer))]));
   const items: WorkItem[] = shuffle(plan.ours.map((p) => ({ ticketId: p.ticketId, token: tokens.get(p.officer) ?? '' })));
   const warmUp = items.slice(0, WARM_UP);
@@ -95,9 +98,18 @@ export async function transitionsOverHttp(http: HttpClient, plan: TransitionsPla
   };
   await runLanes(warmUp, plan.concurrency, (item) => send(item));
   const latencies: number[] = [];
+  const meter = await startCpuMeter?.();
   const { seconds } = await timed(() => runLanes(measured, plan.concurrency, (item) => send(item, latencies)));
+  const cpu = await meter?.stop();
   if (failures.length > 0) throw new Error(`${failures.length} transitions failed, e.g. ${failures.slice(0, 3).join('; ')}`);
-  return { seconds, latency: summarise(latencies), officersLoggedIn: tokens.size, loginSeconds: round(loginSeconds) };
+  const perRequest = (s: number) => round((1000 * s) / measured.length, 3);
+  return {
+    seconds,
+    latency: summarise(latencies),
+    officersLoggedIn: tokens.size,
+    loginSeconds: round(loginSeconds),
+    ...(cpu ? { cpuMsPerRequest: { server: perRequest(cpu.server), postgres: perRequest(cpu.postgres), bench: perRequest(cpu.bench) } } : {}),
+  };
 }
 
 export function transitionsFigures(plan: TransitionsPlan, ours: TransitionsOverHttp, baseline: TransitionsBaseline): { figures: Figure[]; details: Record<string, unknown> } {
@@ -113,9 +125,11 @@ export function transitionsFigures(plan: TransitionsPlan, ours: TransitionsOverH
       loginSeconds: ours.loginSeconds,
       oursSeconds: round(ours.seconds),
       oursLatencyMs: ours.latency,
+      oursCpuMsPerRequest: ours.cpuMsPerRequest,
       baselineSeconds: round(baseline.seconds),
       baselineLatencyMs: baseline.latency,
       baselineConnections: baseline.connections,
+      baselineCpuMsPerRequest: baseline.cpuMsPerRequest,
     },
   };
 }
@@ -124,6 +138,8 @@ export interface TransitionsBaseline {
   seconds: number;
   latency: LatencySummary;
   connections: number;
+  /** CPU milliseconds per transaction: this process (the pg client) and the PostgreSQL backends. */
+  cpuMsPerRequest: { client: number; postgres: number };
 }
 
 /**
@@ -131,9 +147,10 @@ export interface TransitionsBaseline {
  * ticket, append the chained audit row (ACKNOWLEDGE queues no email) — in raw SQL over the raw
  * pool's connections (`concurrency` on PostgreSQL, the one PGlite connection there).
  */
-export async function transitionsBaseline(raw: RawSql, plan: TransitionsPlan): Promise<TransitionsBaseline> {
-  const { seconds, latency } = await acknowledgeAll(raw, plan.baseline, plan.concurrency);
-  return { seconds, latency, connections: raw.connections };
+export async function transitionsBaseline(raw: RawSql, plan: TransitionsPlan, meterPostgres: RawSql | undefined): Promise<TransitionsBaseline> {
+  const { result, cpuSeconds } = await withCpu(meterPostgres, () => acknowledgeAll(raw, plan.baseline, plan.concurrency));
+  const perRequest = (s: number) => round((1000 * s) / plan.baseline.length, 3);
+  return { ...result, connections: raw.connections, cpuMsPerRequest: { client: perRequest(cpuSeconds.app), postgres: perRequest(cpuSeconds.postgres) } };
 }
 
 async function acknowledgeAll(raw: RawSql, picked: { ticketId: number }[], concurrency: number) {
