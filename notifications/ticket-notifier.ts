@@ -56,6 +56,19 @@ function addresseesOf({ kind, ticket, details }: QueueTicketMail, unitsById: Map
   }
 }
 
+/** The subject and bodies of one ticket email, as queueMany stores them. */
+export function renderQueuedMail({ kind, ticket, details }: Omit<QueueTicketMail, 'eventId'>, publicUrl: string) {
+  return renderTicketMail(kind, {
+    ticket: { id: ticket.id, number: ticket.number, state: ticket.state, dueAt: ticket.dueAt, escalationLevel: ticket.escalationLevel, provisional: ticket.dueProvisional },
+    inspection: ticket.inspection,
+    target: ticket.target,
+    problems: ticket.problems,
+    unit: { name: ticket.unitName },
+    publicUrl,
+    ...(details ? { details } : {}),
+  });
+}
+
 /** Renders ticket emails and queues them in the caller's transaction (the outbox). */
 export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOptions) {
   async function queueMany(tx: Db, mails: QueueTicketMail[]): Promise<void> {
@@ -67,18 +80,9 @@ export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOp
     const rows = mails.map((mail) => {
       const unitIds = [...new Set(addresseesOf(mail, unitsById))];
       const recipients = [...new Set(unitIds.flatMap((id) => unitsById.get(id)?.emails ?? []).map((e) => e.trim().toLowerCase()))];
-      const { ticket } = mail;
-      const rendered = renderTicketMail(mail.kind, {
-        ticket: { id: ticket.id, number: ticket.number, state: ticket.state, dueAt: ticket.dueAt, escalationLevel: ticket.escalationLevel, provisional: ticket.dueProvisional },
-        inspection: ticket.inspection,
-        target: ticket.target,
-        problems: ticket.problems,
-        unit: { name: ticket.unitName },
-        publicUrl,
-        ...(mail.details ? { details: mail.details } : {}),
-      });
+      const rendered = renderQueuedMail(mail, publicUrl);
       return {
-        ticketId: ticket.id,
+        ticketId: mail.ticket.id,
         eventId: mail.eventId,
         kind: mail.kind,
         unitIds,

@@ -42,7 +42,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) });
   const directory = createDirectoryService({ db, units, users, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
-  const issuance = createTicketIssuance({ tickets, notifier });
+  const issuance = createTicketIssuance({ notifier });
   const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, now });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });

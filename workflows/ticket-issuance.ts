@@ -1,13 +1,15 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { queryRows } from '../db/client.js';
-import type { TicketsRepository } from '../db/repositories/tickets.repository.js';
+import type { TicketView } from '../db/repositories/tickets.repository.js';
 import {
   findingProblems,
   findings,
+  problemTypes,
   targets,
   ticketEvents,
   tickets,
+  units,
   type Inspection,
   type Platform,
   type TargetKind,
@@ -61,8 +63,15 @@ const targetKey = (t: { kind: string; platform: string | null; name: string; uni
   `${t.kind}\u0000${t.platform ?? ''}\u0000${t.name}\u0000${t.unitId ?? ''}`;
 
 export interface TicketIssuanceDeps {
-  tickets: Pick<TicketsRepository, 'findViews'>;
   notifier: TicketNotifier;
+}
+
+type StoredTarget = { id: number; url: string | null; county: string | null };
+type UnitNames = { code: string; name: string; path: string };
+
+async function unitNames(tx: Db, ids: Set<number>): Promise<Map<number, UnitNames>> {
+  const rows = await tx.select({ id: units.id, code: units.code, name: units.name, path: units.path }).from(units).where(sql`${units.id} = any(${sql.param([...ids])}::int[])`);
+  return new Map(rows.map(({ id, ...names }) => [id, names]));
 }
 
 /**
@@ -71,7 +80,7 @@ export interface TicketIssuanceDeps {
  * issue notification of each. Multi-row statements throughout; a finding already imported for this
  * inspection is left as it is and counted as unchanged.
  */
-export function createTicketIssuance({ tickets: ticketsRepository, notifier }: TicketIssuanceDeps) {
+export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
   return {
     async issue(
       tx: Db,
@@ -79,24 +88,25 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
     ): Promise<IssueResult> {
       if (items.length === 0) return { created: 0, unchanged: 0, tickets: [] };
 
-      const targetIds = new Map<string, number>();
+      const storedTargets = new Map<string, StoredTarget>();
       for (const part of chunks(items)) {
-        const rows = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null }>(
+        const rows = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null; url: string | null; county: string | null }>(
           tx,
           sql`insert into ${targets} (kind, platform, name, url, owner_unit_id, county)
               select * from unnest(${column(part, (f) => f.targetKind)}::text[], ${column(part, (f) => f.platform)}::text[], ${column(part, (f) => f.targetName)}::text[],
                                    ${column(part, (f) => f.url)}::text[], ${column(part, (f) => f.unitId)}::int[], ${column(part, (f) => f.county)}::text[])
               on conflict (kind, platform, name, owner_unit_id) do update
                 set url = coalesce(excluded.url, ${targets.url}), county = coalesce(excluded.county, ${targets.county})
-              returning id, kind, platform, name, owner_unit_id as unit_id`,
+              returning id, kind, platform, name, owner_unit_id as unit_id, url, county`,
         );
-        for (const row of rows) targetIds.set(targetKey({ ...row, unitId: row.unit_id }), row.id);
+        for (const row of rows) storedTargets.set(targetKey({ ...row, unitId: row.unit_id }), { id: row.id, url: row.url, county: row.county });
       }
+      const targetOf = (f: FindingToIssue) => storedTargets.get(targetKey({ kind: f.targetKind, platform: f.platform, name: f.targetName, unitId: f.unitId }));
 
       const createdFindings: { id: number; item: FindingToIssue; index: number }[] = [];
       for (const [chunkIndex, part] of chunks(items).entries()) {
         const byTarget = new Map(
-          part.map((f, i) => [targetIds.get(targetKey({ kind: f.targetKind, platform: f.platform, name: f.targetName, unitId: f.unitId })) ?? 0, { item: f, index: chunkIndex * CHUNK + i }]),
+          part.map((f, i) => [targetOf(f)?.id ?? 0, { item: f, index: chunkIndex * CHUNK + i }]),
         );
         const values = [...byTarget];
         const rows = await queryRows<{ id: number; target_id: number }>(
@@ -137,10 +147,10 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
         sql`select count(*)::int as n from ${tickets} where ${tickets.inspectionId} = ${inspection.id}`,
       );
       const width = Math.max(3, String(existing + createdFindings.length).length);
-      const issued: { id: number; number: string }[] = [];
+      const at = now.toISOString();
+      const issued: { id: number; number: string; finding: (typeof createdFindings)[number] }[] = [];
       for (const [index, part] of chunks(createdFindings).entries()) {
         const numbers = part.map((_, i) => `${inspection.shortCode}-${String(existing + index * CHUNK + i + 1).padStart(width, '0')}`);
-        const at = now.toISOString();
         const rows = await queryRows<{ id: number; number: string }>(
           tx,
           sql`insert into ${tickets} (number, inspection_id, finding_id, unit_id, state, due_at, due_provisional, next_action_at, created_at, updated_at)
@@ -149,8 +159,55 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
               from unnest(${sql.param(numbers)}::text[], ${column(part, (f) => f.id)}::int[], ${column(part, (f) => f.item.unitId)}::int[]) as u(number, finding_id, unit_id)
               returning id, number`,
         );
-        issued.push(...rows.sort((a, b) => a.id - b.id));
+        const findingOf = new Map(part.map((f, i) => [numbers[i] ?? '', f]));
+        for (const row of rows.sort((a, b) => a.id - b.id)) {
+          const finding = findingOf.get(row.number);
+          if (finding) issued.push({ ...row, finding });
+        }
       }
+
+      // The issue emails are rendered from what was just written, not read back: the tickets'
+      // views differ only in what this function holds already, and re-reading 100,000 of them
+      // through the view's joins would cost more than writing them did.
+      const unitsById = await unitNames(tx, new Set(items.map((f) => f.unitId)));
+      const labels = new Map((await tx.select({ code: problemTypes.code, label: problemTypes.label }).from(problemTypes)).map((p) => [p.code, p.label]));
+      const viewOf = ({ id, number, finding: { id: findingId, item } }: (typeof issued)[number]): TicketView => {
+        const unit = unitsById.get(item.unitId);
+        const target = targetOf(item);
+        return {
+          id,
+          number,
+          inspectionId: inspection.id,
+          findingId,
+          unitId: item.unitId,
+          state: 'issued',
+          dueAt: due.value,
+          dueProvisional: due.provisional,
+          escalationLevel: 0,
+          rejections: 0,
+          version: 1,
+          nextActionAt: now,
+          createdAt: now,
+          updatedAt: now,
+          acknowledgedAt: null,
+          rectifiedAt: null,
+          closedAt: null,
+          unitCode: unit?.code ?? '',
+          unitName: unit?.name ?? '',
+          unitPath: unit?.path ?? '',
+          inspection: {
+            id: inspection.id,
+            title: inspection.title,
+            documentNumber: inspection.documentNumber,
+            shortCode: inspection.shortCode,
+            issuingUnitId: inspection.issuingUnitId,
+            policy: inspection.policy,
+          },
+          target: { kind: item.targetKind, platform: item.platform, name: item.targetName, url: target?.url ?? item.url, county: target?.county ?? item.county },
+          finding: { outstanding: item.outstanding, lastUpdatedOn: item.lastUpdatedOn, note: item.note, problemsText: item.problemsText },
+          problems: item.problems.map((p) => ({ code: p.code, label: labels.get(p.code) ?? p.code, text: p.text })),
+        };
+      };
 
       for (const part of chunks(issued)) {
         const events = part.map(({ id, number }) => {
@@ -170,20 +227,19 @@ export function createTicketIssuance({ tickets: ticketsRepository, notifier }: T
         const rows = await queryRows<{ id: number | string; ticket_id: number }>(
           tx,
           sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
-              select u.ticket_id, 1, 'ISSUE', null, 'issued', ${actor.userId}::int, ${actor.name}::text, ${now.toISOString()}::timestamptz, u.payload::jsonb, null, u.hash
+              select u.ticket_id, 1, 'ISSUE', null, 'issued', ${actor.userId}::int, ${actor.name}::text, ${at}::timestamptz, u.payload::jsonb, null, u.hash
               from unnest(${column(events, (e) => e.ticketId)}::int[], ${column(events, (e) => JSON.stringify(e.payload))}::text[], ${column(events, (e) => e.hash)}::text[])
                 as u(ticket_id, payload, hash)
               returning id, ticket_id`,
         );
         // bigserial: the pg driver returns it as a string.
         const eventOf = new Map(rows.map((r) => [r.ticket_id, Number(r.id)]));
-        const views = await ticketsRepository.findViews({ ids: part.map((t) => t.id) }, tx);
         await notifier.queueMany(
           tx,
-          views.map((ticket) => ({ kind: 'issued' as const, ticket, eventId: eventOf.get(ticket.id) ?? null })),
+          part.map((ticket) => ({ kind: 'issued' as const, ticket: viewOf(ticket), eventId: eventOf.get(ticket.id) ?? null })),
         );
       }
-      return { created: issued.length, unchanged, tickets: issued };
+      return { created: issued.length, unchanged, tickets: issued.map(({ id, number }) => ({ id, number })) };
     },
   };
 }

@@ -1,6 +1,9 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notifications } from '../../db/schema/index.js';
+import { renderQueuedMail } from '../../notifications/ticket-notifier.js';
 import { notice2021AccountsCsv } from '../../workflows/demo/notice-2021.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, seedOrganisation } from '../helpers/fixtures.js';
@@ -39,6 +42,26 @@ describe('POST /api/inspections/:id/findings', () => {
       ['健康益阳', 'YY-WJW'],
       ['印象古楼', 'AH-GL'],
     ]);
+  });
+
+  it('queues for each ticket the issue email its stored view renders to', async () => {
+    const inspection = await createInspection(t, sup, { shortCode: 'mail-1' });
+    // The same accounts as the first test: their targets are reused, and the emails show them as stored.
+    const response = await upload(inspection.id, twoRows, 'text/csv');
+    expect(response.statusCode).toBe(201);
+    for (const { id } of response.json().tickets as { id: number }[]) {
+      const view = await t.services.tickets.findView({ id });
+      if (!view) throw new Error(`ticket ${id} not found`);
+      const [queued, ...more] = await t.services.db.select().from(notifications).where(eq(notifications.ticketId, id));
+      expect(more).toEqual([]);
+      const expected = renderQueuedMail({ kind: 'issued', ticket: view }, 'https://rectify.test');
+      expect({ kind: queued?.kind, subject: queued?.subject, text: queued?.bodyText, html: queued?.bodyHtml }).toEqual({
+        kind: 'issued',
+        subject: expected.subject,
+        text: expected.text,
+        html: expected.html,
+      });
+    }
   });
 
   it('imports an XLSX file', async () => {
