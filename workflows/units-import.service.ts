@@ -62,7 +62,10 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
           for (const name of [unit.name, ...unit.aliases]) byName.set(normaliseUnitName(name), unit);
         };
         for (const unit of await units.directory(tx)) remember(unit);
+        // A parent still unplaced but written in the file (by code, name or alias) is part of a cycle.
         const fileCodes = new Set(parsed.map((p) => p.code));
+        const fileNames = new Set(parsed.flatMap((p) => [p.name, ...p.aliases]).map(normaliseUnitName));
+        const inFile = (text: string) => fileCodes.has(text) || fileNames.has(normaliseUnitName(text));
         const resolve = (text: string) => known.get(text) ?? byName.get(normaliseUnitName(text));
 
         // Parents may come later in the file: create in passes until nothing more can be placed.
@@ -100,7 +103,7 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
                 row: unit.row,
                 column: '上级',
                 value: unit.parent ?? '',
-                message: fileCodes.has(unit.parent ?? '') ? '上级单位的上下级关系形成循环' : '上级单位不存在（既不在系统中，也不在本文件中）',
+                message: inFile(unit.parent ?? '') ? '上级单位的上下级关系形成循环' : '上级单位不存在（既不在系统中，也不在本文件中）',
                 suggestions: suggestClosest(unit.parent ?? '', names),
               })),
             );

@@ -89,6 +89,7 @@ describe('POST /api/inspections/:id/findings, file formats', () => {
     const body = response.json();
     expect(body.code).toBe('import.missing_headers');
     expect(body.detail).toContain('存在的问题');
+    expect(body.errors).toEqual([{ column: '存在的问题', message: expect.stringContaining('缺少必需的列「存在的问题」') }]);
     expect((await ticketsOf(inspection.id)).counts.tickets).toBe(0);
   });
 

@@ -197,6 +197,17 @@ describe('POST /api/units/import', () => {
     for (const code of ['CYC-ROOT', 'CYC-A', 'CYC-B']) expect(await unit(code), code).toBeNull();
   });
 
+  it('calls a cycle a cycle when its parents are written by name', async () => {
+    const rows = [HEADER, ['CYN-A', '益阳市丙单位', '', '其他', '益阳市丁单位', '', '', ''], ['CYN-B', '益阳市丁单位', '', '其他', '益阳市丙单位', '', '', '']];
+    const response = await upload(csvText(rows), 'text/csv');
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors).toEqual([
+      expect.objectContaining({ row: 2, value: '益阳市丁单位', message: expect.stringContaining('循环') }),
+      expect.objectContaining({ row: 3, value: '益阳市丙单位', message: expect.stringContaining('循环') }),
+    ]);
+    for (const code of ['CYN-A', 'CYN-B']) expect(await unit(code), code).toBeNull();
+  });
+
   it('answers 403 to anyone but an admin and imports nothing', async () => {
     const response = await upload(csvText(countyTree('AJ', '安家县')), 'text/csv', supervisor);
     expect(response.statusCode).toBe(403);

@@ -465,10 +465,12 @@ export function requireColumns<K extends string>(table: { headers: readonly stri
     const key = headerKey(spec, header) as K | undefined;
     if (key !== undefined) positions.set(key, [...(positions.get(key) ?? []), position]);
   });
-  const missing = spec.columns.filter((c) => c.required && !positions.has(c.key)).map((c) => c.label);
+  const missing = spec.columns.filter((c) => c.required && !positions.has(c.key));
   if (missing.length > 0) {
     const found = table.headers.length > 0 ? `；文件中的表头为：${table.headers.join('、')}` : '';
-    throw new ImportFileError('import.missing_headers', `表格缺少必需的列：${missing.join('、')}${found}`, { missing });
+    throw new ImportFileError('import.missing_headers', `表格缺少必需的列：${missing.map((c) => c.label).join('、')}${found}`, {
+      missing: missing.map((c) => ({ label: c.label, headers: c.headers })),
+    });
   }
   return { headers: table.headers, positions };
 }

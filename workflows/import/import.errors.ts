@@ -7,6 +7,12 @@ export type ImportFileErrorCode =
   | 'import.unsupported_format'
   | 'import.missing_headers';
 
+/** A required column the file lacks: how messages name it, and the headers that would be accepted. */
+export interface MissingColumn {
+  label: string;
+  headers: readonly string[];
+}
+
 /**
  * The file as a whole cannot be imported (nothing in it, not a table, required columns missing).
  * An AppError (422) so the one error handler renders it as problem+json without special cases.
@@ -16,10 +22,21 @@ export class ImportFileError extends AppError {
   /** For `import.missing_headers`: the required columns not found, by their usual Chinese header. */
   readonly missing: string[];
 
-  constructor(code: ImportFileErrorCode, message: string, options: { missing?: string[]; cause?: unknown } = {}) {
-    super({ status: 422, code, title: '导入文件无法处理', detail: message, cause: options.cause });
+  constructor(code: ImportFileErrorCode, message: string, options: { missing?: MissingColumn[]; cause?: unknown } = {}) {
+    const missing = options.missing ?? [];
+    super({
+      status: 422,
+      code,
+      title: '导入文件无法处理',
+      detail: message,
+      // One entry per missing column, so a client can point at each as it does at a bad cell.
+      ...(missing.length > 0
+        ? { errors: missing.map(({ label, headers }) => ({ column: label, message: `缺少必需的列「${label}」；可用的表头：${headers.join('、')}。` })) }
+        : {}),
+      cause: options.cause,
+    });
     this.name = 'ImportFileError';
-    this.missing = options.missing ?? [];
+    this.missing = missing.map((c) => c.label);
   }
 }
 
