@@ -93,15 +93,17 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
 async function createPglite(options: DatabaseOptions): Promise<Database> {
   // Loaded here, not at the top: a server on PostgreSQL never needs PGlite, whose code alone
   // would add some 35 MB to its resident memory.
-  const [{ PGlite: PGliteClient }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+  const [{ PGlite: PGliteClient }, { pg_trgm }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
   const release = lockDataDir(options.dataDir, options.command ?? 'rectify');
   let client: PGlite;
   try {
-    client = await PGliteClient.create(path.join(options.dataDir, 'pg'));
+    // pg_trgm: the migrations create it, as on PostgreSQL (the ticket list's text search).
+    client = await PGliteClient.create(path.join(options.dataDir, 'pg'), { extensions: { pg_trgm } });
   } catch (error) {
     release();
     throw error;

@@ -137,7 +137,11 @@ function baselineQuery(scope: Scope, filters: Record<string, string>, after: { d
   if (filters.escalated === 'true') where.push('t.escalation_level > 0');
   if (filters.q) {
     const like = p(`%${filters.q}%`);
-    where.push(`(t.number ilike ${like} or tg.name ilike ${like} or u.name ilike ${like})`);
+    // As the repository asks it: one set of ids per name, each through its own index.
+    where.push(`t.id in (
+      select t2.id from tickets t2 where t2.number ilike ${like}
+      union select t2.id from targets g join findings f on f.target_id = g.id join tickets t2 on t2.finding_id = f.id where g.name ilike ${like}
+      union select t2.id from units u2 join tickets t2 on t2.unit_id = u2.id where u2.name ilike ${like})`);
   }
   if (after) where.push(`(t.due_at, t.id) > (${p(after.dueAt)}, ${p(after.id)})`);
   const text = `

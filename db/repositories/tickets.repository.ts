@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   findings,
@@ -186,7 +186,13 @@ export function createTicketsRepository({ db }: { db: Db }) {
       }
       if (filters.q) {
         const pattern = `%${escapeLike(filters.q)}%`;
-        conditions.push(or(ilike(tickets.number, pattern), ilike(targets.name, pattern), ilike(units.name, pattern)));
+        // One set of ticket ids per name, each found through its own index (trigram indexes on the
+        // number and the target's name; units are few). The same three ILIKEs ORed across the joined
+        // tables would make PostgreSQL read every ticket in scope.
+        conditions.push(sql`${tickets.id} in (
+          select t.id from tickets t where t.number ilike ${pattern}
+          union select t.id from targets g join findings f on f.target_id = g.id join tickets t on t.finding_id = f.id where g.name ilike ${pattern}
+          union select t.id from units u join tickets t on t.unit_id = u.id where u.name ilike ${pattern})`);
       }
       if (after) {
         // A row comparison, which an index on (due_at, id) can seek to; the equivalent OR of two

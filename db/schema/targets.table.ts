@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { units } from './units.table.js';
 
 export const targetKinds = ['website', 'new_media'] as const;
@@ -29,6 +29,8 @@ export const targets = pgTable(
     ),
     check('targets_name_check', sql`length(trim(${t.name})) > 0`),
     unique('targets_identity_key').on(t.kind, t.platform, t.name, t.ownerUnitId).nullsNotDistinct(),
+    // The ticket list's q= (ILIKE '%…%') finds targets by any part of their name here (pg_trgm, migration 0004).
+    index('targets_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
   ],
 );
 

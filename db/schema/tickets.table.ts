@@ -48,6 +48,8 @@ export const tickets = pgTable(
     // The list's own order (due time, then id) over every ticket in scope, whatever the filters: keyset pages seek here.
     index('tickets_due_idx').on(t.dueAt, t.id),
     index('tickets_inspection_idx').on(t.inspectionId, t.id),
+    // The ticket list's q= by any part of the ticket number (pg_trgm, migration 0004).
+    index('tickets_number_trgm_idx').using('gin', t.number.op('gin_trgm_ops')),
     // The sweep claims due tickets in (next_action_at, id) order; with id in the index it reads the
     // first batch straight off it instead of sorting every due ticket for every batch.
     index('tickets_next_action_idx').on(t.nextActionAt, t.id).where(sql`${t.nextActionAt} is not null`),
