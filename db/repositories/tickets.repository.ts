@@ -104,16 +104,25 @@ export function createTicketsRepository({ db }: { db: Db }) {
      * findView that also takes the ticket's row lock for the rest of the transaction: concurrent
      * events on it queue here, then read the row as the winner left it.
      *
-     * The lock comes first, on the ticket alone, and the view is read after it. Locking the joined
-     * view directly goes wrong when the winner reassigns the ticket: PostgreSQL re-checks the new
-     * row against the unit row it read before waiting, the join no longer matches, and the waiter
-     * would answer 404 instead of 409. Out of scope, the caller's transaction ends with the 404 and
-     * lets go of the lock.
+     * One statement locks and reads the joined view. When it finds nothing, the lock is taken on the
+     * ticket alone and the view read after it: waiting behind a winner that moved the ticket to
+     * another unit, PostgreSQL re-checks the new row against the unit row it read before waiting,
+     * the join no longer matches, and the ticket would seem gone (404 instead of 409). Out of scope,
+     * the caller's transaction ends with the 404 and lets go of the lock.
      */
     async lockView({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db): Promise<TicketView | undefined> {
       // Named prepared statements: planning the five-table join costs PostgreSQL several times what
       // running it does, and every ticket event starts here. Each pooled connection plans them a
       // few times, then keeps a generic plan.
+      const scope = viewer ? scopePrefix(viewer) : undefined;
+      const inScope = scope === undefined ? undefined : scopeCondition(tickets.unitId, sql.placeholder('scope'));
+      const params = scope === undefined ? { id } : { id, scope };
+      const [row] = await selectView(tx)
+        .where(and(eq(tickets.id, sql.placeholder('id')), inScope))
+        .for('update', { of: tickets })
+        .prepare(scope === undefined ? 'tickets_lock_view' : 'tickets_lock_view_in_scope')
+        .execute(params);
+      if (row) return flatten(row);
       const [locked] = await tx
         .select({ id: tickets.id })
         .from(tickets)
@@ -122,12 +131,11 @@ export function createTicketsRepository({ db }: { db: Db }) {
         .prepare('tickets_lock')
         .execute({ id });
       if (!locked) return undefined;
-      const scope = viewer ? scopePrefix(viewer) : undefined;
-      const [row] = await selectView(tx)
-        .where(and(eq(tickets.id, sql.placeholder('id')), scope === undefined ? undefined : scopeCondition(tickets.unitId, sql.placeholder('scope'))))
+      const [view] = await selectView(tx)
+        .where(and(eq(tickets.id, sql.placeholder('id')), inScope))
         .prepare(scope === undefined ? 'tickets_view' : 'tickets_view_in_scope')
-        .execute(scope === undefined ? { id } : { id, scope });
-      return row ? flatten(row) : undefined;
+        .execute(params);
+      return view ? flatten(view) : undefined;
     },
 
     async findViews({ ids }: { ids: number[] }, tx: Db = db): Promise<TicketView[]> {
