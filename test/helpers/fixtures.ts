@@ -42,19 +42,21 @@ export async function seedOrganisation(t: TestApp) {
   return { tokens };
 }
 
+/** The 2021 notice as a POST /api/inspections body, issued by the seeded city office. */
+export const inspection2021 = {
+  title: '2021年全市政府网站与政务新媒体检查情况通报',
+  documentNumber: '益政务办发〔2021〕2号',
+  shortCode: '2021-2',
+  issuedOn: '2021-06-17',
+  samplingFrom: '2021-05-26',
+  samplingTo: '2021-06-09',
+  feedbackDeadline: '2021-06-25',
+  issuingUnitCode: 'YY-GOV',
+};
+
 /** Creates the 2021 inspection over HTTP as the city supervisor. */
 export async function createInspection(t: TestApp, token: string, overrides: Record<string, unknown> = {}): Promise<Inspection & { id: number }> {
-  const response = await t.request(token, 'POST', '/api/inspections', {
-    title: '2021年全市政府网站与政务新媒体检查情况通报',
-    documentNumber: '益政务办发〔2021〕2号',
-    shortCode: '2021-2',
-    issuedOn: '2021-06-17',
-    samplingFrom: '2021-05-26',
-    samplingTo: '2021-06-09',
-    feedbackDeadline: '2021-06-25',
-    issuingUnitCode: 'YY-GOV',
-    ...overrides,
-  });
+  const response = await t.request(token, 'POST', '/api/inspections', { ...inspection2021, ...overrides });
   if (response.statusCode !== 201) throw new Error(`inspection: ${response.body}`);
   return response.json();
 }

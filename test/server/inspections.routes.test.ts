@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkingCalendar, endOfShanghaiDay } from '../../workflows/calendar.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
-import { createInspection, seedOrganisation } from '../helpers/fixtures.js';
+import { createInspection, inspection2021, seedOrganisation } from '../helpers/fixtures.js';
 
 let t: TestApp;
 let tokens: Record<string, string>;
@@ -16,19 +16,9 @@ afterAll(() => t.close());
 
 const token = (username: string) => tokens[username] ?? '';
 
-const specBody = {
-  title: '2021年全市政府网站与政务新媒体检查情况通报',
-  documentNumber: '益政务办发〔2021〕2号',
-  shortCode: '2021-2',
-  issuedOn: '2021-06-17',
-  samplingFrom: '2021-05-26',
-  samplingTo: '2021-06-09',
-  feedbackDeadline: '2021-06-25',
-  issuingUnitCode: 'YY-GOV',
-  policy: { remindBeforeWorkingDays: [3, 1], escalateAfterWorkingDays: 1, escalateEveryWorkingDays: 3, maxLevel: 3, verifyWithinWorkingDays: 5 },
-};
-
 const defaultPolicy = { remindBeforeWorkingDays: [3, 1], escalateAfterWorkingDays: 1, escalateEveryWorkingDays: 3, maxLevel: 3, verifyWithinWorkingDays: 5 };
+
+const specBody = { ...inspection2021, policy: defaultPolicy };
 
 function finding(targetName: string, ownerUnit: string) {
   return { targetKind: 'new_media', platform: 'wechat_subscription', targetName, ownerUnit, county: null, problems: ['互动回应差'], lastUpdatedOn: null, outstanding: true };

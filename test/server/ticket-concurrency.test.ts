@@ -46,6 +46,22 @@ async function traceOf(ticketId: number) {
   return { row, events: events.length, mails: mails.length };
 }
 
+/**
+ * Resolves once `count` sessions of this database wait for a lock: not after a time, but when the
+ * server says the requests have queued.
+ */
+async function lockWaiters(count: number, failure: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const [row] = await queryRows<{ n: number }>(
+      t.services.db,
+      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if ((row?.n ?? 0) >= count) return;
+    if (i > 500) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function tally(statuses: number[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
@@ -144,15 +160,7 @@ describe.runIf(onPostgres)('simultaneous events on PostgreSQL', () => {
         send('gov-sup', id, { type: 'EXTEND_DEADLINE', expectedVersion: 3, reason: '延期', dueAt: '2021-07-30' }),
         send('admin', id, { type: 'WITHDRAW', expectedVersion: 3, reason: '撤销' }),
       ]);
-      for (let i = 0; ; i++) {
-        const [row] = await queryRows<{ n: number }>(
-          t.services.db,
-          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if ((row?.n ?? 0) >= 4) break;
-        if (i > 500) throw new Error('the four events never queued behind the REASSIGN');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await lockWaiters(4, 'the four events never queued behind the REASSIGN');
       release();
       await winner;
       const responses = await waiting;
@@ -185,16 +193,7 @@ describe.runIf(onPostgres)('simultaneous events on PostgreSQL', () => {
         aAnswered = true;
         return response;
       });
-      // Wait (not for a time: for the server to say so) until the event on A queues behind the lock.
-      for (let i = 0; ; i++) {
-        const [row] = await queryRows<{ n: number }>(
-          t.services.db,
-          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if ((row?.n ?? 0) > 0) break;
-        if (i > 500) throw new Error('the event on ticket A never waited for its row lock');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await lockWaiters(1, 'the event on ticket A never waited for its row lock');
 
       const onB = await send('wjw-off', b, { type: 'ACKNOWLEDGE' });
       expect(onB.statusCode).toBe(200);
