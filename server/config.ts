@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { passwordProblem } from './auth/password-policy.js';
 
 /** Every setting Rectify reads from the environment; nothing else reads `process.env`. */
 const EnvSchema = Type.Object({
@@ -13,7 +14,8 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   JWT_EXPIRES_IN: Type.String({ pattern: '^[0-9]+[smhd]$', default: '8h' }),
-  RECTIFY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  // Checked against the password policy below, not here: a schema message would echo the value.
+  RECTIFY_ADMIN_PASSWORD: Type.Optional(Type.String()),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Rectify <rectify@localhost>' }),
   MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
@@ -32,7 +34,7 @@ const hints: Record<string, string> = {
   DATABASE_URL: 'a PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/rectify; leave it unset for the embedded database',
   JWT_SECRET: 'at least 32 bytes, e.g. the output of `openssl rand -base64 48`',
   JWT_EXPIRES_IN: 'a duration such as 8h, 30m or 1d',
-  RECTIFY_ADMIN_PASSWORD: 'at least 8 characters',
+  RECTIFY_ADMIN_PASSWORD: 'at least 10 characters, not a common password',
   SMTP_URL: 'smtp://user:pass@host:587 or smtps://host:465; leave it unset to write .eml files',
   PUBLIC_URL: 'the address people open Rectify at, e.g. https://rectify.example.gov.cn',
   SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
@@ -99,6 +101,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } else if (secretCheckable && parsed.JWT_SECRET !== undefined && Buffer.byteLength(parsed.JWT_SECRET) < 32) {
     problems.push(`JWT_SECRET is shorter than 32 bytes (expected ${hints.JWT_SECRET})`);
   }
+  const adminPasswordProblem = parsed.RECTIFY_ADMIN_PASSWORD === undefined ? undefined : passwordProblem(parsed.RECTIFY_ADMIN_PASSWORD);
+  if (adminPasswordProblem) problems.push(`RECTIFY_ADMIN_PASSWORD is not accepted: ${adminPasswordProblem} (expected ${hints.RECTIFY_ADMIN_PASSWORD})`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

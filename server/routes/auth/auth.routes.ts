@@ -9,7 +9,7 @@ import { crossSiteRefused, isCrossSiteCookieRequest } from '../../plugins/auth.p
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { UnitSchema, toUnitDto } from '../units/units.schemas.js';
-import { LoginBody, LoginResponse, UserSchema } from './auth.schemas.js';
+import { ChangePasswordBody, LoginBody, LoginResponse, UserSchema } from './auth.schemas.js';
 import { toUserDto } from '../users/users.schemas.js';
 
 export interface AuthRoutesOptions {
@@ -112,6 +112,29 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const unit = await services.units.findByCode({ code: request.viewer.unitCode });
       if (!user || !unit) throw unauthorized('auth.unauthenticated', '账号不存在或已停用，请重新登录。');
       return { user: toUserDto(user), unit: toUnitDto(unit) };
+    },
+  );
+
+  app.put(
+    '/api/me/password',
+    {
+      onRequest: [app.authenticate],
+      config: { allowedDuringPasswordChange: true },
+      schema: {
+        tags: ['auth'],
+        summary: '修改本人密码；本人的其他会话随即结束，当前会话保留',
+        body: ChangePasswordBody,
+        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      await services.directory.changeOwnPassword({
+        userId: request.viewer.userId,
+        sessionId: request.session.id,
+        currentPassword: request.body.currentPassword,
+        newPassword: request.body.newPassword,
+      });
+      return reply.code(204).send(null);
     },
   );
 };
