@@ -18,7 +18,7 @@ export const onPostgres = Boolean(process.env.DATABASE_URL);
 
 /**
  * Names the migrated template by the committed migrations, so a template built from other
- * migrations (another checkout, an older commit) is never reused.
+ * migrations (another checkout, an older commit) or another PGlite release is never reused.
  */
 function migrationsDigest(): string {
   const hash = createHash('sha256');
@@ -30,6 +30,8 @@ function migrationsDigest(): string {
     }
   };
   walk(migrationsFolder);
+  // A PGlite release may change its on-disk format.
+  hash.update(fs.readFileSync(path.join(process.cwd(), 'node_modules/@electric-sql/pglite/package.json')));
   return hash.digest('hex').slice(0, 16);
 }
 
