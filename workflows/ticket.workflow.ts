@@ -48,7 +48,7 @@ const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
 
 const refusalMessages = {
   not_allowed_in_state: (type: string, state: string) => `工单当前状态（${state}）不接受 ${type}。`,
-  forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验和退回须由非本单位的监管人员办理）。`,
+  forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验、退回、撤销、延期和转办须由非本单位的监管人员办理，且不得转办给本单位）。`,
   invalid_payload: (type: string) => `${type} 的内容不完整。`,
   limit_reached: () => '已达到最高督办级别。',
 };
