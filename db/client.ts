@@ -53,8 +53,12 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client dropped by a server restart must not crash the process; the pool replaces it.
-  pool.on('error', (error) => options.onPoolError?.(error));
+  // A client whose connection drops (a restart, pg_terminate_backend) emits 'error', idle or checked
+  // out; unheard, that ends the process. Each client reports it once here: a checked-out one also
+  // fails its query in progress (the request answers 503), and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+  // The pool re-emits an idle client's error, already reported by the client's own listener above.
+  pool.on('error', () => {});
   const db = drizzlePg({ client: pool, schema });
   // Advisory locks belong to a session: lock, work and unlock on one connection. Its own
   // connection, outside the pool, so that work done through the pool meanwhile never waits for it.

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, type FieldError } from '../errors.js';
+import { isConnectionError } from '../../db/errors.js';
+import { AppError, serviceUnavailable, type FieldError } from '../errors.js';
 
 interface AjvError {
   instancePath: string;
@@ -123,6 +124,12 @@ export const errorHandlerPlugin = fp(
       if (appError) {
         if (appError.status >= 500) request.log.error({ err: error }, appError.title);
         return sendProblem(request, reply, appError);
+      }
+      if (isConnectionError(error)) {
+        // The database went away under the request: its transaction is rolled back by the server; the client may retry.
+        request.log.warn({ err: error }, 'database unavailable');
+        reply.header('retry-after', '5');
+        return sendProblem(request, reply, serviceUnavailable('database.unavailable', '数据库暂时无法访问，请稍后重试。'));
       }
       request.log.error({ err: error }, 'unexpected error');
       return sendProblem(
