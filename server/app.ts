@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
+import { inputGuardPlugin } from './plugins/input-guard.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
@@ -46,6 +47,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandlerPlugin);
+  await app.register(inputGuardPlugin);
   await app.register(openapiPlugin, { version: appVersion });
   await app.register(uploadsPlugin);
   await app.register(authPlugin, { secret: jwtSecret, expiresIn: config.jwtExpiresIn, users: services.users });

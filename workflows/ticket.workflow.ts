@@ -93,8 +93,14 @@ function snapshotOf(ticket: TicketView): TicketSnapshot {
   };
 }
 
+/** A date (the end of that day in Shanghai) or an instant; an invalid date for a day that does not exist (2030-02-30). */
 function toDueAt(text: string): Date {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? endOfShanghaiDay(text) : new Date(text);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!day) return new Date(text);
+  const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  const probe = new Date(Date.UTC(year, month - 1, date));
+  const exists = year >= 1 && probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date;
+  return exists ? endOfShanghaiDay(text) : new Date(Number.NaN);
 }
 
 type Accepted = Extract<ReturnType<typeof decide>, { ok: true }>;

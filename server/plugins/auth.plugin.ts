@@ -47,7 +47,10 @@ export const authPlugin = fp<AuthPluginOptions>(
         const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
         throw unauthorized(expired ? 'auth.token_expired' : 'auth.unauthenticated', expired ? '登录已过期，请重新登录。' : '请先登录（缺少或无效的令牌）。');
       }
-      const viewer = await options.users.findViewer({ id: Number(request.user.sub) });
+      // Only our own tokens get here, but a signed token is still no proof of a well-formed subject.
+      const id = typeof request.user.sub === 'string' && /^[1-9][0-9]{0,9}$/.test(request.user.sub) ? Number(request.user.sub) : NaN;
+      if (!(id <= 2_147_483_647)) throw unauthorized('auth.unauthenticated', '请先登录（令牌无效）。');
+      const viewer = await options.users.findViewer({ id });
       if (!viewer) throw unauthorized('auth.unauthenticated', '账号不存在或已停用，请重新登录。');
       request.viewer = viewer;
     });

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isConnectionError } from '../../db/errors.js';
+import { isConnectionError, pgError } from '../../db/errors.js';
 import { AppError, serviceUnavailable, type FieldError } from '../errors.js';
 
 interface AjvError {
@@ -116,6 +116,16 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   );
 }
 
+function badRequestOf(sqlState: string): AppError {
+  return new AppError({
+    status: 400,
+    code: 'request.invalid_value',
+    title: '请求内容不符合要求',
+    detail: sqlState === '54000' ? '某个取值过长，无法保存。' : '某个取值超出允许范围或格式不正确，无法保存。',
+    extra: { sqlState },
+  });
+}
+
 /** The one place errors become `application/problem+json`; anything unexpected is logged and masked as 500. */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
@@ -130,6 +140,13 @@ export const errorHandlerPlugin = fp(
         request.log.warn({ err: error }, 'database unavailable');
         reply.header('retry-after', '5');
         return sendProblem(request, reply, serviceUnavailable('database.unavailable', '数据库暂时无法访问，请稍后重试。'));
+      }
+      const dataProblem = pgError(error)?.code;
+      if (dataProblem && (dataProblem.startsWith('22') || dataProblem === '54000')) {
+        // A value the database cannot take (out of range, too long for an index, bad encoding) that
+        // no check before it caught: the client's input, so 400; logged to add the missing check.
+        request.log.warn({ err: error }, 'input refused by the database');
+        return sendProblem(request, reply, badRequestOf(dataProblem));
       }
       request.log.error({ err: error }, 'unexpected error');
       return sendProblem(
