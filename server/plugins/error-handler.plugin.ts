@@ -126,34 +126,39 @@ function badRequestOf(sqlState: string): AppError {
   });
 }
 
+/**
+ * Any error as the AppError the client sees, logged as it deserves: the handler below renders it,
+ * and bulk endpoints put it on the one item it belongs to.
+ */
+export function toAppError(error: unknown, request: FastifyRequest): AppError {
+  const appError = error instanceof AppError ? error : fromFastifyError(error as FastifyError);
+  if (appError) {
+    if (appError.status >= 500) request.log.error({ err: error }, appError.title);
+    return appError;
+  }
+  if (isConnectionError(error)) {
+    // The database went away under the request: its transaction is rolled back by the server; the client may retry.
+    request.log.warn({ err: error }, 'database unavailable');
+    return serviceUnavailable('database.unavailable', '数据库暂时无法访问，请稍后重试。');
+  }
+  const dataProblem = pgError(error)?.code;
+  if (dataProblem && (dataProblem.startsWith('22') || dataProblem === '54000')) {
+    // A value the database cannot take (out of range, too long for an index, bad encoding) that
+    // no check before it caught: the client's input, so 400; logged to add the missing check.
+    request.log.warn({ err: error }, 'input refused by the database');
+    return badRequestOf(dataProblem);
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return new AppError({ status: 500, code: 'internal', title: '服务器内部错误', detail: `请联系管理员，并告知请求编号 ${request.id}。` });
+}
+
 /** The one place errors become `application/problem+json`; anything unexpected is logged and masked as 500. */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const appError = error instanceof AppError ? error : fromFastifyError(error);
-      if (appError) {
-        if (appError.status >= 500) request.log.error({ err: error }, appError.title);
-        return sendProblem(request, reply, appError);
-      }
-      if (isConnectionError(error)) {
-        // The database went away under the request: its transaction is rolled back by the server; the client may retry.
-        request.log.warn({ err: error }, 'database unavailable');
-        reply.header('retry-after', '5');
-        return sendProblem(request, reply, serviceUnavailable('database.unavailable', '数据库暂时无法访问，请稍后重试。'));
-      }
-      const dataProblem = pgError(error)?.code;
-      if (dataProblem && (dataProblem.startsWith('22') || dataProblem === '54000')) {
-        // A value the database cannot take (out of range, too long for an index, bad encoding) that
-        // no check before it caught: the client's input, so 400; logged to add the missing check.
-        request.log.warn({ err: error }, 'input refused by the database');
-        return sendProblem(request, reply, badRequestOf(dataProblem));
-      }
-      request.log.error({ err: error }, 'unexpected error');
-      return sendProblem(
-        request,
-        reply,
-        new AppError({ status: 500, code: 'internal', title: '服务器内部错误', detail: `请联系管理员，并告知请求编号 ${request.id}。` }),
-      );
+      const appError = toAppError(error, request);
+      if (appError.code === 'database.unavailable') reply.header('retry-after', '5');
+      return sendProblem(request, reply, appError);
     });
     app.setNotFoundHandler((request, reply) =>
       sendProblem(request, reply, new AppError({ status: 404, code: 'route.not_found', title: '未找到', detail: `${request.method} ${request.url} 不存在。` })),
