@@ -5,7 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir, secureDataDir } from './data-dir-lock.js';
 import * as schema from './schema/index.js';
 
 // Any fixed 64-bit number; instances starting together serialise on it.
@@ -108,6 +108,9 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
   try {
     // pg_trgm: the migrations create it, as on PostgreSQL (the ticket list's text search).
     client = await PGliteClient.create(path.join(options.dataDir, 'pg'), { extensions: { pg_trgm } });
+    // PGlite's file layer gives its files mode 666 whatever the umask: take group and other off
+    // now and again on close; in between, the owner-only folders keep everyone else out.
+    secureDataDir(path.join(options.dataDir, 'pg'));
   } catch (error) {
     release();
     throw error;
@@ -128,6 +131,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
       if (client.closed) return;
       try {
         await client.close();
+        secureDataDir(path.join(options.dataDir, 'pg'));
       } finally {
         release();
       }
