@@ -43,7 +43,7 @@ const hints: Record<string, string> = {
 };
 
 /** Keys whose values are passwords or hold one (a connection URL). */
-const secretKeys = new Set(['RECTIFY_ADMIN_PASSWORD', 'JWT_SECRET', 'DATABASE_URL', 'MIGRATION_DATABASE_URL', 'SMTP_URL', 'AUDIT_KEY']);
+const secretKeys = new Set(['RECTIFY_ADMIN_PASSWORD', 'JWT_SECRET', 'DATABASE_URL', 'SMTP_URL']);
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
