@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
+import { inputGuardPlugin } from './plugins/input-guard.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { securityHeadersPlugin } from './plugins/security-headers.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
@@ -62,6 +63,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
 
   await app.register(errorHandlerPlugin);
   await app.register(securityHeadersPlugin, { https: services.publicUrl.startsWith('https:') });
+  await app.register(inputGuardPlugin);
   // In production the API's description is for signed-in users only.
   await app.register(openapiPlugin, { version: appVersion, requireUser: config.nodeEnv === 'production' });
   await app.register(uploadsPlugin);

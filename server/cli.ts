@@ -6,6 +6,7 @@ import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
+import { secureDataDir } from '../db/data-dir-lock.js';
 import { ensureAdmin } from './bootstrap.js';
 import { runAuditVerify } from './commands/audit.command.js';
 import { runSweepCommand } from './commands/sweep.command.js';
@@ -53,6 +54,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config = loadConfig();
+  // Whatever this process creates (the embedded database's files above all, which it writes
+  // through its own file layer) is for the owner only.
+  process.umask(0o077);
+  secureDataDir(config.dataDir);
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } }, strict: true });

@@ -47,6 +47,9 @@ const hints: Record<string, string> = {
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
 };
 
+/** Keys whose values are passwords or hold one (a connection URL). */
+const secretKeys = new Set(['RECTIFY_ADMIN_PASSWORD', 'JWT_SECRET', 'DATABASE_URL', 'SMTP_URL']);
+
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   port: number;
@@ -109,7 +112,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (problemByKey.has(key)) continue;
     const hint = hints[key];
     const message = e.keyword === 'const' || e.keyword === 'anyOf' ? 'is not one of the allowed values' : e.message;
-    problemByKey.set(key, `${key}=${JSON.stringify(given[key])}: ${message}${hint ? ` (expected ${hint})` : ''}`);
+    // A secret is never echoed: the message goes to the console and to logs.
+    const shown = secretKeys.has(key) ? '(value hidden)' : JSON.stringify(given[key]);
+    problemByKey.set(key, `${key}=${shown}: ${message}${hint ? ` (expected ${hint})` : ''}`);
   }
   const problems = [...problemByKey.values()];
   const parsed = converted as unknown as Env;

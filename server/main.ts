@@ -7,6 +7,7 @@ import { createMailer } from '../notifications/mailer.js';
 import { createOutboxWorker } from '../notifications/outbox.js';
 import { startSweepTimer } from '../workflows/sweep.js';
 import { createServices } from './services.js';
+import { configuredSecrets, loggerOptions } from './logging.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
 // The outbox is cheap to poll (an indexed query on due rows); mail goes out within seconds.
@@ -25,18 +26,19 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     command: 'rectify serve',
-    onPoolError: (error) => console.error(`database connection lost: ${error.message}`),
+    onPoolError: (error) => console.error(`database connection lost: ${error.message.slice(0, 500)}`),
   });
   try {
     await migrate(database);
     const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     if (options.demo) for (const line of describeDemo(await loadDemo(services))) console.log(line);
+    const jwtSecret = resolveJwtSecret(config);
     const app = await buildApp({
       config,
-      jwtSecret: resolveJwtSecret(config),
+      jwtSecret,
       services,
-      logger: { level: config.logLevel },
+      logger: loggerOptions({ level: config.logLevel, secrets: configuredSecrets([config.adminPassword, jwtSecret, config.smtpUrl, config.databaseUrl]) }),
     });
     const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
     const outbox = createOutboxWorker({ db: database.db, mailer, from: config.mailFrom, maxAttempts: config.mailMaxAttempts, logger: app.log });

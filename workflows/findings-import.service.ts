@@ -4,7 +4,7 @@ import type { InspectionsRepository } from '../db/repositories/inspections.repos
 import { inScope, type Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import { problemTypes } from '../db/schema/index.js';
-import { notFound, unprocessable } from '../server/errors.js';
+import { forbidden, notFound, unprocessable } from '../server/errors.js';
 import { loadWorkingCalendar } from './calendar.js';
 import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { createUnitResolver, findingsTableSpec, parseFindingRows } from './import/findings.parse.js';
@@ -33,10 +33,17 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
     async importFindings({ inspectionId, viewer, source }: { inspectionId: number; viewer: Viewer | null; source: TableSource }): Promise<IssueResult> {
       const inspection = await inspections.find({ id: inspectionId, ...(viewer ? { viewer } : {}) });
       if (!inspection) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
+      const allUnits = await units.directory();
+      // Seeing an inspection (it has tickets in one's subtree) is not issuing it: only the issuing
+      // unit and the units above it put findings, tickets and emails under its name.
+      const issuer = allUnits.find((u) => u.id === inspection.issuingUnitId);
+      if (viewer && viewer.role !== 'admin' && !(issuer && inScope(viewer, issuer.path))) {
+        throw forbidden('inspections.import_forbidden', `只有检查单位${issuer ? `（${issuer.name}）` : ''}及其上级单位的监管人员可以向此检查导入问题。`);
+      }
       const table = await readTable(source);
 
       // Units outside the importer's subtree are unknown to it, like everything else out of scope.
-      const directory = (await units.directory()).filter((u) => !viewer || inScope(viewer, u.path));
+      const directory = allUnits.filter((u) => !viewer || inScope(viewer, u.path));
       const catalogue = await db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
       const { findings, errors } = parseFindingRows(table, {
         year: Number(inspection.issuedOn.slice(0, 4)),

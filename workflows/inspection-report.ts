@@ -102,10 +102,14 @@ function progressRows(report: InspectionReport): (string | number)[][] {
   ]);
 }
 
-const csvCell = (value: string | number) => {
-  const text = String(value);
+/**
+ * One CSV cell. Text a spreadsheet would run as a formula (starting = + - @, tab or CR) is written
+ * as text, with a leading apostrophe (OWASP's CSV injection advice); numbers stay numbers.
+ */
+export function csvCell(value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
+}
 
 /** Rectification progress per unit as CSV, with a BOM so Excel on Chinese Windows reads it as UTF-8. */
 export function reportCsv(report: InspectionReport): string {

@@ -48,7 +48,7 @@ const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
 
 const refusalMessages = {
   not_allowed_in_state: (type: string, state: string) => `工单当前状态（${state}）不接受 ${type}。`,
-  forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验和退回须由非本单位的监管人员办理）。`,
+  forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验、退回、撤销、延期和转办须由非本单位的监管人员办理，且不得转办给本单位）。`,
   invalid_payload: (type: string) => `${type} 的内容不完整。`,
   limit_reached: () => '已达到最高督办级别。',
 };
@@ -93,8 +93,14 @@ function snapshotOf(ticket: TicketView): TicketSnapshot {
   };
 }
 
+/** A date (the end of that day in Shanghai) or an instant; an invalid date for a day that does not exist (2030-02-30). */
 function toDueAt(text: string): Date {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? endOfShanghaiDay(text) : new Date(text);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!day) return new Date(text);
+  const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  const probe = new Date(Date.UTC(year, month - 1, date));
+  const exists = year >= 1 && probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date;
+  return exists ? endOfShanghaiDay(text) : new Date(Number.NaN);
 }
 
 type Accepted = Extract<ReturnType<typeof decide>, { ok: true }>;
