@@ -20,6 +20,7 @@ const EnvSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   LOGIN_MAX_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
+  ATTACHMENT_MAX_MB: Type.Integer({ minimum: 1, maximum: 1024, default: 20 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -38,6 +39,7 @@ const hints: Record<string, string> = {
   SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
   MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
   LOGIN_MAX_PER_MINUTE: 'a whole number from 1 to 10000',
+  ATTACHMENT_MAX_MB: 'the largest evidence file in megabytes, a whole number from 1 to 1024',
   NODE_ENV: 'development, production or test',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
 };
@@ -57,6 +59,8 @@ export interface Config {
   publicUrl: string;
   sweepIntervalS: number;
   loginMaxPerMinute: number;
+  /** The largest evidence file accepted, in MiB. */
+  attachmentMaxMb: number;
   logLevel: string;
 }
 
@@ -116,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (parsed.PUBLIC_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/+$/, ''),
     sweepIntervalS: parsed.SWEEP_INTERVAL_S,
     loginMaxPerMinute: parsed.LOGIN_MAX_PER_MINUTE,
+    attachmentMaxMb: parsed.ATTACHMENT_MAX_MB,
     logLevel: parsed.LOG_LEVEL,
   };
 }

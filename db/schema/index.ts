@@ -10,3 +10,5 @@ export * from './ticket-deadline-actions.table.js';
 export * from './notifications.table.js';
 export * from './calendar.table.js';
 export * from './audit-log.table.js';
+export * from './feedbacks.table.js';
+export * from './attachments.table.js';

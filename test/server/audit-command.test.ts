@@ -74,7 +74,7 @@ describe('rectify audit verify', () => {
     expect(config.databaseUrl).toBe(url);
     const { io, out, err } = capture();
     expect(await runAuditVerify(config, io)).toBe(0);
-    expect(out).toEqual(['Audit trail intact: 4 events in 2 tickets.']);
+    expect(out).toEqual(['Audit trail intact: 4 events in 2 tickets, 0 events in 0 written feedbacks, 0 files.']);
     expect(err).toEqual([]);
   });
 
