@@ -31,17 +31,34 @@ const CHAR = 320; // one 三号 character, in twips: paragraphs indent two
 
 const font = (key: FontKey) => ({ ascii: FONTS[key].latin, hAnsi: FONTS[key].latin, eastAsia: FONTS[key].name, cs: FONTS[key].name, hint: 'eastAsia' });
 
-function para(text: string, options: { font?: FontKey; size?: number; indent?: boolean } & Omit<IParagraphOptions, 'children' | 'text'> = {}): Paragraph {
-  const { font: key = 'body', size = SIZE_BODY, indent = true, ...rest } = options;
+function para(text: string, options: { font?: FontKey; size?: number; firstLine?: boolean } & Omit<IParagraphOptions, 'children' | 'text'> = {}): Paragraph {
+  const { font: key = 'body', size = SIZE_BODY, firstLine = true, ...rest } = options;
   return new Paragraph({
     spacing: { line: LINE, lineRule: LineRuleType.EXACT, before: 0, after: 0 },
-    ...(indent ? { indent: { firstLine: 2 * CHAR } } : {}),
+    ...(firstLine ? { indent: { firstLine: 2 * CHAR } } : {}),
     ...rest,
-    children: [new TextRun({ text, font: font(key), size })],
+    // Marked Chinese, so that a substitute font is a Chinese one (not a Japanese cut of the same glyphs).
+    children: [new TextRun({ text, font: font(key), size, language: { value: 'zh-CN', eastAsia: 'zh-CN' } })],
   });
 }
 
-const blank = () => para('', { indent: false });
+const blank = () => para('', { firstLine: false });
+
+/** Width in 三号 characters: a Chinese character is one, a digit or Latin letter half. */
+const widthOf = (text: string) => [...text].reduce((n, c) => n + (c.charCodeAt(0) < 0x2e80 ? 0.5 : 1), 0);
+
+/**
+ * 落款 (GB/T 9704): the date ends four characters from the right margin; the unit's name is
+ * centred above the date (or, when longer, ends at the margin).
+ */
+function signOff(unitName: string, date: string): Paragraph[] {
+  const dateRight = 4;
+  const nameRight = Math.max(0, dateRight + widthOf(date) / 2 - widthOf(unitName) / 2);
+  return [
+    para(unitName, { firstLine: false, alignment: AlignmentType.RIGHT, indent: { right: Math.round(nameRight * CHAR) } }),
+    para(date, { firstLine: false, alignment: AlignmentType.RIGHT, indent: { right: dateRight * CHAR } }),
+  ];
+}
 
 /** 2021-06-24 → 2021年6月24日 (a 落款 date has no weekday). */
 export function chineseDate(day: string): string {
@@ -63,6 +80,15 @@ function evidenceOf(submission: Record<string, unknown> | undefined): string[] {
   const links = Array.isArray(submission.evidence) ? submission.evidence.map(String) : [];
   const files = Array.isArray(submission.attachments) ? (submission.attachments as { name?: unknown }[]).map((f) => String(f.name)) : [];
   return [...files, ...links];
+}
+
+/**
+ * The document's defaults: 仿宋_GB2312 三号, Chinese, fixed 28 pt lines, and no extra space between
+ * Chinese and digits or Latin letters (2021年6月24日, not 2021 年 6 月 24 日).
+ */
+function stylesXml(): string {
+  const body = FONTS.body;
+  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="${body.latin}" w:hAnsi="${body.latin}" w:eastAsia="${body.name}" w:cs="${body.name}"/><w:sz w:val="${SIZE_BODY}"/><w:szCs w:val="${SIZE_BODY}"/><w:lang w:val="zh-CN" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:spacing w:before="0" w:after="0" w:line="${LINE}" w:lineRule="exact"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style></w:styles>`;
 }
 
 /** The font table, so that Word falls back to a named font where the 公文 fonts are not installed. */
@@ -87,8 +113,10 @@ export async function feedbackDraftDocx({ feedback, tickets, now }: FeedbackDraf
     const measures = typeof submission?.feedback === 'string' && submission.feedback.trim() ? submission.feedback.trim() : todo;
     const rectifiedOn = typeof submission?.rectifiedOn === 'string' ? chineseDate(submission.rectifiedOn) : todo;
     const evidence = evidenceOf(submission);
+    const target = ticket.target.kind === 'website' ? ticket.target.name : targetLabel(ticket.target);
     return [
-      para(`${chineseNumber(i + 1)}、${targetLabel(ticket.target)}（工单编号：${ticket.number}）`, { font: 'heading' }),
+      para(`${chineseNumber(i + 1)}、${target}`, { font: 'heading' }),
+      para(`工单编号：${ticket.number}`),
       para(`存在问题：${problems}`),
       ...measures.split(/\r?\n/).map((line, j) => para(j === 0 ? `整改措施：${line}` : line)),
       para(`完成时间：${rectifiedOn}`),
@@ -99,7 +127,7 @@ export async function feedbackDraftDocx({ feedback, tickets, now }: FeedbackDraf
   const doc = new Document({
     creator: feedback.unitName,
     title: `关于${notice}反映问题整改情况的报告`,
-    styles: { default: { document: { run: { font: font('body'), size: SIZE_BODY } } } },
+    externalStyles: stylesXml(),
     sections: [
       {
         properties: {
@@ -124,9 +152,9 @@ export async function feedbackDraftDocx({ feedback, tickets, now }: FeedbackDraf
           }),
         },
         children: [
-          para(`关于${notice}反映问题整改情况的报告`, { font: 'title', size: SIZE_TITLE, indent: false, alignment: AlignmentType.CENTER, spacing: { line: 700, lineRule: LineRuleType.EXACT } }),
+          para(`关于${notice}反映问题整改情况的报告`, { font: 'title', size: SIZE_TITLE, firstLine: false, alignment: AlignmentType.CENTER, spacing: { line: 700, lineRule: LineRuleType.EXACT } }),
           blank(),
-          para(`${inspection.issuingUnitName}：`, { indent: false }),
+          para(`${inspection.issuingUnitName}：`, { firstLine: false }),
           para(
             `根据${notice}要求，${feedback.unitName}高度重视，对通报反映的${tickets.length}个问题逐项进行了整改。现将整改情况报告如下：`,
           ),
@@ -134,8 +162,7 @@ export async function feedbackDraftDocx({ feedback, tickets, now }: FeedbackDraf
           para('特此报告。'),
           blank(),
           blank(),
-          para(feedback.unitName, { indent: false, alignment: AlignmentType.RIGHT }),
-          para(chineseDate(shanghaiDay(now)), { indent: false, alignment: AlignmentType.RIGHT }),
+          ...signOff(feedback.unitName, chineseDate(shanghaiDay(now))),
         ],
       },
     ],

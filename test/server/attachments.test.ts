@@ -138,11 +138,8 @@ describe(`POST /api/attachments and GET /api/attachments/:id on ${onPostgres ? '
     expect(stored && chainHash(stored.prevHash, { ...stored, payload: { ...stored.payload, attachments: [{ ...record, sha256: '0'.repeat(64) }] } })).not.toBe(stored?.hash);
 
     // The email to the inspecting office names the file and links to the ticket, not to the file.
-    const mail = detail.notifications.find((n: { kind: string }) => n.kind === 'submitted');
-    const [row] = await t.services.notifications.listForTicket({ ticketId });
-    expect(mail).toBeDefined();
+    expect(detail.notifications.map((n: { kind: string }) => n.kind)).toContain('submitted');
     const body = (await t.services.db.query.notifications.findFirst({ where: (n, { eq, and }) => and(eq(n.ticketId, ticketId), eq(n.kind, 'submitted')) }))?.bodyText ?? '';
-    expect(row).toBeDefined();
     expect(body).toContain('整改后.png（附件）');
     expect(body).toContain(`https://rectify.test/tickets/${ticketId}`);
     expect(body).not.toContain('/api/attachments/');
@@ -150,8 +147,9 @@ describe(`POST /api/attachments and GET /api/attachments/:id on ${onPostgres ? '
 
   it('refuses an attachment id the sender may not see, and more than 20 files on one event', async () => {
     const [other] = await uploadOk(t, token('gov-off'), [{ name: '别人的.png', bytes: samples.png }]);
-    const [{ ticketIds }] = [{ ticketIds: await issueFindings(t, tickets.length ? (await t.services.inspections.findByShortCode({ shortCode: '2021-2' }))?.id ?? 0 : 0, [{ unitCode: 'YY-WJW', targetName: '益阳卫健' }]) }];
-    const ticketId = ticketIds.tickets[0]?.id ?? 0;
+    const inspection = await t.services.inspections.findByShortCode({ shortCode: '2021-2' });
+    const issued = await issueFindings(t, inspection?.id ?? 0, [{ unitCode: 'YY-WJW', targetName: '益阳卫健' }]);
+    const ticketId = issued.tickets[0]?.id ?? 0;
     const refused = await submitWith(ticketId, 'wjw-off', [other?.id ?? '']);
     expect(refused.statusCode).toBe(422);
     expect(refused.json()).toMatchObject({ code: 'attachments.not_found', errors: [{ field: 'attachmentIds' }] });
