@@ -60,7 +60,7 @@ export async function runAuditVerify(config: Config, io: AuditCommandIo = consol
         return 1;
       }
       io.out(
-        `Audit trail intact: ${checkedEvents} events in ${checkedTickets} tickets, ${feedback.checkedEvents} events in ${feedback.checkedFeedbacks} written feedbacks, ${files.checkedFiles} files.`,
+        `Audit trail intact: ${checkedEvents} events in ${checkedTickets} tickets, ${feedback.checkedEvents} events in ${feedback.checkedFeedbacks} written feedbacks, ${files.checkedFiles} ${files.checkedFiles === 1 ? 'file' : 'files'}.`,
       );
       return 0;
     }
