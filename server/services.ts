@@ -10,6 +10,7 @@ import { createCalendarRepository } from '../db/repositories/calendar.repository
 import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
 import { createReportsRepository } from '../db/repositories/reports.repository.js';
+import { createSessionsRepository } from '../db/repositories/sessions.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
@@ -41,6 +42,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
   const db = database.db;
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
+  const sessions = createSessionsRepository({ db });
   const auditLog = createAuditLogRepository({ db });
   const calendar = createCalendarRepository({ db });
   const inspections = createInspectionsRepository({ db });
@@ -48,7 +50,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
   const ticketEvents = createTicketEventsRepository({ db });
   const notifications = createNotificationsRepository({ db });
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) });
-  const directory = createDirectoryService({ db, units, users, auditLog });
+  const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
   const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, feedbacks: createFeedbacksRepository({ db }), now });
@@ -75,6 +77,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     publicUrl,
     units,
     users,
+    sessions,
     auditLog,
     calendar,
     inspections,

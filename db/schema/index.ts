@@ -12,3 +12,4 @@ export * from './calendar.table.js';
 export * from './audit-log.table.js';
 export * from './feedbacks.table.js';
 export * from './attachments.table.js';
+export * from './sessions.table.js';
