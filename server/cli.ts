@@ -13,6 +13,7 @@ import { runSweepCommand } from './commands/sweep.command.js';
 import { runUserCommand } from './commands/user.command.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
+import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
 const usage = `Usage: rectify <command> [options]
@@ -38,7 +39,7 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);
