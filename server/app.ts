@@ -17,6 +17,7 @@ import { notificationsRoutes } from './routes/notifications/notifications.routes
 import { adminRoutes } from './routes/admin/admin.routes.js';
 import { calendarRoutes } from './routes/calendar/calendar.routes.js';
 import { reportsRoutes } from './routes/reports/reports.routes.js';
+import { importsRoutes } from './routes/imports/imports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
@@ -60,6 +61,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(reportsRoutes, { services });
   await app.register(calendarRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(importsRoutes);
 
   await app.ready();
   return app;

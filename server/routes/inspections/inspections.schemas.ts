@@ -92,10 +92,13 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
   };
 }
 
+export const ImportWarning = Type.Object({ row: Type.Integer(), column: Type.String(), value: Type.String(), message: Type.String() });
+
 export const ImportResult = Type.Object({
   created: Type.Integer(),
   unchanged: Type.Integer(),
   tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() })),
+  warnings: Type.Array(ImportWarning, { description: 'rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words' }),
 });
 
 const ReportCounts = {

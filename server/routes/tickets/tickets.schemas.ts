@@ -23,7 +23,10 @@ export const TicketSchema = Type.Object({
   rejections: Type.Integer(),
   version: Type.Integer(),
   target: Type.Object({ kind: Type.String(), platform: Nullable(Type.String()), name: Type.String() }),
-  problems: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
+  problems: Type.Array(
+    Type.Object({ code: Type.String(), label: Type.String(), text: Type.String({ description: "the inspector's own words; for code other the problem itself" }) }),
+  ),
+  outstanding: Type.Boolean({ description: '突出问题（单否）' }),
 });
 
 export const TicketEventSchema = Type.Object({
@@ -111,7 +114,8 @@ export function toTicketDto(ticket: TicketView, now: Date) {
     rejections: ticket.rejections,
     version: ticket.version,
     target: { kind: ticket.target.kind, platform: ticket.target.platform, name: ticket.target.name },
-    problems: ticket.problems.map((p) => ({ code: p.code, label: p.label })),
+    problems: ticket.problems.map((p) => ({ code: p.code, label: p.label, text: p.text })),
+    outstanding: ticket.finding.outstanding,
   };
 }
 
