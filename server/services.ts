@@ -43,11 +43,12 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const directory = createDirectoryService({ db, units, users, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
-  const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, now });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });
   const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
+  const reports = createReportsRepository({ db });
+  const inspectionReport = createInspectionReport({ inspections, reports, units, loadCalendar: calendarService.current, now });
   const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
@@ -68,6 +69,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     issuance,
     findingsImport,
     unitsImport,
+    reports,
     inspectionReport,
     ticketWorkflow,
     calendarService,

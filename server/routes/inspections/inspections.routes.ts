@@ -65,7 +65,9 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       schema: {
         tags: ['inspections'],
         summary: '检查报告：各单位、各分组整改进度（JSON、CSV 或 XLSX）',
-        description: 'format=csv 给出各单位整改进度表；format=xlsx 另含分组统计和问题清单（附件3 格式，带整改状态）。只统计调用者管辖范围内的工单。',
+        description:
+          'byGroup 按分组和对象类别各一行（含无问题的分组），带检查数、存在突出问题数和合格率；totals.scope 为网站、政务新媒体的合计（附件1、附件2）；byUnit 按排名（README 说明排名规则）。' +
+          'format=csv 与 format=xlsx 带标题行（检查、文号、统计时间）；xlsx 含 整改进度、分组统计、问题清单 三张表。只统计调用者管辖范围内的工单。',
         params: InspectionParams,
         querystring: ReportQuery,
         response: {
@@ -93,8 +95,8 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
           .header('content-disposition', `attachment; filename*=UTF-8''${name}.xlsx`)
           .send(await reportXlsx(report));
       }
-      const { rows: _rows, inspection, ...rest } = report;
-      return { inspection: toInspectionDto(inspection), ...rest };
+      const { rows: _rows, inspection, asOf, ...rest } = report;
+      return { inspection: toInspectionDto(inspection), asOf: asOf.toISOString(), ...rest };
     },
   );
 
