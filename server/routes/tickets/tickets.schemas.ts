@@ -27,6 +27,9 @@ export const TicketSchema = Type.Object({
     Type.Object({ code: Type.String(), label: Type.String(), text: Type.String({ description: "the inspector's own words; for code other the problem itself" }) }),
   ),
   outstanding: Type.Boolean({ description: '突出问题（单否）' }),
+  repeatOf: Type.Array(Type.Object({ inspection: Type.String({ description: 'short code' }), number: Type.String() }), {
+    description: 'earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first',
+  }),
 });
 
 export const TicketEventSchema = Type.Object({
@@ -116,6 +119,7 @@ export function toTicketDto(ticket: TicketView, now: Date) {
     target: { kind: ticket.target.kind, platform: ticket.target.platform, name: ticket.target.name },
     problems: ticket.problems.map((p) => ({ code: p.code, label: p.label, text: p.text })),
     outstanding: ticket.finding.outstanding,
+    repeatOf: ticket.repeatOf,
   };
 }
 
