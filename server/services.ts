@@ -14,6 +14,7 @@ import { createDirectoryService } from '../workflows/directory.service.js';
 import { createInspectionsService } from '../workflows/inspections.service.js';
 import { createFindingsImportService } from '../workflows/findings-import.service.js';
 import { createInspectionReport } from '../workflows/inspection-report.js';
+import { createBulletin } from '../workflows/bulletin.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
 import { createUnitsImportService } from '../workflows/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
@@ -49,6 +50,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
   const reports = createReportsRepository({ db });
   const inspectionReport = createInspectionReport({ inspections, reports, units, loadCalendar: calendarService.current, now });
+  const bulletin = createBulletin({ inspectionReport, reports, units, loadCalendar: calendarService.current });
   const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
@@ -71,6 +73,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     unitsImport,
     reports,
     inspectionReport,
+    bulletin,
     ticketWorkflow,
     calendarService,
     sweep,
