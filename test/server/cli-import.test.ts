@@ -64,7 +64,7 @@ describe('rectify import', () => {
     expect(done.stdout.trim()).toBe(`Imported ${file}: 1 tickets created, 0 unchanged, 1 warnings.`);
     expect(done.stderr).toContain('warning: 第 2 行「存在的问题」：“发布内容违规”不在问题目录中');
     // Each run starts a process that opens and migrates the embedded database: slow on a busy machine.
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('explainFailure', () => {

@@ -57,7 +57,7 @@ const bodyFindings: [string, string][] = [
 type Item = { id: number; number: string; unitCode: string; dueAt: string; outstanding: boolean; target: { kind: string; platform: string | null; name: string }; problems: { code: string }[] };
 
 describe('rectify demo', () => {
-  it('loads the 2021 notice: 21 单否 tickets matching it row by row and the 12 its body names, due 2021-06-25 in Shanghai', async () => {
+  it('loads the 2021 notice: 21 单否 tickets matching it row by row and the 12 its body names, due 2021-06-25 in Shanghai', { timeout: 300_000 }, async () => {
     const summary = await loadDemo(t.services);
     expect(summary.ticketsCreated).toBe(33);
     const response = await t.request(admin, 'GET', `/api/tickets?inspection=${summary.inspectionId}&limit=50`);
