@@ -4,6 +4,7 @@ import { createCalendarRepository } from '../db/repositories/calendar.repository
 import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
 import { createReportsRepository } from '../db/repositories/reports.repository.js';
+import { createSessionsRepository } from '../db/repositories/sessions.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
@@ -34,6 +35,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const db = database.db;
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
+  const sessions = createSessionsRepository({ db });
   const auditLog = createAuditLogRepository({ db });
   const calendar = createCalendarRepository({ db });
   const inspections = createInspectionsRepository({ db });
@@ -41,7 +43,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const ticketEvents = createTicketEventsRepository({ db });
   const notifications = createNotificationsRepository({ db });
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) });
-  const directory = createDirectoryService({ db, units, users, auditLog });
+  const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
@@ -59,6 +61,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     publicUrl,
     units,
     users,
+    sessions,
     auditLog,
     calendar,
     inspections,
