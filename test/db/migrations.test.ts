@@ -29,6 +29,7 @@ describe(`migrations on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
       'inspections',
       'notifications',
       'problem_types',
+      'sessions',
       'targets',
       'ticket_deadline_actions',
       'ticket_events',
