@@ -21,6 +21,7 @@ import { calendarRoutes } from './routes/calendar/calendar.routes.js';
 import { reportsRoutes } from './routes/reports/reports.routes.js';
 import { attachmentsRoutes } from './routes/attachments/attachments.routes.js';
 import { feedbackRoutes } from './routes/feedback/feedback.routes.js';
+import { importsRoutes } from './routes/imports/imports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
@@ -88,6 +89,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(adminRoutes, { services });
   await app.register(attachmentsRoutes, { services, maxBytes: (config.attachmentMaxMb ?? 20) * 1024 * 1024 });
   await app.register(feedbackRoutes, { services });
+  await app.register(importsRoutes);
 
   await app.ready();
   return app;

@@ -21,6 +21,7 @@ import { createDirectoryService } from '../workflows/directory.service.js';
 import { createInspectionsService } from '../workflows/inspections.service.js';
 import { createFindingsImportService } from '../workflows/findings-import.service.js';
 import { createInspectionReport } from '../workflows/inspection-report.js';
+import { createBulletin } from '../workflows/bulletin.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
 import { createUnitsImportService } from '../workflows/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
@@ -53,7 +54,6 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
   const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
-  const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, feedbacks: createFeedbacksRepository({ db }), now });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
   const feedbacks = createFeedbacksRepository({ db });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now });
@@ -69,6 +69,9 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     now,
   });
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
+  const reports = createReportsRepository({ db });
+  const inspectionReport = createInspectionReport({ inspections, reports, units, feedbacks, loadCalendar: calendarService.current, now });
+  const bulletin = createBulletin({ inspectionReport, reports, units, loadCalendar: calendarService.current });
   const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
@@ -90,7 +93,9 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     issuance,
     findingsImport,
     unitsImport,
+    reports,
     inspectionReport,
+    bulletin,
     ticketWorkflow,
     files,
     attachments,

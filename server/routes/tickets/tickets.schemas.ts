@@ -25,7 +25,13 @@ export const TicketSchema = Type.Object({
   rejections: Type.Integer(),
   version: Type.Integer(),
   target: Type.Object({ kind: Type.String(), platform: Nullable(Type.String()), name: Type.String() }),
-  problems: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
+  problems: Type.Array(
+    Type.Object({ code: Type.String(), label: Type.String(), text: Type.String({ description: "the inspector's own words; for code other the problem itself" }) }),
+  ),
+  outstanding: Type.Boolean({ description: '突出问题（单否）' }),
+  repeatOf: Type.Array(Type.Object({ inspection: Type.String({ description: 'short code' }), number: Type.String() }), {
+    description: 'earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first',
+  }),
 });
 
 export const TicketEventSchema = Type.Object({
@@ -115,7 +121,9 @@ export function toTicketDto(ticket: TicketView, now: Date) {
     rejections: ticket.rejections,
     version: ticket.version,
     target: { kind: ticket.target.kind, platform: ticket.target.platform, name: ticket.target.name },
-    problems: ticket.problems.map((p) => ({ code: p.code, label: p.label })),
+    problems: ticket.problems.map((p) => ({ code: p.code, label: p.label, text: p.text })),
+    outstanding: ticket.finding.outstanding,
+    repeatOf: ticket.repeatOf,
   };
 }
 
