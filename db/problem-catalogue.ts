@@ -13,7 +13,7 @@ export interface CatalogueEntry {
 /**
  * The SPEC's problem catalogue: the national indicators' veto items (国办秘函〔2019〕19号) and the
  * problems the 2021 notice names. Seeded on every start (existing rows are left as administrators
- * edited them; migration 0008 brought the rows of earlier versions up to this one).
+ * edited them; migration 0010 brought the rows of earlier versions up to this one).
  */
 export const problemCatalogue: CatalogueEntry[] = [
   // 国办秘函〔2019〕19号 单项否决
