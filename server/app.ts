@@ -19,11 +19,14 @@ import { notificationsRoutes } from './routes/notifications/notifications.routes
 import { adminRoutes } from './routes/admin/admin.routes.js';
 import { calendarRoutes } from './routes/calendar/calendar.routes.js';
 import { reportsRoutes } from './routes/reports/reports.routes.js';
+import { attachmentsRoutes } from './routes/attachments/attachments.routes.js';
+import { feedbackRoutes } from './routes/feedback/feedback.routes.js';
+import { importsRoutes } from './routes/imports/imports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
-  /** `trustProxy` and `nodeEnv` default to none and development. */
-  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv'>>;
+  /** `trustProxy` and `nodeEnv` default to none and development; `attachmentMaxMb` to 20. */
+  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv' | 'attachmentMaxMb'>>;
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
@@ -84,6 +87,9 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(reportsRoutes, { services });
   await app.register(calendarRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(attachmentsRoutes, { services, maxBytes: (config.attachmentMaxMb ?? 20) * 1024 * 1024 });
+  await app.register(feedbackRoutes, { services });
+  await app.register(importsRoutes);
 
   await app.ready();
   return app;

@@ -13,7 +13,10 @@ import { runSweepCommand } from './commands/sweep.command.js';
 import { runUserCommand } from './commands/user.command.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
+import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
+import { problemCatalogue } from '../db/problem-catalogue.js';
+import type { ImportProgress } from '../workflows/findings-import.service.js';
 
 const usage = `Usage: rectify <command> [options]
 
@@ -22,6 +25,7 @@ Commands:
   migrate                            apply database migrations and exit
   demo                               load the 2021 Yiyang notice as sample data (units, users, 21 tickets)
   import <inspection> <file>         import findings (CSV/XLSX/JSON) into an inspection, given by id or short code
+  catalogue                          print the problem catalogue (codes, labels, severity, what they apply to, aliases)
   audit verify                       walk every ticket's hash-chained audit trail and report the first break
   sweep [--now ISO-8601]             send the reminders and escalations due now (or as at --now), each exactly once
   user add --username U --role R --unit UNIT [--password P] [--display-name N]
@@ -38,7 +42,7 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);
@@ -69,22 +73,11 @@ export async function runCli(argv: string[]): Promise<number> {
       for (const line of describeDemo(summary)) console.log(line);
       return 0;
     }
-    case 'import': {
-      const [inspectionRef, file] = rest;
-      if (!inspectionRef || !file) {
-        console.error('import needs an inspection (id or short code) and a file: rectify import 2021-2 附件3.xlsx');
-        return 2;
-      }
-      const bytes = await readFile(file);
-      const result = await withServices(config, 'rectify import', async (services) => {
-        const inspection = /^\d+$/.test(inspectionRef)
-          ? await services.inspections.find({ id: Number(inspectionRef) })
-          : await services.inspections.findByShortCode({ shortCode: inspectionRef });
-        if (!inspection) throw new Error(`No inspection "${inspectionRef}".`);
-        return services.findingsImport.importFindings({ inspectionId: inspection.id, viewer: null, source: { bytes, filename: path.basename(file) } });
-      });
-      console.log(`Imported ${file}: ${result.created} tickets created, ${result.unchanged} unchanged.`);
-      for (const ticket of result.tickets) console.log(`  ${ticket.number}`);
+    case 'import':
+      return runImport(config, rest);
+    case 'catalogue': {
+      parseArgs({ args: rest, options: {}, strict: true });
+      for (const line of describeCatalogue()) console.log(line);
       return 0;
     }
     case 'sweep':
@@ -108,11 +101,66 @@ export async function runCli(argv: string[]): Promise<number> {
   return 2;
 }
 
+// Files above this many rows get a line per step, so a long import does not look stuck.
+const PROGRESS_ROWS = 1000;
+
+async function runImport(config: Config, args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
+  const [inspectionRef, file] = positionals;
+  if (!inspectionRef || !file || positionals.length > 2) {
+    console.error('import needs an inspection (id or short code) and a file: rectify import 2021-2 附件3.xlsx');
+    return 2;
+  }
+  const bytes = await readFile(file);
+  const progress: ImportProgress = ({ stage, rows }) => {
+    if (rows < PROGRESS_ROWS) return;
+    const what = { read: `read ${rows} rows`, checked: `checked ${rows} rows, no errors`, writing: `writing ${rows} findings and their tickets…` }[stage];
+    console.error(`${file}: ${what}`);
+  };
+  const outcome = await withServices(config, 'rectify import', async (services) => {
+    const inspection = /^\d+$/.test(inspectionRef)
+      ? await services.inspections.find({ id: Number(inspectionRef) })
+      : await services.inspections.findByShortCode({ shortCode: inspectionRef });
+    if (!inspection) return { missing: await services.inspections.listAll(), result: null };
+    const result = await services.findingsImport.importFindings({ inspectionId: inspection.id, viewer: null, source: { bytes, filename: path.basename(file) }, onProgress: progress });
+    return { missing: [], result };
+  });
+  const { result } = outcome;
+  if (!result) {
+    const known = outcome.missing.map((i) => `  ${i.shortCode.padEnd(12)} (id ${i.id})  ${i.title}`);
+    console.error([`No inspection "${inspectionRef}". ${known.length > 0 ? 'Inspections:' : 'There are no inspections yet.'}`, ...known].join('\n'));
+    return 2;
+  }
+  for (const warning of result.warnings) console.error(`  warning: ${describeRowProblem(warning)}`);
+  console.log(`Imported ${file}: ${result.created} tickets created, ${result.unchanged} unchanged, ${result.warnings.length} warnings.`);
+  return 0;
+}
+
+function describeCatalogue(): string[] {
+  const kinds = { website: '网站', new_media: '政务新媒体', any: '网站、政务新媒体' } as const;
+  return problemCatalogue.map(
+    (p) => `${p.code.padEnd(30)} ${p.label}  [${p.severity === 'veto' ? '单项否决' : '扣分'}; ${kinds[p.appliesTo]}]${p.aliases.length > 0 ? `  又称：${p.aliases.join('、')}` : ''}`,
+  );
+}
+
+/** 第 4 行「开设主体」: message (value) */
+function describeRowProblem(e: { row?: number; column?: string; field?: string; value?: unknown; message: string }): string {
+  const where = [e.row !== undefined ? `第 ${e.row} 行` : '', e.column ? `「${e.column}」` : (e.field ?? '')].join('');
+  return `${where ? `${where}：` : ''}${e.message}`;
+}
+
 export function explainFailure(error: unknown): string {
   if (error instanceof ConfigError || error instanceof DataDirLockedError) return error.message;
   if (error instanceof AppError) {
-    const details = error.errors?.map((e) => `  - ${[e.field ?? e.column, e.message].filter(Boolean).join(': ')}`).join('\n');
+    const details = error.errors?.map((e) => `  - ${describeRowProblem(e)}`).join('\n');
     return [`${error.title}${error.detail ? `：${error.detail}` : ''}`, details].filter(Boolean).join('\n');
   }
+  // A missing file or a mistyped option is the user's to fix: say which, without a stack trace.
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+    const file = 'path' in (error as object) ? String((error as { path: unknown }).path) : '';
+    return `${{ ENOENT: 'No such file', EACCES: 'Permission denied', EISDIR: 'Is a directory, not a file' }[code]}: ${file}`;
+  }
+  if (code.startsWith('ERR_PARSE_ARGS_')) return `${(error as Error).message}\nSee rectify --help.`;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -3,12 +3,23 @@ import type { AuditLogRepository } from '../db/repositories/audit-log.repository
 import type { InspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { inScope, type Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
+import type { FeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
 import { problemTypes } from '../db/schema/index.js';
 import { forbidden, notFound, unprocessable } from '../server/errors.js';
 import { loadWorkingCalendar } from './calendar.js';
+import { dueAtForDeadline } from './deadlines.js';
 import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { createUnitResolver, findingsTableSpec, parseFindingRows } from './import/findings.parse.js';
+import type { ImportRowError } from './import/import.errors.js';
 import type { IssueResult, TicketIssuance } from './ticket-issuance.js';
+
+export interface FindingsImportResult extends IssueResult {
+  /** Rows read, but in a way to check: problems outside the catalogue, kept as `other` with their words. */
+  warnings: ImportRowError[];
+}
+
+/** For a command line showing where a long import is. */
+export type ImportProgress = (step: { stage: 'read' | 'checked' | 'writing'; rows: number }) => void;
 
 interface Deps {
   db: Db;
@@ -16,6 +27,7 @@ interface Deps {
   units: Pick<UnitsRepository, 'directory'>;
   issuance: TicketIssuance;
   auditLog: AuditLogRepository;
+  feedbacks: Pick<FeedbacksRepository, 'ensureForInspection'>;
   now: () => Date;
 }
 
@@ -23,14 +35,24 @@ interface Deps {
  * The notice's attachment tables in: decode, parse every row (all errors, all rows), then issue
  * tickets in one transaction, or nothing at all. Importing the same file again creates nothing.
  */
-export function createFindingsImportService({ db, inspections, units, issuance, auditLog, now }: Deps) {
+export function createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now }: Deps) {
   async function readTable(source: TableSource): Promise<DecodedTable> {
     if ('json' in source) return tableFromJson(source.json, findingsTableSpec);
     return decodeTable({ ...source, spec: findingsTableSpec });
   }
 
   return {
-    async importFindings({ inspectionId, viewer, source }: { inspectionId: number; viewer: Viewer | null; source: TableSource }): Promise<IssueResult> {
+    async importFindings({
+      inspectionId,
+      viewer,
+      source,
+      onProgress,
+    }: {
+      inspectionId: number;
+      viewer: Viewer | null;
+      source: TableSource;
+      onProgress?: ImportProgress;
+    }): Promise<FindingsImportResult> {
       const inspection = await inspections.find({ id: inspectionId, ...(viewer ? { viewer } : {}) });
       if (!inspection) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
       const allUnits = await units.directory();
@@ -41,12 +63,16 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
         throw forbidden('inspections.import_forbidden', `只有检查单位${issuer ? `（${issuer.name}）` : ''}及其上级单位的监管人员可以向此检查导入问题。`);
       }
       const table = await readTable(source);
+      onProgress?.({ stage: 'read', rows: table.rows.length });
 
       // Units outside the importer's subtree are unknown to it, like everything else out of scope.
       const directory = allUnits.filter((u) => !viewer || inScope(viewer, u.path));
       const catalogue = await db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
-      const { findings, errors } = parseFindingRows(table, {
-        year: Number(inspection.issuedOn.slice(0, 4)),
+      // `4.21` is read in the sampling period's year; a last update cannot come after the sampling ended.
+      const sampledUntil = inspection.samplingTo ?? inspection.samplingFrom ?? inspection.issuedOn;
+      const { findings, errors, warnings } = parseFindingRows(table, {
+        year: Number(sampledUntil.slice(0, 4)),
+        notAfter: sampledUntil,
         resolveUnit: createUnitResolver(directory),
         problemCatalogue: catalogue,
       });
@@ -54,26 +80,31 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
         throw unprocessable('import.invalid_rows', `文件中有 ${errors.length} 处错误，整个文件未导入，请改正后重新导入。`, {
           title: '导入文件有错误',
           errors,
+          extra: { warnings },
         });
       }
+      onProgress?.({ stage: 'checked', rows: findings.length });
 
       return db.transaction(async (tx) => {
         const locked = await inspections.lock({ id: inspection.id }, tx);
         if (!locked) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
         const calendar = await loadWorkingCalendar(tx);
         const actor = viewer ? { userId: viewer.userId, name: viewer.username } : { userId: null, name: 'system' };
+        onProgress?.({ stage: 'writing', rows: findings.length });
         const result = await issuance.issue(tx, { inspection: locked, items: findings, actor, calendar, now: now() });
+        // Each unit with tickets owes one written feedback on the inspection, due at its deadline.
+        await feedbacks.ensureForInspection({ inspectionId: locked.id, dueAt: locked.feedbackDeadline ? dueAtForDeadline(locked.feedbackDeadline) : null }, tx);
         await auditLog.record(
           {
             actorUserId: actor.userId,
             action: 'import_findings',
             entity: 'inspection',
             entityKey: locked.shortCode,
-            details: { rows: findings.length, created: result.created, unchanged: result.unchanged, format: table.format },
+            details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warnings.length, format: table.format },
           },
           tx,
         );
-        return result;
+        return { ...result, warnings };
       });
     },
   };

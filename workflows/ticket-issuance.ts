@@ -206,6 +206,8 @@ export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
           target: { kind: item.targetKind, platform: item.platform, name: item.targetName, url: target?.url ?? item.url, county: target?.county ?? item.county },
           finding: { outstanding: item.outstanding, lastUpdatedOn: item.lastUpdatedOn, note: item.note, problemsText: item.problemsText },
           problems: item.problems.map((p) => ({ code: p.code, label: labels.get(p.code) ?? p.code, text: p.text })),
+          // Only the issue email reads this view, and it does not name earlier inspections.
+          repeatOf: [],
         };
       };
 

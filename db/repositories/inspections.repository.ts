@@ -40,6 +40,11 @@ export function createInspectionsRepository({ db }: { db: Db }) {
       return row;
     },
 
+    /** Every inspection's short code and title, newest first (the command line lists them after a wrong code). */
+    async listAll({ limit = 50 }: { limit?: number } = {}, tx: Db = db): Promise<{ id: number; shortCode: string; title: string }[]> {
+      return tx.select({ id: inspections.id, shortCode: inspections.shortCode, title: inspections.title }).from(inspections).orderBy(desc(inspections.id)).limit(limit);
+    },
+
     /** Locks the inspection for the rest of the transaction: imports into one inspection take turns numbering tickets. */
     async lock({ id }: { id: number }, tx: Db): Promise<Inspection | undefined> {
       const [row] = await tx.select().from(inspections).where(eq(inspections.id, id)).for('update');

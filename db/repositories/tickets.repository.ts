@@ -30,6 +30,8 @@ export interface TicketView extends Ticket {
   target: { kind: TargetKind; platform: Platform | null; name: string; url: string | null; county: string | null };
   finding: { outstanding: boolean; lastUpdatedOn: string | null; note: string | null; problemsText: string };
   problems: TicketProblem[];
+  /** Earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first. */
+  repeatOf: { inspection: string; number: string }[];
 }
 
 export interface TicketFilters {
@@ -56,6 +58,28 @@ export const problemsOf = sql<TicketProblem[]>`coalesce((
   from finding_problems fp join problem_types pt on pt.code = fp.problem_code
   where fp.finding_id = ${tickets.findingId}), '[]'::json)`;
 
+/**
+ * Earlier findings of the ticket's target with one of its problems: the same catalogue code, or for
+ * `other` the same words. "Earlier" is by issue date, then by inspection id.
+ */
+export const earlierSameProblem = sql`
+  from findings pf
+  join inspections pi on pi.id = pf.inspection_id
+  join tickets pt on pt.finding_id = pf.id
+  join inspections ci on ci.id = ${tickets.inspectionId}
+  join findings cf on cf.id = ${tickets.findingId}
+  where pf.target_id = cf.target_id
+    and pf.id <> cf.id
+    and (pi.issued_on, pi.id) < (ci.issued_on, ci.id)
+    and exists (
+      select 1 from finding_problems a join finding_problems b on a.problem_code = b.problem_code
+      where a.finding_id = pf.id and b.finding_id = cf.id and (a.problem_code <> 'other' or a.text = b.text))`;
+
+/** The earlier tickets of earlierSameProblem, as TICKET's `repeatOf`. */
+export const repeatOfTicket = sql<{ inspection: string; number: string }[]>`coalesce((
+  select json_agg(json_build_object('inspection', pi.short_code, 'number', pt.number) order by pi.issued_on, pi.id)
+  ${earlierSameProblem}), '[]'::json)`;
+
 const viewColumns = {
   ticket: tickets,
   unitCode: units.code,
@@ -72,6 +96,7 @@ const viewColumns = {
   target: { kind: targets.kind, platform: targets.platform, name: targets.name, url: targets.url, county: targets.county },
   finding: { outstanding: findings.outstanding, lastUpdatedOn: findings.lastUpdatedOn, note: findings.note, problemsText: findings.problemsText },
   problems: problemsOf,
+  repeatOf: repeatOfTicket,
 };
 
 type ViewRow = { ticket: Ticket } & Omit<TicketView, keyof Ticket>;

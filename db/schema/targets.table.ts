@@ -5,7 +5,23 @@ import { units } from './units.table.js';
 export const targetKinds = ['website', 'new_media'] as const;
 export type TargetKind = (typeof targetKinds)[number];
 
-export const platforms = ['wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other'] as const;
+/** The platforms of the national reporting system's 政务新媒体 and those inspections meet beyond it; labels in notifications/templates/labels.ts. */
+export const platforms = [
+  'wechat_subscription',
+  'wechat_service',
+  'weibo',
+  'douyin',
+  'toutiao',
+  'yidian',
+  'wechat_channels',
+  'kuaishou',
+  'xiaohongshu',
+  'baijiahao',
+  'bilibili',
+  'mini_program',
+  'gov_app',
+  'other',
+] as const;
 export type Platform = (typeof platforms)[number];
 
 /** A website or a new-media account; the same target is reused by every inspection that checks it. */
@@ -25,7 +41,7 @@ export const targets = pgTable(
     check('targets_kind_check', sql`${t.kind} in ('website', 'new_media')`),
     check(
       'targets_platform_check',
-      sql`(${t.kind} = 'website' and ${t.platform} is null) or (${t.kind} = 'new_media' and ${t.platform} is not null and ${t.platform} in ('wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'other'))`,
+      sql`(${t.kind} = 'website' and ${t.platform} is null) or (${t.kind} = 'new_media' and ${t.platform} is not null and ${t.platform} in (${sql.raw(platforms.map((p) => `'${p}'`).join(', '))}))`,
     ),
     check('targets_name_check', sql`length(trim(${t.name})) > 0`),
     unique('targets_identity_key').on(t.kind, t.platform, t.name, t.ownerUnitId).nullsNotDistinct(),

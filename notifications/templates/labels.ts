@@ -9,6 +9,13 @@ export const platformLabels: Record<Platform, string> = {
   douyin: '抖音',
   toutiao: '今日头条',
   yidian: '一点号',
+  wechat_channels: '微信视频号',
+  kuaishou: '快手',
+  xiaohongshu: '小红书',
+  baijiahao: '百家号',
+  bilibili: '哔哩哔哩',
+  mini_program: '小程序',
+  gov_app: '政务App',
   other: '其他',
 };
 
@@ -37,9 +44,14 @@ export function targetLabel(target: { kind: TargetKind; platform: Platform | nul
   return `${target.name}（${targetKindLabel(target)}）`;
 }
 
+/** A problem as people read it: its label, or for one outside the catalogue the inspector's own words. */
+export function problemWords(problem: { code: string; label: string; text?: string }): string {
+  return problem.code === 'other' && problem.text ? problem.text : problem.label;
+}
+
 /** At most two labels, so a subject stays readable on a phone: 甲、乙等3项. */
-export function problemSummary(problems: { label: string }[]): string {
+export function problemSummary(problems: { code: string; label: string; text?: string }[]): string {
   if (problems.length === 0) return '整改事项';
-  const shown = problems.slice(0, 2).map((p) => p.label).join('、');
+  const shown = problems.slice(0, 2).map(problemWords).join('、');
   return problems.length > 2 ? `${shown}等${problems.length}项` : shown;
 }

@@ -1,9 +1,9 @@
-import type { NotificationKind } from '../../db/schema/notifications.table.js';
+import type { TicketNotificationKind as NotificationKind } from '../../db/schema/notifications.table.js';
 import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDateLong, formatDateShort } from './dates.js';
 import { renderLayout, type MailField } from './layout.js';
-import { levelLabel, problemSummary, stateLabels, targetLabel } from './labels.js';
+import { levelLabel, problemSummary, problemWords, stateLabels, targetLabel } from './labels.js';
 
 /** What the workflow knows about the event; each kind reads the parts it needs. */
 export interface TicketMailDetails {
@@ -30,7 +30,7 @@ export interface TicketMailContext {
   };
   inspection: { title: string; documentNumber: string | null; shortCode: string };
   target: { kind: TargetKind; platform: Platform | null; name: string };
-  problems: { code: string; label: string }[];
+  problems: { code: string; label: string; text?: string }[];
   /** The responsible unit. */
   unit: { name: string };
   /** Base address of Rectify, e.g. https://rectify.example.gov.cn */
@@ -179,7 +179,7 @@ export function renderTicketMail(kind: NotificationKind, ctx: TicketMailContext)
     { label: '检查通报', value: documentNumber ? `${title}（${documentNumber}）` : title },
     { label: '检查对象', value: targetLabel(ctx.target) },
     { label: '责任单位', value: ctx.unit.name },
-    { label: '存在问题', value: ctx.problems.length > 0 ? ctx.problems.map((p) => p.label) : ['（未列明）'] },
+    { label: '存在问题', value: ctx.problems.length > 0 ? ctx.problems.map(problemWords) : ['（未列明）'] },
     { label: '当前状态', value: stateLabels[ctx.ticket.state] },
     {
       label: '反馈期限',

@@ -29,6 +29,7 @@ describe(`migrations on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
       'inspections',
       'notifications',
       'problem_types',
+      'sessions',
       'targets',
       'ticket_deadline_actions',
       'ticket_events',
@@ -45,6 +46,6 @@ describe(`migrations on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
     const catalogue = await rows<{ code: string; label: string }>(sql`select code, label from problem_types order by code`);
     expect(catalogue).toContainEqual({ code: 'poor_interaction', label: '互动回应差' });
     expect(catalogue).toContainEqual({ code: 'no_recent_update', label: '监测时间点前2周内无更新' });
-    expect(catalogue.length).toBe(13);
+    expect(catalogue.length).toBe(20);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notificationKinds, type NotificationKind } from '../../db/schema/notifications.table.js';
+import { ticketNotificationKinds as notificationKinds, type TicketNotificationKind as NotificationKind } from '../../db/schema/notifications.table.js';
 import { renderTicketMail, type TicketMailContext } from '../../notifications/templates/ticket-mail.js';
 
 const context: TicketMailContext = {

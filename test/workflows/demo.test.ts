@@ -38,15 +38,37 @@ const websites: [string, string][] = [
   ['益阳市乡村振兴局网站', 'YY-XCZX'],
 ];
 
+// 二(二)–(六) of the notice's body: unit, problem; not 单否.
+const bodyFindings: [string, string][] = [
+  ['YY-SLJ', 'little_information'],
+  ['YY-ZRZY', 'little_information'],
+  ['YY-JGSW', 'little_information'],
+  ['YY-FGW', 'content_mismatch'],
+  ['YY-TYJR', 'policy_interpretation_missing'],
+  ['YY-XFJ', 'policy_interpretation_missing'],
+  ['YY-LYJ', 'policy_interpretation_missing'],
+  ['YY-CGJ', 'interaction_blocked'],
+  ['TJ-SJZX', 'wrong_account_info'],
+  ['AH', 'wrong_account_info'],
+  ['YY-WJW', 'duplicate_accounts'],
+  ['GXQ-SPJ', 'duplicate_accounts'],
+];
+
+type Item = { id: number; number: string; unitCode: string; dueAt: string; outstanding: boolean; target: { kind: string; platform: string | null; name: string }; problems: { code: string }[] };
+
 describe('rectify demo', () => {
-  it('loads the 2021 notice: 21 tickets matching it row by row, due 2021-06-25 in Shanghai', async () => {
+  it('loads the 2021 notice: 21 单否 tickets matching it row by row and the 12 its body names, due 2021-06-25 in Shanghai', { timeout: 300_000 }, async () => {
     const summary = await loadDemo(t.services);
-    expect(summary.ticketsCreated).toBe(21);
+    expect(summary.ticketsCreated).toBe(33);
     const response = await t.request(admin, 'GET', `/api/tickets?inspection=${summary.inspectionId}&limit=50`);
-    const items = response.json().items as { number: string; unitCode: string; dueAt: string; target: { kind: string; platform: string | null; name: string }; problems: { code: string }[] }[];
+    const all = response.json().items as Item[];
+    expect(all).toHaveLength(33);
+    expect(new Set(all.map((i) => i.dueAt))).toEqual(new Set(['2021-06-25T15:59:59.999Z']));
+    expect(all.map((i) => i.number)).toEqual(Array.from({ length: 33 }, (_, n) => `2021-2-${String(n + 1).padStart(3, '0')}`));
+    const items = all.filter((i) => i.outstanding);
     expect(items).toHaveLength(21);
-    expect(new Set(items.map((i) => i.dueAt))).toEqual(new Set(['2021-06-25T15:59:59.999Z']));
-    expect(items.map((i) => i.number)).toEqual(Array.from({ length: 21 }, (_, n) => `2021-2-${String(n + 1).padStart(3, '0')}`));
+    const body = all.filter((i) => !i.outstanding);
+    expect(body.map((i) => [i.unitCode, ...i.problems.map((p) => p.code)])).toEqual(bodyFindings);
 
     const byName = new Map(items.map((i) => [i.target.name, i]));
     for (const [name, unitCode] of websites) {
@@ -61,13 +83,28 @@ describe('rectify demo', () => {
     }
 
     const inspection = (await t.request(admin, 'GET', `/api/inspections/${summary.inspectionId}`)).json();
-    expect(inspection).toMatchObject({ documentNumber: '益政务办发〔2021〕2号', feedbackDeadline: '2021-06-25', counts: { tickets: 21, issued: 21 } });
+    expect(inspection).toMatchObject({ documentNumber: '益政务办发〔2021〕2号', feedbackDeadline: '2021-06-25', counts: { tickets: 33, issued: 33 } });
     expect(inspection.scope.filter((g: { targetKind: string }) => g.targetKind === 'website').reduce((n: number, g: { checked: number }) => n + g.checked, 0)).toBe(49);
     expect(inspection.scope.filter((g: { targetKind: string }) => g.targetKind === 'new_media').reduce((n: number, g: { checked: number }) => n + g.checked, 0)).toBe(216);
   });
 
+  it('gives each county office a supervisor, who sees its own subtree', async () => {
+    const users = (await t.request(admin, 'GET', '/api/users?limit=200')).json().items as { username: string; role: string; unitCode: string }[];
+    const supervisors = users.filter((u) => u.role === 'supervisor').map((u) => `${u.username} ${u.unitCode}`);
+    expect(supervisors.sort()).toEqual(['ah-sup AH', 'dbxq-sup DBXQ', 'dth-sup DTH', 'gxq-sup GXQ', 'hs-sup HS', 'nx-sup NX', 'tj-sup TJ', 'yj-sup YJ', 'zwb-sup YY-ZWB', 'zy-sup ZY'].sort());
+  });
+
+  it('does not take the provincial 政务管理服务局 for the inspecting office', async () => {
+    const inspection = (await t.request(admin, 'GET', '/api/inspections')).json().items[0];
+    const response = await t.request(admin, 'POST', `/api/inspections/${inspection.id}/findings`, {
+      findings: [{ targetKind: 'website', targetName: '某网站', ownerUnit: '益阳市政务管理服务局', problems: ['栏目更新不及时'] }],
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors[0]).toMatchObject({ column: 'ownerUnit', value: '益阳市政务管理服务局' });
+  });
+
   it('loading it twice duplicates nothing', async () => {
     const again = await loadDemo(t.services);
-    expect(again).toMatchObject({ unitsCreated: 0, usersCreated: [], ticketsCreated: 0, ticketsUnchanged: 21 });
+    expect(again).toMatchObject({ unitsCreated: 0, usersCreated: [], ticketsCreated: 0, ticketsUnchanged: 33 });
   });
 });

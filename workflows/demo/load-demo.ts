@@ -1,6 +1,6 @@
 import type { Services } from '../../server/services.js';
 import { generatePassword } from '../../server/auth/password.js';
-import { demoInspection, demoUnits, notice2021AccountsCsv, notice2021WebsitesJson } from './notice-2021.js';
+import { demoInspection, demoUnits, notice2021AccountsCsv, notice2021BodyJson, notice2021WebsitesJson } from './notice-2021.js';
 
 export interface DemoSummary {
   unitsCreated: number;
@@ -14,9 +14,10 @@ const SUPERVISOR = 'zwb-sup';
 const usernameOf = (unitCode: string) => unitCode.toLowerCase();
 
 /**
- * Loads the 2021 Yiyang notice: its units, a supervisor for the inspecting office and one officer per
- * unit, the inspection and its 21 findings, through the same services the API uses. Running it again
- * creates nothing new (and prints no password twice).
+ * Loads the 2021 Yiyang notice: its units, a supervisor for the inspecting office and one for each
+ * county office (the notice makes the counties 主管 of their accounts), one officer per unit, the
+ * inspection with its scope, the 21 单否 findings and the 12 the notice's body names, through the same
+ * services the API uses. Running it again creates nothing new (and prints no password twice).
  */
 export async function loadDemo(services: Services): Promise<DemoSummary> {
   let unitsCreated = 0;
@@ -32,6 +33,7 @@ export async function loadDemo(services: Services): Promise<DemoSummary> {
   const usersCreated: DemoSummary['usersCreated'] = [];
   const accounts = [
     { username: SUPERVISOR, role: 'supervisor' as const, unitCode: 'YY-ZWB', displayName: '政府网站管理科' },
+    ...demoUnits.filter((u) => u.kind === 'county').map((u) => ({ username: `${usernameOf(u.code)}-sup`, role: 'supervisor' as const, unitCode: u.code, displayName: u.name })),
     ...demoUnits.filter((u) => u.code !== 'YY-ZWB').map((u) => ({ username: usernameOf(u.code), role: 'officer' as const, unitCode: u.code, displayName: u.name })),
   ];
   for (const account of accounts) {
@@ -54,12 +56,14 @@ export async function loadDemo(services: Services): Promise<DemoSummary> {
     viewer: supervisor,
     source: { bytes: Buffer.from(notice2021AccountsCsv, 'utf8'), contentType: 'text/csv', filename: '附件3.csv' },
   });
+  const body = await services.findingsImport.importFindings({ inspectionId: inspection.id, viewer: supervisor, source: { json: notice2021BodyJson } });
+  const results = [websites, accountsResult, body];
   return {
     unitsCreated,
     usersCreated,
     inspectionId: inspection.id,
-    ticketsCreated: websites.created + accountsResult.created,
-    ticketsUnchanged: websites.unchanged + accountsResult.unchanged,
+    ticketsCreated: results.reduce((n, r) => n + r.created, 0),
+    ticketsUnchanged: results.reduce((n, r) => n + r.unchanged, 0),
   };
 }
 

@@ -2,7 +2,8 @@ import type { InspectionScopeGroup, UnitKind } from '../../db/schema/index.js';
 
 /**
  * The 2021 Yiyang notice (益政务办发〔2021〕2号, ../shared/notice-2021-yiyang.txt) as demo data:
- * the units it names, the inspection, its 8 failed websites and the 13 accounts of 附件3.
+ * the units it names, the inspection with the scope of 附件1/附件2, its 8 failed websites, the 13
+ * accounts of 附件3, and the problems its body (二(二)–(六)) names unit by unit, which are not 单否.
  */
 
 export interface DemoUnit {
@@ -19,7 +20,8 @@ const under = (parentCode: string, code: string, name: string, aliases: string[]
 
 export const demoUnits: DemoUnit[] = [
   // The inspecting office: the notice is issued in its name, feedback goes to its 政府网站管理科.
-  { code: 'YY-ZWB', name: '益阳市政务公开政务服务管理办公室', aliases: ['市政府办政府网站管理科', '市政务公开政务服务管理办公室', '益阳市政务管理服务局'], kind: 'other', parentCode: null },
+  // Not 政务管理服务局: the notice's 省政务管理服务局 is the provincial bureau.
+  { code: 'YY-ZWB', name: '益阳市政务公开政务服务管理办公室', aliases: ['市政府办政府网站管理科', '市政务公开政务服务管理办公室'], kind: 'other', parentCode: null },
   city('YY-SLJ', '益阳市水利局', ['市水利局']),
   city('YY-NYJ', '益阳市农业农村局', ['市农业农村局']),
   city('YY-WJW', '益阳市卫生健康委员会', ['市卫生健康委', '益阳市卫生健康委', '市卫健委']),
@@ -123,3 +125,35 @@ export const notice2021AccountsCsv = `序号,账号名称,开设主体,账号类
 `;
 
 export const notice2021WebsitesJson = { findings: websiteFindings };
+
+const bodyFinding = (
+  targetKind: 'website' | 'new_media',
+  targetName: string,
+  ownerUnit: string,
+  problem: string,
+  note: string,
+  county: string | null = null,
+) => ({ targetKind, platform: targetKind === 'website' ? null : '其他', targetName, ownerUnit, county, problems: [problem], lastUpdatedOn: null, outstanding: false, note });
+
+/**
+ * The problems the notice's body names unit by unit (二(二)–(六)): not 单否, so they do not count
+ * against the pass rates of 附件1/附件2, but each unit is to rectify and feed back all the same.
+ * Where the notice names no account or platform, the target says so rather than guess.
+ */
+export const notice2021BodyJson = {
+  findings: [
+    ...['益阳市水利局', '益阳市自然资源和规划局', '益阳市机关事务管理局'].map((unit) =>
+      bodyFinding('website', `${unit}（市政府信息公开平台栏目）`, unit, '信息更新量少且不规范', '通报二(二)：今年1月1日-5月25日，5个多月在市政府信息公开平台总共发布信息仅1条甚至为零。'),
+    ),
+    bodyFinding('website', '益阳市发展和改革委员会网站', '市发改委', '内容与栏目不匹配', '通报二(二)：将一条信息发布到其网站十多个不同栏目，导致多个栏目的内容基本相同。'),
+    bodyFinding('website', '益阳市退役军人事务局网站', '市退役军人事务局', '政策发布解读不足', '通报二(三)：自网站开设以来未发布任何本部门政策文件。'),
+    bodyFinding('website', '益阳市信访局网站', '市信访局', '政策发布解读不足', '通报二(三)：自网站开设以来未发布任何本部门政策文件。'),
+    bodyFinding('website', '益阳市林业局网站', '市林业局', '政策发布解读不足', '通报二(三)：网站近三年来无政策文件发布。'),
+    bodyFinding('website', '益阳市城市管理和综合执法局网站', '市城市管理和综合执法局', '互动交流栏目空白', '通报二(五)：咨询建言类栏目对所有网民留言都未公开，互动交流栏目为空白栏目。'),
+    bodyFinding('new_media', '桃江县数据资源服务中心', '桃江县数据资源服务中心', '账号信息错误', '通报二(六)：录入全国政务新媒体信息报送系统的账号信息存在错误（通报未列明平台）。', '桃江县'),
+    // The notice names the account, not its owner; it holds the counties to account for what they entered.
+    bodyFinding('new_media', '茶溪小镇·冷市慢城', '安化县', '账号信息错误', '通报二(六)：录入全国政务新媒体信息报送系统的账号信息存在错误（通报未列明平台和开设主体，由区县政府办核实）。', '安化县'),
+    bodyFinding('new_media', '益阳市卫生健康委员会（同一平台多个账号）', '市卫生健康委', '同一单位同平台多账号', '通报二(六)：同一单位在同一平台开设了多个政务新媒体（通报未列明平台）。'),
+    bodyFinding('new_media', '益阳高新区行政审批局（同一平台多个账号）', '益阳高新区行政审批局', '同一单位同平台多账号', '通报二(六)：同一单位在同一平台开设了多个政务新媒体（通报未列明平台）。', '益阳高新区'),
+  ],
+};

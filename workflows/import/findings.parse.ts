@@ -79,8 +79,10 @@ export interface CatalogueProblem {
 export type UnitResolution = { unitId: number } | { suggestions: string[] };
 
 export interface FindingsParseContext {
-  /** The inspection's year: `4.21` means 21 April of this year. */
+  /** The year of the sampling period: `4.21` means 21 April of this year... */
   year: number;
+  /** ...unless that is after this date (YYYY-MM-DD, the end of sampling): then of the year before. */
+  notAfter?: string;
   /** By code, name or alias; the caller normalises with normaliseUnitName() on both sides. */
   resolveUnit: (text: string) => UnitResolution;
   problemCatalogue: readonly CatalogueProblem[];
@@ -110,23 +112,39 @@ export interface ParsedFinding {
   note: string | null;
 }
 
-/** Throws ImportFileError (`import.missing_headers`) when a required column is missing. */
+/**
+ * Throws ImportFileError (`import.missing_headers`) when a required column is missing. Warnings do
+ * not stop the import: they say what was read in a way the importer should check (a problem outside
+ * the catalogue, kept as `other` in the inspector's words).
+ */
 export function parseFindingRows(
   table: TableRows,
   ctx: FindingsParseContext,
-): { findings: ParsedFinding[]; errors: ImportRowError[] } {
+): { findings: ParsedFinding[]; errors: ImportRowError[]; warnings: ImportRowError[] } {
   const columns = requireColumns(table, findingsTableSpec);
   const readers = createReaders(ctx);
   const findings: ParsedFinding[] = [];
   const errors: ImportRowError[] = [];
+  const warnings: ImportRowError[] = [];
   const firstRowOfTarget = new Map<string, number>();
   const row = rowReader(columns, errors);
   for (const raw of table.rows) {
     row.moveTo(raw);
     const finding = readFinding(row, readers);
-    if (finding && !isDuplicate(row, finding, firstRowOfTarget)) findings.push(finding);
+    if (finding && !isDuplicate(row, finding, firstRowOfTarget)) {
+      findings.push(finding);
+      for (const problem of finding.problems) {
+        if (problem.code !== OTHER_PROBLEM) continue;
+        warnings.push({
+          row: finding.row,
+          column: row.columnOf('problems'),
+          value: problem.text,
+          message: `“${problem.text}”不在问题目录中，已按“其他”导入并保留原文；如属目录中的问题，请改用目录中的名称（rectify catalogue 列出目录）`,
+        });
+      }
+    }
   }
-  return { findings, errors };
+  return { findings, errors, warnings };
 }
 
 // ---------------------------------------------------------------- one row
@@ -176,9 +194,9 @@ function createReaders(ctx: FindingsParseContext) {
   return {
     unit: memoize((text: string) => ctx.resolveUnit(text)),
     platform: memoize(lookupPlatform),
-    problems: memoize((text: string) => matchProblems(splitList(text), problemLookup)),
+    problems: memoize((text: string) => matchProblems(partsOfCell(text, problemLookup), problemLookup)),
     problemList: (parts: string[]) => matchProblems(parts, problemLookup),
-    date: memoize((text: string) => parseNoticeDate(text, ctx.year)),
+    date: memoize((text: string) => parseNoticeDate(text, ctx.year, ctx.notAfter)),
   };
 }
 
@@ -266,13 +284,20 @@ const PLATFORM_WORDS: Record<string, PlatformWord> = {
   一点资讯: 'yidian',
   其他: 'other',
   其它: 'other',
-  // The platforms the national reporting system files under 其他.
-  快手: 'other',
-  百家号: 'other',
-  视频号: 'other',
-  微信视频号: 'other',
-  哔哩哔哩: 'other',
-  小红书: 'other',
+  微信视频号: 'wechat_channels',
+  视频号: 'wechat_channels',
+  快手: 'kuaishou',
+  快手号: 'kuaishou',
+  小红书: 'xiaohongshu',
+  百家号: 'baijiahao',
+  哔哩哔哩: 'bilibili',
+  b站: 'bilibili',
+  小程序: 'mini_program',
+  微信小程序: 'mini_program',
+  政务app: 'gov_app',
+  app: 'gov_app',
+  移动客户端: 'gov_app',
+  客户端: 'gov_app',
   网站: 'website',
   政府网站: 'website',
   门户网站: 'website',
@@ -285,7 +310,7 @@ const platformByKey = new Map<string, PlatformWord>([
 ]);
 
 /** Offered when an 账号类型 is not understood. */
-const PLATFORM_CHOICES = ['微信订阅号', '微信服务号', '微博', '抖音', '今日头条', '一点号', '其他', '网站'];
+const PLATFORM_CHOICES = ['微信订阅号', '微信服务号', '微博', '抖音', '今日头条', '一点号', '微信视频号', '快手', '小红书', '百家号', '哔哩哔哩', '小程序', '政务App', '其他', '网站'];
 
 /** 微信公众号（订阅号） reads as 微信公众号. */
 function lookupPlatform(text: string): PlatformWord | undefined {
@@ -389,6 +414,25 @@ function buildProblemLookup(catalogue: readonly CatalogueProblem[]): Map<string,
   return lookup;
 }
 
+function lookupProblem(text: string, lookup: Map<string, string>): string | undefined {
+  return lookup.get(normaliseKey(text)) ?? lookup.get(normaliseKey(text.replace(PARENTHESISED, '')));
+}
+
+// Words that make a phrase a problem of its own (未更新, 无更新, 错误, 缺失, 违规, 偏少 …), as opposed
+// to the items of a list inside one problem (机构职能、领导信息、通知公告栏目未按要求更新).
+const PROBLEM_WORD = /[不未无没缺差错误失违漏超空乱假]|过期|滞后|偏少|较少|过少|隐患|瑕疵/;
+
+/**
+ * A cell split on its separators only when every part is a problem on its own (a catalogue entry,
+ * or a phrase saying what is wrong); otherwise the whole cell is one problem.
+ */
+function partsOfCell(text: string, lookup: Map<string, string>): string[] {
+  const parts = splitList(text);
+  if (parts.length <= 1) return parts;
+  const standalone = (part: string) => lookupProblem(part.replace(TRAILING_STOPS, '').trim(), lookup) !== undefined || PROBLEM_WORD.test(part);
+  return parts.every(standalone) ? parts : [text.replace(/[\r\n]+/g, ' ').trim()];
+}
+
 /** Each part by label or alias (also without a parenthesised detail); anything else is `other` in the inspector's words. */
 function matchProblems(parts: readonly string[], lookup: Map<string, string>): ParsedProblem[] {
   const problems: ParsedProblem[] = [];
@@ -396,7 +440,7 @@ function matchProblems(parts: readonly string[], lookup: Map<string, string>): P
   for (const part of parts) {
     const text = part.replace(TRAILING_STOPS, '').trim();
     const key = normaliseKey(text);
-    const code = lookup.get(key) ?? lookup.get(normaliseKey(text.replace(PARENTHESISED, ''))) ?? OTHER_PROBLEM;
+    const code = lookupProblem(text, lookup) ?? OTHER_PROBLEM;
     // The same catalogue problem twice in one cell is one problem; different `other` texts are kept apart.
     const identity = code === OTHER_PROBLEM ? `${code}:${key}` : code;
     if (text === '' || seen.has(identity)) continue;
@@ -426,14 +470,19 @@ const FULL_DATE =
 
 export type DateResult = { date: string } | { error: string };
 
-/** 4.21, 4月21日, 2021-04-21, 2021/4/21, 2021年4月21日; a month and day alone are in `year`. */
-export function parseNoticeDate(text: string, year: number): DateResult {
+/**
+ * 4.21, 4月21日, 2021-04-21, 2021/4/21, 2021年4月21日; a month and day alone are in `year`, or in the
+ * year before when that date would come after `notAfter` (a notice of January on December's sampling).
+ */
+export function parseNoticeDate(text: string, year: number, notAfter?: string): DateResult {
   const plain = text.normalize('NFKC').trim();
   const full = FULL_DATE.exec(plain);
   const short = full ? null : MONTH_DAY.exec(plain);
   const parts = full ? [full[1], full[2], full[3]] : short ? [String(year), short[1], short[2]] : null;
   if (!parts) return { error: '无法识别的日期，应写作 4.21、4月21日 或 2021-04-21' };
-  const [y, m, d] = parts.map(Number) as [number, number, number];
+  const [y0, m, d] = parts.map(Number) as [number, number, number];
+  const sameYear = `${String(y0).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const y = short && notAfter && sameYear > notAfter ? y0 - 1 : y0;
   const daysInMonth = m >= 1 && m <= 12 ? new Date(Date.UTC(y, m, 0)).getUTCDate() : 0;
   if (d < 1 || d > daysInMonth) return { error: `日期不存在：${y}年${m}月${d}日` };
   return { date: `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}` };

@@ -6,6 +6,7 @@ import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
+import { bulletinDocx } from '../../../workflows/bulletin.js';
 import { CreateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -65,7 +66,9 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       schema: {
         tags: ['inspections'],
         summary: '检查报告：各单位、各分组整改进度（JSON、CSV 或 XLSX）',
-        description: 'format=csv 给出各单位整改进度表；format=xlsx 另含分组统计和问题清单（附件3 格式，带整改状态）。只统计调用者管辖范围内的工单。',
+        description:
+          'byGroup 按分组和对象类别各一行（含无问题的分组），带检查数、存在突出问题数和合格率；totals.scope 为网站、政务新媒体的合计（附件1、附件2）；byUnit 按排名（README 说明排名规则）。' +
+          'format=csv 与 format=xlsx 带标题行（检查、文号、统计时间）；xlsx 含 整改进度、分组统计、问题清单 三张表。只统计调用者管辖范围内的工单。',
         params: InspectionParams,
         querystring: ReportQuery,
         response: {
@@ -93,8 +96,36 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
           .header('content-disposition', `attachment; filename*=UTF-8''${name}.xlsx`)
           .send(await reportXlsx(report));
       }
-      const { rows: _rows, inspection, ...rest } = report;
-      return { inspection: toInspectionDto(inspection), ...rest };
+      const { rows: _rows, inspection, asOf, ...rest } = report;
+      return { inspection: toInspectionDto(inspection), asOf: asOf.toISOString(), ...rest };
+    },
+  );
+
+  app.get(
+    '/api/inspections/:id/bulletin.docx',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '整改情况通报（草稿，DOCX）',
+        description:
+          '按公文格式（A4，标题方正小标宋简体二号，正文仿宋_GB2312三号）生成的草稿：总体情况、按期完成整改的单位、逾期达到通报级别的单位及逾期工作日、屡查屡犯问题和附件统计表。' +
+          '只含调用者管辖范围内的工单；由检查单位修改后印发，系统不会自行发布。',
+        params: InspectionParams,
+        response: {
+          200: {
+            description: 'DOCX',
+            content: { 'application/vnd.openxmlformats-officedocument.wordprocessingml.document': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
+          },
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const content = await services.bulletin.content({ inspectionId: request.params.id, viewer: request.viewer });
+      return reply
+        .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+        .header('content-disposition', `attachment; filename="bulletin.docx"; filename*=UTF-8''${encodeURIComponent(content.title)}.docx`)
+        .send(await bulletinDocx(content));
     },
   );
 

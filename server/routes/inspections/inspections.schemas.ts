@@ -92,22 +92,49 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
   };
 }
 
+export const ImportWarning = Type.Object({ row: Type.Integer(), column: Type.String(), value: Type.String(), message: Type.String() });
+
 export const ImportResult = Type.Object({
   created: Type.Integer(),
   unchanged: Type.Integer(),
   tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() })),
+  warnings: Type.Array(ImportWarning, { description: 'rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words' }),
 });
 
+const Rate = (description: string) => Nullable(Type.Number({ description }));
 const ReportCounts = {
   ...countFields,
-  onTimeRate: Nullable(Type.Number({ description: 'share of tickets (withdrawn aside) whose rectification was submitted by the due time' })),
+  onTimeRate: Rate('share of tickets (withdrawn aside) whose first rectification was submitted by the due time'),
 };
+const ScopeFigures = Type.Object({
+  checked: Nullable(Type.Integer({ description: 'targets checked, from the inspection scope (附件1/附件2)' })),
+  failed: Type.Integer({ description: 'targets with an outstanding (单否) finding, withdrawn ones aside' }),
+  passRate: Rate('(checked − failed) ÷ checked, 合格率'),
+});
 
 export const ReportQuery = StrictObject({ format: Type.Optional(StringEnum(['json', 'csv', 'xlsx'] as const)) });
 
 export const ReportSchema = Type.Object({
   inspection: InspectionSchema,
-  totals: Type.Object(ReportCounts),
-  byUnit: Type.Array(Type.Object({ unitCode: Type.String(), unitName: Type.String(), group: Type.String(), ...ReportCounts })),
-  byGroup: Type.Array(Type.Object({ group: Type.String(), checked: Nullable(Type.Integer()), ...ReportCounts })),
+  asOf: Type.String({ format: 'date-time' }),
+  totals: Type.Object({ ...ReportCounts, scope: Type.Object({ website: ScopeFigures, new_media: ScopeFigures }) }),
+  byUnit: Type.Array(
+    Type.Object({
+      rank: Type.Integer({ description: 'best first; equal units share a rank (README: the rank rule)' }),
+      unitCode: Type.String(),
+      unitName: Type.String(),
+      group: Type.String(),
+      ...ReportCounts,
+      onTime: Type.Integer({ description: 'tickets whose first submission came by the due time' }),
+      rejections: Type.Integer(),
+      escalations: Type.Object({ level1: Type.Integer({ description: '催办' }), level2: Type.Integer({ description: '督办' }), level3: Type.Integer({ description: '通报' }) }),
+      avgWorkingDaysToRectify: Nullable(Type.Number()),
+      repeats: Type.Integer({ description: 'tickets whose target had the same problem in an earlier inspection' }),
+      feedback: Type.String({ description: 'the written feedback (书面反馈): pending | submitted | accepted | returned' }),
+      feedbackOnTime: Nullable(Type.Boolean({ description: 'first submitted by its due time; false when late or still missing past it; null while not yet due' })),
+    }),
+  ),
+  byGroup: Type.Array(
+    Type.Object({ group: Type.String(), targetKind: StringEnum(['website', 'new_media'] as const), ...ScopeFigures.properties, ...ReportCounts }),
+  ),
 });

@@ -4,7 +4,8 @@ import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
-import { OverdueList, OverdueQuery } from './reports.schemas.js';
+import { OverdueList, OverdueQuery, RepeatOffendersList, RepeatOffendersQuery } from './reports.schemas.js';
+import { groupRepeats } from '../../../workflows/repeat-offenders.js';
 
 export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -33,10 +34,42 @@ export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         now,
       });
       const calendar = await services.calendarService.current();
-      return pageOf(rows, limit, 'overdue', (t) => [t.dueAt.toISOString(), t.id], (t) => {
+      const page = pageOf(rows, limit, 'overdue', (t) => [t.dueAt.toISOString(), t.id], (t) => {
         const overdue = workingDaysOverdue(calendar, t.dueAt, now);
         return { ...toTicketDto(t, now), overdueWorkingDays: overdue.value, overdueProvisional: overdue.provisional };
       });
+      const feedbackOverdue = after
+        ? []
+        : await services.feedbacks.overdue({ viewer: request.viewer, now, ...(unit ? { unitCode: unit } : {}), ...(inspection !== undefined ? { inspectionId: inspection } : {}) });
+      return {
+        ...page,
+        feedbackOverdue: feedbackOverdue.map((f) => ({
+          inspectionId: f.inspectionId,
+          inspectionShortCode: f.inspection.shortCode,
+          unitCode: f.unitCode,
+          unitName: f.unitName,
+          state: f.state,
+          dueAt: f.dueAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/api/reports/repeat-offenders',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: '屡查屡犯：同一检查对象在多次检查中被查出同一问题',
+        description: 'since（YYYY-MM-DD）只看此日及以后印发的检查；同一问题指问题目录中的同一项，“其他”类问题须原文相同。每项列出各次检查及其工单，早的在前。',
+        querystring: RepeatOffendersQuery,
+        response: { 200: RepeatOffendersList, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { since, inspection } = request.query;
+      const rows = await services.reports.repeats({ viewer: request.viewer, ...(since ? { since } : {}), ...(inspection !== undefined ? { inspectionId: inspection } : {}) });
+      return { items: groupRepeats(rows) };
     },
   );
 };

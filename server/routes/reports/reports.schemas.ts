@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
+import { DateString, Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
 import { TicketSchema } from '../tickets/tickets.schemas.js';
 
 export const OverdueQuery = StrictObject({
@@ -14,4 +14,38 @@ export const OverdueTicketSchema = Type.Object({
   overdueProvisional: Type.Boolean({ description: 'the count reaches past the published holiday calendar' }),
 });
 
-export const OverdueList = Type.Object({ items: Type.Array(OverdueTicketSchema), nextCursor: Nullable(Type.String()) });
+/** A unit whose written feedback (书面反馈) was not accepted by its due time. */
+export const OverdueFeedbackSchema = Type.Object({
+  inspectionId: Type.Integer(),
+  inspectionShortCode: Type.String(),
+  unitCode: Type.String(),
+  unitName: Type.String(),
+  state: Type.String({ description: 'pending | submitted | returned' }),
+  dueAt: Type.String({ format: 'date-time' }),
+});
+
+export const OverdueList = Type.Object({
+  items: Type.Array(OverdueTicketSchema),
+  nextCursor: Nullable(Type.String()),
+  feedbackOverdue: Type.Array(OverdueFeedbackSchema, { description: 'units without accepted written feedback after its due time (first page only)' }),
+});
+
+export const RepeatOffendersQuery = StrictObject({
+  since: Type.Optional(DateString),
+  inspection: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'only targets found in this inspection' })),
+});
+
+export const RepeatOffenderSchema = Type.Object({
+  target: Type.Object({ id: Type.Integer(), kind: Type.String(), platform: Nullable(Type.String()), name: Type.String() }),
+  unitCode: Type.String(),
+  unitName: Type.String(),
+  problem: Type.Object({ code: Type.String(), label: Type.String(), text: Type.String() }),
+  findings: Type.Array(
+    Type.Object({
+      inspection: Type.Object({ id: Type.Integer(), shortCode: Type.String(), title: Type.String(), documentNumber: Nullable(Type.String()), issuedOn: Type.String() }),
+      ticket: Type.Object({ id: Type.Integer(), number: Type.String(), state: Type.String() }),
+    }),
+  ),
+});
+
+export const RepeatOffendersList = Type.Object({ items: Type.Array(RepeatOffenderSchema) });

@@ -1,0 +1,4 @@
+ALTER TABLE "targets" DROP CONSTRAINT "targets_platform_check";--> statement-breakpoint
+ALTER TABLE "problem_types" ADD COLUMN "severity" text DEFAULT 'deduction' NOT NULL;--> statement-breakpoint
+ALTER TABLE "targets" ADD CONSTRAINT "targets_platform_check" CHECK (("targets"."kind" = 'website' and "targets"."platform" is null) or ("targets"."kind" = 'new_media' and "targets"."platform" is not null and "targets"."platform" in ('wechat_subscription', 'wechat_service', 'weibo', 'douyin', 'toutiao', 'yidian', 'wechat_channels', 'kuaishou', 'xiaohongshu', 'baijiahao', 'bilibili', 'mini_program', 'gov_app', 'other')));--> statement-breakpoint
+ALTER TABLE "problem_types" ADD CONSTRAINT "problem_types_severity_check" CHECK ("problem_types"."severity" in ('veto', 'deduction'));

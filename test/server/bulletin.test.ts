@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../../db/schema/index.js';
+import { hashPassword } from '../../server/auth/password.js';
+import { bulletinTitle } from '../../workflows/bulletin.js';
+import { loadDemo } from '../../workflows/demo/load-demo.js';
+import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+
+const run = promisify(execFile);
+let t: TestApp;
+let admin: string;
+let inspectionId: number;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-bulletin-'));
+
+beforeAll(async () => {
+  t = await buildTestApp({ now: '2021-06-18T02:00:00Z' });
+  admin = await t.login('admin');
+  inspectionId = (await loadDemo(t.services)).inspectionId;
+  // 益阳市交通运输局 rectifies its one ticket in time; the rest stay open until the sweep escalates them to 通报.
+  const password = 'bulletin-test-password';
+  await t.services.db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.username, 'yy-jtj'));
+  const officer = await t.login('yy-jtj', password);
+  const ticket = (await t.request(admin, 'GET', `/api/tickets?inspection=${inspectionId}&unit=YY-JTJ`)).json().items[0].id as number;
+  await t.request(officer, 'POST', `/api/tickets/${ticket}/events`, { type: 'ACKNOWLEDGE' });
+  await t.request(officer, 'POST', `/api/tickets/${ticket}/events`, { type: 'SUBMIT_RECTIFICATION', feedback: '已修复菜单链接并安排专人回复留言' });
+  t.clock.set('2021-07-20T02:00:00Z');
+  await t.services.sweep.run({ now: t.clock.now(), logger: { info: () => {}, warn: () => {}, error: () => {} } });
+}, 600_000);
+afterAll(async () => {
+  await t.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bulletinTitle', () => {
+  it('turns the inspection notice’s title into the follow-up’s', () => {
+    expect(bulletinTitle('关于2021年全市政府网站与政务新媒体检查情况的通报')).toBe('关于2021年全市政府网站与政务新媒体检查发现问题整改情况的通报');
+  });
+});
+
+describe('GET /api/inspections/:id/bulletin.docx', () => {
+  it('gives a draft that LibreOffice opens, with the figures, the units in time, those at 通报 and the attachment tables', async () => {
+    const response = await t.app.inject({ method: 'GET', url: `/api/inspections/${inspectionId}/bulletin.docx`, headers: { authorization: `Bearer ${admin}` } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(response.headers['content-disposition']).toContain(encodeURIComponent('整改情况的通报'));
+    const file = path.join(dir, 'bulletin.docx');
+    fs.writeFileSync(file, response.rawPayload);
+
+    // The 公文 page: A4 with margins 37/35/28/26 mm, title and body fonts.
+    const { stdout: xml } = await run('unzip', ['-p', file, 'word/document.xml'], { maxBuffer: 10 * 1024 * 1024 });
+    expect(xml).toMatch(/<w:pgSz w:w="11906" w:h="16838"/);
+    expect(xml).toMatch(/<w:pgMar w:top="2098" w:right="1474" w:bottom="1984" w:left="1587"/);
+    expect(xml).toContain('w:eastAsia="方正小标宋简体"');
+    expect(xml).toContain('w:eastAsia="仿宋_GB2312"');
+    expect(xml).toMatch(/<w:sz w:val="44"\/>/);
+    expect(xml).toMatch(/<w:sz w:val="32"\/>/);
+
+    await run('soffice', ['--headless', `-env:UserInstallation=file://${dir}/profile`, '--convert-to', 'pdf', '--outdir', dir, file], { timeout: 240_000 });
+    const { stdout: text } = await run('pdftotext', ['-layout', path.join(dir, 'bulletin.pdf'), '-']);
+    const flat = text.replace(/\s+/g, '');
+    expect(flat).toContain('关于2021年全市政府网站与政务新媒体检查发现问题整改情况的通报');
+    expect(flat).toContain('益政务办发〔2021〕2号');
+    expect(flat).toContain('检查发现的33个问题（其中突出问题21个）涉及');
+    expect(flat).toContain('益阳市交通运输局等1家单位在反馈期限前提交了全部问题的整改情况');
+    // Due Friday 25 June; by Tuesday 20 July 16 working days have ended since.
+    expect(flat).toMatch(/以下\d+家单位仍有问题未按要求完成整改：安化县人民政府办公室（2个问题，逾期16个工作日）、.*益阳市卫生健康委员会（4个问题，逾期16个工作日）/);
+    expect(flat).not.toMatch(/益阳市交通运输局（\d+个问题/);
+    expect(flat).toContain('逾期未整改问题清单');
+    expect(text).toMatch(/11\s+益阳市卫生健康委员会\s+互动回应差\s+16/);
+    expect(flat).toContain('本次检查未发现屡查屡犯问题');
+    expect(flat).toContain('政府网站合格率83.7%，政务新媒体合格率94.0%');
+    expect(flat).toContain('政务新媒体检查情况');
+    expect(flat).toContain('合计2161394.0%');
+    expect(flat).toContain('益阳市政务公开政务服务管理办公室2021年7月20日');
+  }, 300_000);
+
+  it('answers 404 for an inspection out of reach', async () => {
+    expect((await t.request(admin, 'GET', '/api/inspections/99999/bulletin.docx')).statusCode).toBe(404);
+  });
+});
