@@ -4,6 +4,8 @@ import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
+import { addCalendarDays, shanghaiDay, type WorkingCalendar } from '../../../workflows/calendar.js';
+import { workingDaysOverdue } from '../../../workflows/deadlines.js';
 import { DateString, Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 const StateName = StringEnum(ticketStates);
@@ -24,6 +26,10 @@ export const TicketSchema = Type.Object({
   version: Type.Integer(),
   target: Type.Object({ kind: Type.String(), platform: Nullable(Type.String()), name: Type.String() }),
   problems: Type.Array(Type.Object({ code: Type.String(), label: Type.String() })),
+  overdueWorkingDays: Type.Optional(Type.Integer({ description: 'overdue tickets: whole working days after the due day that have ended (list and detail only)' })),
+  workingDaysLeft: Type.Optional(
+    Nullable(Type.Integer({ description: 'open tickets in time: working days from today to the due day, both counted; null otherwise (list and detail only)' })),
+  ),
 });
 
 export const TicketEventSchema = Type.Object({
@@ -62,6 +68,7 @@ export const TicketListQuery = StrictObject({
   inspection: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
   overdue: Type.Optional(Type.Boolean()),
   escalated: Type.Optional(Type.Boolean()),
+  level: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'escalation level: 0 none, 1 催办, 2 督办, 3 通报' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'matches ticket number, target name or unit name' })),
 });
 
@@ -112,6 +119,17 @@ export function toTicketDto(ticket: TicketView, now: Date) {
     version: ticket.version,
     target: { kind: ticket.target.kind, platform: ticket.target.platform, name: ticket.target.name },
     problems: ticket.problems.map((p) => ({ code: p.code, label: p.label })),
+  };
+}
+
+/** The ticket with the working-day counts the workbench shows as 逾期N个工作日 / 还剩N个工作日. */
+export function toTicketDtoWithDays(ticket: TicketView, now: Date, calendar: WorkingCalendar) {
+  const dto = toTicketDto(ticket, now);
+  const open = overdueStates.includes(ticket.state);
+  return {
+    ...dto,
+    overdueWorkingDays: dto.overdue ? workingDaysOverdue(calendar, ticket.dueAt, now).value : 0,
+    workingDaysLeft: open && !dto.overdue ? calendar.workingDaysBetween(addCalendarDays(shanghaiDay(now), -1), shanghaiDay(ticket.dueAt)) : null,
   };
 }
 
