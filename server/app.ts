@@ -7,6 +7,7 @@ import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
+import { webPlugin } from './plugins/web.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { unitsRoutes } from './routes/units/units.routes.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
+  /** The built web workbench (web/dist) to serve at `/`; left out, only the API is served. */
+  webRoot?: string;
 }
 
 export const appVersion = '0.1.0';
@@ -32,7 +35,7 @@ export const appVersion = '0.1.0';
 const formatsPlugin = ajvFormats as unknown as NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>[number];
 
 /** Builds a ready Fastify instance; never listens (server/main.ts does). */
-export async function buildApp({ config, jwtSecret, services, logger = false }: AppDeps) {
+export async function buildApp({ config, jwtSecret, services, logger = false, webRoot }: AppDeps) {
   const app = Fastify({
     logger,
     genReqId: () => randomUUID(),
@@ -60,6 +63,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(reportsRoutes, { services });
   await app.register(calendarRoutes, { services });
   await app.register(adminRoutes, { services });
+  if (webRoot) await app.register(webPlugin, { root: webRoot });
 
   await app.ready();
   return app;

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { buildApp, type App } from './app.js';
@@ -11,6 +14,10 @@ import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
 // The outbox is cheap to poll (an indexed query on due rows); mail goes out within seconds.
 const OUTBOX_INTERVAL_MS = 2_000;
+
+/** The built workbench (`npm start` and `npm install` build it); undefined when it has not been built. */
+export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
+const builtWebRoot = () => (fs.existsSync(path.join(webRoot, 'index.html')) ? webRoot : undefined);
 
 export interface RunningServer {
   app: App;
@@ -37,7 +44,9 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       jwtSecret: resolveJwtSecret(config),
       services,
       logger: { level: config.logLevel },
+      webRoot: builtWebRoot(),
     });
+    if (!builtWebRoot()) app.log.warn('web/dist is missing: only the API is served; run `npm run web:build` for the workbench');
     const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
     const outbox = createOutboxWorker({ db: database.db, mailer, from: config.mailFrom, maxAttempts: config.mailMaxAttempts, logger: app.log });
     outbox.start(OUTBOX_INTERVAL_MS);
