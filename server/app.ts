@@ -51,7 +51,12 @@ export async function buildApp({ config, jwtSecret, services, logger = false, we
   await app.register(errorHandlerPlugin);
   await app.register(openapiPlugin, { version: appVersion });
   await app.register(uploadsPlugin);
-  await app.register(authPlugin, { secret: jwtSecret, expiresIn: config.jwtExpiresIn, users: services.users });
+  await app.register(authPlugin, {
+    secret: jwtSecret,
+    expiresIn: config.jwtExpiresIn,
+    secureCookie: services.publicUrl.startsWith('https:'),
+    sessions: services.sessions,
+  });
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, expiresIn: config.jwtExpiresIn, loginMaxPerMinute: config.loginMaxPerMinute });

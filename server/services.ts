@@ -4,6 +4,7 @@ import { createCalendarRepository } from '../db/repositories/calendar.repository
 import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
 import { createReportsRepository } from '../db/repositories/reports.repository.js';
+import { createSessionsRepository } from '../db/repositories/sessions.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
@@ -33,6 +34,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const db = database.db;
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
+  const sessions = createSessionsRepository({ db });
   const auditLog = createAuditLogRepository({ db });
   const calendar = createCalendarRepository({ db });
   const inspections = createInspectionsRepository({ db });
@@ -56,6 +58,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     publicUrl,
     units,
     users,
+    sessions,
     auditLog,
     calendar,
     inspections,

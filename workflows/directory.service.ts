@@ -130,7 +130,7 @@ export function createDirectoryService({ db, units, users, auditLog }: Deps) {
           const { password: _secret, ...logged } = fields;
           await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'create', entity: 'user', entityKey: user.username, details: logged }, tx);
           const { passwordHash: _hash, ...rest } = user;
-          return { ...rest, unitCode: unit.code };
+          return { ...rest, unitCode: unit.code, unitName: unit.name };
         });
       } catch (error) {
         rethrowUnique(error);

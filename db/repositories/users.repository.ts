@@ -6,10 +6,10 @@ import { unitScope, type Viewer } from './scope.js';
 const { passwordHash: _omit, ...publicColumns } = getTableColumns(users);
 
 /** A user as it may leave the server: never with password material. */
-export type PublicUser = Omit<User, 'passwordHash'> & { unitCode: string };
+export type PublicUser = Omit<User, 'passwordHash'> & { unitCode: string; unitName: string };
 
 export function createUsersRepository({ db }: { db: Db }) {
-  const selectPublic = (tx: Db) => tx.select({ ...publicColumns, unitCode: units.code }).from(users).innerJoin(units, eq(units.id, users.unitId));
+  const selectPublic = (tx: Db) => tx.select({ ...publicColumns, unitCode: units.code, unitName: units.name }).from(users).innerJoin(units, eq(units.id, users.unitId));
 
   return {
     async create(input: NewUser, tx: Db = db): Promise<User> {

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { verifyPassword } from '../../auth/password.js';
 import { tooManyRequests, unauthorized } from '../../errors.js';
+import { crossSiteRefused, isCrossSiteCookieRequest } from '../../plugins/auth.plugin.js';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { UnitSchema, toUnitDto } from '../units/units.schemas.js';
@@ -51,7 +53,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         response: { 200: LoginResponse, ...problemResponses(400, 401, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { username, password } = request.body;
       const credentials = await services.users.findCredentials({ username });
       const ok = await verifyPassword(password, credentials?.passwordHash);
@@ -60,8 +62,37 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       }
       const user = await services.users.findPublic({ id: credentials.id });
       if (!user) throw unauthorized('auth.invalid_credentials', '用户名或密码错误。');
-      const token = await app.jwt.sign({ sub: String(user.id), role: user.role });
+      const jti = randomUUID();
+      const token = app.jwt.sign({ sub: String(user.id), role: user.role, jti });
+      // The token's own expiry (real time, as the JWT verifier reads it), kept with the session row.
+      const { exp } = app.jwt.decode<{ exp: number }>(token) ?? { exp: 0 };
+      const signedAt = new Date();
+      await services.sessions.deleteExpired({ userId: user.id, before: signedAt });
+      await services.sessions.create({ id: jti, userId: user.id, expiresAt: new Date(exp * 1000) });
+      app.setSessionCookie(reply, token);
       return { token, expiresIn, user: toUserDto(user) };
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      config: { allowedDuringPasswordChange: true },
+      schema: {
+        tags: ['auth'],
+        summary: '退出登录：结束本次会话（令牌和 Cookie 随即失效）',
+        response: { 204: Type.Null(), ...problemResponses(403) },
+      },
+    },
+    async (request, reply) => {
+      // Lenient: an expired or unknown session still gets its cookie cleared, so signing out always works.
+      const found = await app.readSession(request);
+      if (found) {
+        if (isCrossSiteCookieRequest(request, found.via)) throw crossSiteRefused();
+        await services.sessions.revoke({ id: found.claims.jti, at: new Date() });
+      }
+      app.clearSessionCookie(reply);
+      return reply.code(204).send(null);
     },
   );
 
@@ -69,6 +100,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     '/api/me',
     {
       onRequest: [app.authenticate],
+      config: { allowedDuringPasswordChange: true },
       schema: {
         tags: ['auth'],
         summary: '当前用户及其单位',

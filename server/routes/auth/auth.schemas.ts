@@ -12,9 +12,12 @@ export const UserSchema = Type.Object({
   username: Type.String(),
   role: StringEnum(roles),
   unitCode: Type.String(),
+  unitName: Type.String(),
   displayName: Nullable(Type.String()),
   email: Nullable(Type.String()),
   active: Type.Boolean(),
+  /** After a generated or reset password: everything but /api/me, PUT /api/me/password and logout answers 403 until it is changed. */
+  mustChangePassword: Type.Boolean(),
 });
 
 export const LoginResponse = Type.Object({ token: Type.String(), expiresIn: Type.String(), user: UserSchema });

@@ -22,8 +22,10 @@ export function toUserDto(user: PublicUser) {
     username: user.username,
     role: user.role,
     unitCode: user.unitCode,
+    unitName: user.unitName,
     displayName: user.displayName,
     email: user.email,
     active: user.active,
+    mustChangePassword: user.mustChangePassword,
   };
 }
