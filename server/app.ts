@@ -21,7 +21,7 @@ import { reportsRoutes } from './routes/reports/reports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'>;
+  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv'>>;
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
@@ -34,11 +34,24 @@ export const appVersion = '0.1.0';
 // ajv-formats is typed for its own copy of Ajv; fastify's Ajv is the same library.
 const formatsPlugin = ajvFormats as unknown as NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>[number];
 
+/**
+ * fastify ignores a bare hop count (it cannot tell the proxy from a client that connects directly),
+ * so a count is given as the equivalent function: trust the nearest `hops` addresses. README says to
+ * keep such a server reachable only through its proxy, or to list the proxies' addresses instead.
+ */
+function trustProxyOption(trust: Config['trustProxy']): NonNullable<FastifyServerOptions['trustProxy']> {
+  if (trust === undefined) return false;
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return trust;
+}
+
 /** Builds a ready Fastify instance; never listens (server/main.ts does). */
 export async function buildApp({ config, jwtSecret, services, logger = false, webRoot }: AppDeps) {
   const app = Fastify({
     logger,
     genReqId: () => randomUUID(),
+    // Behind a reverse proxy, request.ip (login throttling, logs) is the client's, not the proxy's.
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 50 * 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
     ajv: {

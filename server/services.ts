@@ -42,7 +42,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const ticketEvents = createTicketEventsRepository({ db });
   const notifications = createNotificationsRepository({ db });
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) });
-  const directory = createDirectoryService({ db, units, users, auditLog });
+  const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
   const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, now });

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../server/app.js';
 import { ADMIN_PASSWORD, buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -185,8 +186,54 @@ describe('login attempt limits', () => {
     expectProblem(await login(t, 'someone-else', 'wrong', address), 401, 'auth.invalid_credentials');
   });
 
-  it('keeps counting a username across addresses and letter case', async () => {
-    expectProblem(await login(t, 'ADMIN', 'wrong', '10.0.0.2'), 429, 'request.rate_limited');
+  it('does not lock the real admin out: wrong attempts from elsewhere leave the admin’s own address alone', async () => {
+    // 10.0.0.1 has used up its budget for admin (above); the real admin at another address signs in.
+    expectProblem(await login(t, 'ADMIN', 'wrong', '10.0.0.1'), 429, 'request.rate_limited');
+    expect((await login(t, 'admin', ADMIN_PASSWORD, '10.0.0.2')).statusCode).toBe(200);
+    // Even the right password waits at the blocked address.
+    expectProblem(await login(t, 'admin', ADMIN_PASSWORD, '10.0.0.1'), 429, 'request.rate_limited');
+  });
+
+  it('makes the delays grow: after the first wait one more attempt, then a longer wait; a success starts afresh', async () => {
+    const address = '10.0.0.9';
+    const start = t.clock.now();
+    const at = (seconds: number) => t.clock.set(new Date(start.getTime() + seconds * 1000));
+    try {
+      for (let attempt = 1; attempt <= 3; attempt++) expectProblem(await login(t, 'admin', 'wrong', address), 401, 'auth.invalid_credentials');
+      const first = await login(t, 'admin', 'wrong', address);
+      expectProblem(first, 429, 'request.rate_limited');
+      expect(Number(first.headers['retry-after'])).toBe(60);
+
+      at(61);
+      expectProblem(await login(t, 'admin', 'wrong', address), 401, 'auth.invalid_credentials');
+      const second = await login(t, 'admin', 'wrong', address);
+      expectProblem(second, 429, 'request.rate_limited');
+      expect(Number(second.headers['retry-after'])).toBe(120);
+
+      at(61 + 121);
+      expect((await login(t, 'admin', ADMIN_PASSWORD, address)).statusCode).toBe(200);
+      // The pair's count is gone: three free failures again.
+      for (let attempt = 1; attempt <= 3; attempt++) expectProblem(await login(t, 'admin', 'wrong', address), 401, 'auth.invalid_credentials');
+      expectProblem(await login(t, 'admin', 'wrong', address), 429, 'request.rate_limited');
+    } finally {
+      t.clock.set(start);
+    }
+  });
+
+  it('counts per client behind a trusted proxy (TRUST_PROXY), and ignores X-Forwarded-For from anyone else', async () => {
+    const behindProxy = await buildApp({ config: { jwtExpiresIn: '8h', loginMaxPerMinute: 3, trustProxy: ['127.0.0.1'] }, jwtSecret: t.jwtSecret, services: t.services });
+    try {
+      const via = (client: string, password: string) =>
+        behindProxy.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password }, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } });
+      for (let attempt = 1; attempt <= 3; attempt++) expectProblem(await via('203.0.113.7', 'wrong'), 401, 'auth.invalid_credentials');
+      expectProblem(await via('203.0.113.7', 'wrong'), 429, 'request.rate_limited');
+      expect((await via('203.0.113.8', ADMIN_PASSWORD)).statusCode).toBe(200);
+    } finally {
+      await behindProxy.close();
+    }
+    // Not trusted: a client cannot escape its own count by claiming to forward for someone else.
+    const spoofed = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD }, remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': '198.51.100.1' } });
+    expectProblem(spoofed, 429, 'request.rate_limited');
   });
 
   it('answers 429 from one address after 3× the budget, whatever the usernames', async () => {

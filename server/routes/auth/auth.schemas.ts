@@ -1,10 +1,16 @@
 import Type from 'typebox';
 import { roles } from '../../../db/schema/index.js';
+import { PASSWORD_MIN_LENGTH } from '../../auth/password-policy.js';
 import { StringEnum, Nullable, StrictObject } from '../../schemas/common.schemas.js';
 
 export const LoginBody = StrictObject({
   username: Type.String({ minLength: 1, maxLength: 64 }),
   password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const ChangePasswordBody = StrictObject({
+  currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+  newPassword: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: 256, description: '至少 10 个字符，且不是常见或容易猜到的密码' }),
 });
 
 export const UserSchema = Type.Object({
