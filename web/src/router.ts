@@ -17,7 +17,13 @@ export const router = createRouter({
   routes: [
     { path: '/sign-in', name: 'sign-in', component: () => import('./pages/auth/SignIn.vue'), meta: { public: true, title: '登录' } },
     { path: '/change-password', name: 'change-password', component: () => import('./pages/auth/ChangePassword.vue'), meta: { title: '修改密码' } },
-    { path: '/', name: 'home', redirect: () => (supervises(session.me?.user.role) ? { name: 'dashboard' } : { name: 'tickets' }) },
+    // Decided in beforeEnter, which runs after the global guard has loaded the session (a redirect would not wait).
+    {
+      path: '/',
+      name: 'home',
+      component: () => import('./pages/errors/NotFound.vue'),
+      beforeEnter: () => (supervises(session.me?.user.role) ? { name: 'dashboard' } : { name: 'tickets' }),
+    },
     { path: '/tickets', name: 'tickets', component: () => import('./pages/tickets/TicketList.vue'), meta: { title: '工单' } },
     { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketPage.vue'), props: true, meta: { title: '工单详情' } },
     { path: '/dashboard', name: 'dashboard', component: () => import('./pages/dashboard/SupervisorDashboard.vue'), meta: { title: '督办台', supervisor: true } },
@@ -43,6 +49,8 @@ router.afterEach((to) => {
 
 // A session that ended (expired, signed out elsewhere) sends the user to sign in and back here after.
 onUnauthenticated(() => {
+  // Before anyone signed in, the route guard handles the 401 of GET /api/me itself.
+  if (!session.me) return;
   forgetSession();
   const current = router.currentRoute.value;
   if (!current.meta.public) void router.replace(signInFor(current));

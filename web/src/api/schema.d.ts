@@ -186,9 +186,11 @@ export interface paths {
                                 displayName: string | null;
                                 email: string | null;
                                 id: number;
+                                mustChangePassword: boolean;
                                 /** @enum {string} */
                                 role: "admin" | "supervisor" | "officer";
                                 unitCode: string;
+                                unitName: string;
                                 username: string;
                             };
                         };
@@ -252,6 +254,68 @@ export interface paths {
                 };
                 /** @description Default Response */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退出登录：结束本次会话（令牌和 Cookie 随即失效） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1900,9 +1964,11 @@ export interface paths {
                                 displayName: string | null;
                                 email: string | null;
                                 id: number;
+                                mustChangePassword: boolean;
                                 /** @enum {string} */
                                 role: "admin" | "supervisor" | "officer";
                                 unitCode: string;
+                                unitName: string;
                                 username: string;
                             };
                         };
@@ -1939,6 +2005,160 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改本人密码；本人的其他会话随即结束，当前会话保留 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        /** @description 至少 10 个字符，且不是常见或容易猜到的密码 */
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -4082,9 +4302,11 @@ export interface paths {
                                 displayName: string | null;
                                 email: string | null;
                                 id: number;
+                                mustChangePassword: boolean;
                                 /** @enum {string} */
                                 role: "admin" | "supervisor" | "officer";
                                 unitCode: string;
+                                unitName: string;
                                 username: string;
                             }[];
                             nextCursor: string | null;
@@ -4178,7 +4400,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** 新建用户（管理员） */
+        /** 新建用户（管理员）；不给 password 则生成初始密码，仅在响应中出现一次，用户首次登录须修改 */
         post: {
             parameters: {
                 query?: never;
@@ -4191,7 +4413,8 @@ export interface paths {
                     "application/json": {
                         displayName?: string | null;
                         email?: string | null;
-                        password: string;
+                        /** @description 初始密码（至少 10 个字符且不是常见密码）；不填则生成一个，只在本次响应中出现，用户首次登录须修改 */
+                        password?: string;
                         /** @enum {string} */
                         role: "admin" | "supervisor" | "officer";
                         unitCode: string;
@@ -4210,10 +4433,14 @@ export interface paths {
                             active: boolean;
                             displayName: string | null;
                             email: string | null;
+                            /** @description 生成的初始密码，仅此一次 */
+                            generatedPassword?: string;
                             id: number;
+                            mustChangePassword: boolean;
                             /** @enum {string} */
                             role: "admin" | "supervisor" | "officer";
                             unitCode: string;
+                            unitName: string;
                             username: string;
                         };
                     };
@@ -4332,6 +4559,545 @@ export interface paths {
                 };
                 /** @description Default Response */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个用户（管理员） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            displayName: string | null;
+                            email: string | null;
+                            id: number;
+                            mustChangePassword: boolean;
+                            /** @enum {string} */
+                            role: "admin" | "supervisor" | "officer";
+                            unitCode: string;
+                            unitName: string;
+                            username: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改用户（管理员）：姓名、邮箱、角色、所属单位、停用/启用（停用后其会话立即失效） */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description false 停用：该用户的所有会话立即失效 */
+                        active?: boolean;
+                        displayName?: string | null;
+                        email?: string | null;
+                        /** @enum {string} */
+                        role?: "admin" | "supervisor" | "officer";
+                        unitCode?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active: boolean;
+                            displayName: string | null;
+                            email: string | null;
+                            id: number;
+                            mustChangePassword: boolean;
+                            /** @enum {string} */
+                            role: "admin" | "supervisor" | "officer";
+                            unitCode: string;
+                            unitName: string;
+                            username: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/users/{id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重置密码（管理员）：生成新密码，仅此一次显示；该用户的会话全部结束，下次登录须修改密码 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 新生成的密码，仅此一次；用户下次登录须修改 */
+                            generatedPassword: string;
+                            user: {
+                                active: boolean;
+                                displayName: string | null;
+                                email: string | null;
+                                id: number;
+                                mustChangePassword: boolean;
+                                /** @enum {string} */
+                                role: "admin" | "supervisor" | "officer";
+                                unitCode: string;
+                                unitName: string;
+                                username: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
