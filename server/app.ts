@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
+import { securityHeadersPlugin } from './plugins/security-headers.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
 import { webPlugin } from './plugins/web.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
@@ -21,6 +22,7 @@ import { reportsRoutes } from './routes/reports/reports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
+  /** `trustProxy` and `nodeEnv` default to none and development. */
   config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv'>>;
   jwtSecret: string;
   services: Services;
@@ -62,7 +64,9 @@ export async function buildApp({ config, jwtSecret, services, logger = false, we
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandlerPlugin);
-  await app.register(openapiPlugin, { version: appVersion });
+  await app.register(securityHeadersPlugin, { https: services.publicUrl.startsWith('https:') });
+  // In production the API's description is for signed-in users only.
+  await app.register(openapiPlugin, { version: appVersion, requireUser: config.nodeEnv === 'production' });
   await app.register(uploadsPlugin);
   await app.register(authPlugin, {
     secret: jwtSecret,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUserCommand } from '../../server/commands/user.command.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { ADMIN_PASSWORD, buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+import { onPostgres } from '../helpers/test-database.js';
 
 function expectProblem(response: LightMyRequestResponse, status: number, code: string) {
   expect(response.statusCode).toBe(status);
@@ -271,5 +272,32 @@ describe('accounts', () => {
       expect(bad.err.join('\n')).toContain('rectify user passwd');
       expect(await runUserCommand(t.services, ['disable', 'x', '--force'], capture().io)).toBe(2);
     });
+  });
+});
+
+describe.skipIf(!onPostgres)('two admins deactivating each other at once (PostgreSQL)', () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  it('lets exactly one of them succeed, so an active admin remains', async () => {
+    t = await buildTestApp();
+    const admin = await t.login('admin');
+    const created = await t.request(admin, 'POST', '/api/users', { username: 'admin2', password: 'second-admin-password', role: 'admin', unitCode: 'ROOT' });
+    expect(created.statusCode).toBe(201);
+    const admin2 = await t.login('admin2', 'second-admin-password');
+    const ids = {
+      admin: ((await t.request(admin, 'GET', '/api/me')).json() as { user: { id: number } }).user.id,
+      admin2: (created.json() as { id: number }).id,
+    };
+    const results = await Promise.all([
+      t.request(admin, 'PATCH', `/api/users/${ids.admin2}`, { active: false }),
+      t.request(admin2, 'PATCH', `/api/users/${ids.admin}`, { active: false }),
+    ]);
+    const statuses = results.map((r) => r.statusCode).sort();
+    // The loser is refused either as the last admin or, if the winner deactivated it first, as signed out.
+    expect(statuses[0]).toBe(200);
+    expect([401, 409]).toContain(statuses[1]);
+    const active = (await t.services.users.listAll()).filter((u) => u.role === 'admin' && u.active);
+    expect(active).toHaveLength(1);
   });
 });
