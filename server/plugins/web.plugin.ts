@@ -8,19 +8,6 @@ const serverPaths = /^\/(?:api|docs|openapi\.json|healthz|readyz)(?:\/|$)/;
 // A missing file (a stale asset name, /favicon.ico) is a 404 too, not the page.
 const looksLikeFile = /\/[^/]+\.[A-Za-z0-9]+$/;
 
-// Element Plus sets inline style attributes; nothing else runs that does not come from this server.
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-].join('; ');
-
 /**
  * The built web workbench (web/dist) at `/`: hashed assets cached for a year, index.html never
  * cached and returned for every client route (history fallback), so `/tickets/12` from an email opens.
@@ -37,16 +24,11 @@ export const webPlugin = fp(
       setHeaders(reply, file) {
         const hashed = file.includes(`${path.sep}assets${path.sep}`);
         reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-        reply.header('x-content-type-options', 'nosniff');
       },
     });
 
-    const sendPage = (reply: FastifyReply) =>
-      reply
-        .header('content-security-policy', contentSecurityPolicy)
-        .header('referrer-policy', 'same-origin')
-        .header('x-frame-options', 'DENY')
-        .sendFile('index.html');
+    // The security headers (CSP, framing, referrer) come from the security-headers plugin, for every response.
+    const sendPage = (reply: FastifyReply) => reply.sendFile('index.html');
 
     app.get('/', { schema: { hide: true } }, (_request, reply) => sendPage(reply));
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
