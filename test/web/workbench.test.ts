@@ -272,7 +272,9 @@ describe('the web workbench in a browser', { timeout: 180_000 }, () => {
     await chooseInspection(page, '益政务办发〔2021〕2号');
     // 2021-2-001 and 2021-2-006 were verified above: the transport bureau's other three wait.
     await eventually(() => numbersIn(page, '待核验工单').count()).toBe(3);
-    for (const number of ['2021-2-003', '2021-2-004', '2021-2-005']) await page.getByRole('checkbox', { name: `选择 ${number}` }).check();
+    // Element Plus draws its own box over the real (transparent) checkbox: the click goes to the real one.
+    for (const number of ['2021-2-003', '2021-2-004', '2021-2-005']) await page.getByRole('checkbox', { name: `选择 ${number}` }).dispatchEvent('click');
+    await eventually(() => page.getByRole('region', { name: '批量办理' }).textContent()).toContain('已选 3 件');
     await page.getByRole('region', { name: '批量办理' }).getByRole('button', { name: '退回' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('退回理由').fill('栏目仍未更新，请整改到位后再报。');
