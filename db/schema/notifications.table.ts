@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { feedbacks } from './feedbacks.table.js';
 import { ticketEvents } from './ticket-events.table.js';
 import { tickets } from './tickets.table.js';
 
-export const notificationKinds = [
+export const ticketNotificationKinds = [
   'issued',
   'reminder',
   'escalation',
@@ -15,6 +16,13 @@ export const notificationKinds = [
   'extended',
   'verify_reminder',
 ] as const;
+export type TicketNotificationKind = (typeof ticketNotificationKinds)[number];
+
+/** A unit's written feedback: submitted (to the supervising office), accepted or returned (to the unit). */
+export const feedbackNotificationKinds = ['feedback_submitted', 'feedback_accepted', 'feedback_returned'] as const;
+export type FeedbackNotificationKind = (typeof feedbackNotificationKinds)[number];
+
+export const notificationKinds = [...ticketNotificationKinds, ...feedbackNotificationKinds] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 export const notificationStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
@@ -27,6 +35,7 @@ export const notifications = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     ticketId: integer('ticket_id').references(() => tickets.id, { onDelete: 'restrict' }),
     eventId: bigint('event_id', { mode: 'number' }).references(() => ticketEvents.id, { onDelete: 'restrict' }),
+    feedbackId: integer('feedback_id').references(() => feedbacks.id, { onDelete: 'restrict' }),
     kind: text('kind', { enum: notificationKinds }).notNull(),
     // The units addressed; a unit without an email address is recorded here and reported.
     unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
@@ -46,12 +55,13 @@ export const notifications = pgTable(
   (t) => [
     check(
       'notifications_kind_check',
-      sql`${t.kind} in ('issued', 'reminder', 'escalation', 'submitted', 'rejected', 'verified', 'withdrawn', 'reassigned', 'extended', 'verify_reminder')`,
+      sql.raw(`kind in (${notificationKinds.map((k) => `'${k}'`).join(', ')})`),
     ),
     check('notifications_status_check', sql`${t.status} in ('pending', 'sending', 'sent', 'failed')`),
     check('notifications_attempts_check', sql`${t.attempts} >= 0`),
     index('notifications_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     index('notifications_ticket_idx').on(t.ticketId),
+    index('notifications_feedback_idx').on(t.feedbackId),
     index('notifications_status_idx').on(t.status, t.id),
   ],
 );

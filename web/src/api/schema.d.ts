@@ -146,6 +146,293 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传佐证材料（multipart/form-data，一个或多个文件）
+         * @description PNG、JPEG、WebP、PDF、OFD、DOCX、XLSX，按内容识别类型；每个文件不超过 20 MB，一次最多 20 个。未被工单或书面反馈引用的文件 24 小时后删除。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description recognised from the content, not the name */
+                                contentType: string;
+                                id: string;
+                                /** @description the file name as uploaded */
+                                name: string;
+                                sha256: string;
+                                /** @description bytes */
+                                size: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 下载佐证材料
+         * @description 上传者在文件被引用前可下载；被工单或书面反馈引用后，能查看该工单或书面反馈的用户可下载。图片和 PDF 在浏览器中打开，其他类型下载。
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 文件内容 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1441,6 +1728,704 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/inspections/{id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 各单位整改情况书面反馈（监管人员：管辖范围内全部；责任单位：本单位） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                acceptedAt: string | null;
+                                allowedEvents: string[];
+                                /** Format: date-time */
+                                dueAt: string;
+                                inspectionId: number;
+                                onTime: boolean | null;
+                                /** @description past its due time and not accepted */
+                                overdue: boolean;
+                                returns: number;
+                                /**
+                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "submitted" | "accepted" | "returned";
+                                submittedAt: string | null;
+                                unitCode: string;
+                                unitName: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inspections/{id}/feedback/{unitCode}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个单位的书面反馈：办理记录、附件、邮件 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    unitCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: {
+                                actor: string;
+                                /** Format: date-time */
+                                at: string;
+                                attachments: {
+                                    /** @description recognised from the content, not the name */
+                                    contentType: string;
+                                    id: string;
+                                    /** @description the file name as uploaded */
+                                    name: string;
+                                    sha256: string;
+                                    /** @description bytes */
+                                    size: number;
+                                }[];
+                                from: string | null;
+                                hash: string;
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                                seq: number;
+                                to: string;
+                                type: string;
+                            }[];
+                            feedback: {
+                                acceptedAt: string | null;
+                                allowedEvents: string[];
+                                /** Format: date-time */
+                                dueAt: string;
+                                inspectionId: number;
+                                onTime: boolean | null;
+                                /** @description past its due time and not accepted */
+                                overdue: boolean;
+                                returns: number;
+                                /**
+                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "submitted" | "accepted" | "returned";
+                                submittedAt: string | null;
+                                unitCode: string;
+                                unitName: string;
+                                version: number;
+                            };
+                            notifications: {
+                                attempts: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: number;
+                                kind: string;
+                                lastError: string | null;
+                                messageId: string;
+                                /** Format: date-time */
+                                nextAttemptAt: string;
+                                sentAt: string | null;
+                                status: string;
+                                subject: string;
+                                ticketId: number | null;
+                                to: string[];
+                            }[];
+                            tickets: {
+                                id: number;
+                                number: string;
+                                state: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inspections/{id}/feedback/{unitCode}/draft.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 生成书面报告草稿（DOCX）：逐项列出问题、整改措施、完成时间和佐证材料 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    unitCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description DOCX */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inspections/{id}/feedback/{unitCode}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 报送、接收或退回书面反馈
+         * @description SUBMIT_FEEDBACK {attachmentIds, note?}：责任单位报送加盖公章的书面报告扫描件（PDF、OFD 或图片，先经 POST /api/attachments 上传）；ACCEPT_FEEDBACK {comment?} / RETURN_FEEDBACK {reason}：非本单位的监管人员接收或退回。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    unitCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description SUBMIT_FEEDBACK: the stamped report as PDF, OFD or image, uploaded first */
+                        attachmentIds?: string[];
+                        comment?: string;
+                        expectedVersion?: number;
+                        note?: string;
+                        reason?: string;
+                        /** @enum {string} */
+                        type: "SUBMIT_FEEDBACK" | "ACCEPT_FEEDBACK" | "RETURN_FEEDBACK";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            feedback: {
+                                acceptedAt: string | null;
+                                allowedEvents: string[];
+                                /** Format: date-time */
+                                dueAt: string;
+                                inspectionId: number;
+                                onTime: boolean | null;
+                                /** @description past its due time and not accepted */
+                                overdue: boolean;
+                                returns: number;
+                                /**
+                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "submitted" | "accepted" | "returned";
+                                submittedAt: string | null;
+                                unitCode: string;
+                                unitName: string;
+                                version: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inspections/{id}/findings": {
         parameters: {
             query?: never;
@@ -1732,6 +2717,9 @@ export interface paths {
                             byUnit: {
                                 acknowledged: number;
                                 escalated: number;
+                                /** @description the written feedback (书面反馈): pending | submitted | accepted | returned */
+                                feedback: string;
+                                feedbackOnTime: boolean | null;
                                 group: string;
                                 issued: number;
                                 onTimeRate: number | null;
@@ -2507,6 +3495,17 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description units without accepted written feedback after its due time (first page only) */
+                            feedbackOverdue: {
+                                /** Format: date-time */
+                                dueAt: string;
+                                inspectionId: number;
+                                inspectionShortCode: string;
+                                /** @description pending | submitted | returned */
+                                state: string;
+                                unitCode: string;
+                                unitName: string;
+                            }[];
                             items: {
                                 /** Format: date-time */
                                 dueAt: string;
@@ -2806,6 +3805,17 @@ export interface paths {
                                 actor: string;
                                 /** Format: date-time */
                                 at: string;
+                                /** @description the files this event recorded */
+                                attachments: {
+                                    /** @description recognised from the content, not the name */
+                                    contentType: string;
+                                    id: string;
+                                    /** @description the file name as uploaded */
+                                    name: string;
+                                    sha256: string;
+                                    /** @description bytes */
+                                    size: number;
+                                }[];
                                 from: string | null;
                                 hash: string;
                                 payload: {
@@ -3004,6 +4014,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description SUBMIT_RECTIFICATION: uploaded evidence files (POST /api/attachments) */
+                        attachmentIds?: string[];
                         comment?: string;
                         /** @description a date (end of that day in Asia/Shanghai) or an ISO-8601 instant */
                         dueAt?: string;
@@ -3261,6 +4273,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description SUBMIT_RECTIFICATION: uploaded evidence files (POST /api/attachments) */
+                            attachmentIds?: string[];
                             comment?: string;
                             /** @description a date (end of that day in Asia/Shanghai) or an ISO-8601 instant */
                             dueAt?: string;
