@@ -9,6 +9,7 @@ import { inputGuardPlugin } from './plugins/input-guard.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { securityHeadersPlugin } from './plugins/security-headers.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
+import { webPlugin } from './plugins/web.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { unitsRoutes } from './routes/units/units.routes.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
+  /** The built web workbench (web/dist) to serve at `/`; left out, only the API is served. */
+  webRoot?: string;
 }
 
 export const appVersion = '0.1.0';
@@ -49,7 +52,7 @@ function trustProxyOption(trust: Config['trustProxy']): NonNullable<FastifyServe
 }
 
 /** Builds a ready Fastify instance; never listens (server/main.ts does). */
-export async function buildApp({ config, jwtSecret, services, logger = false }: AppDeps) {
+export async function buildApp({ config, jwtSecret, services, logger = false, webRoot }: AppDeps) {
   const app = Fastify({
     logger,
     genReqId: () => randomUUID(),
@@ -90,6 +93,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(attachmentsRoutes, { services, maxBytes: (config.attachmentMaxMb ?? 20) * 1024 * 1024 });
   await app.register(feedbackRoutes, { services });
   await app.register(importsRoutes);
+  if (webRoot) await app.register(webPlugin, { root: webRoot });
 
   await app.ready();
   return app;

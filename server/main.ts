@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { buildApp, type App } from './app.js';
@@ -16,6 +19,10 @@ import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 const OUTBOX_INTERVAL_MS = 2_000;
 // Unreferenced uploads are removed once they are a day old; looking hourly is soon enough.
 const ATTACHMENTS_GC_INTERVAL_MS = 60 * 60_000;
+
+/** The built workbench (`npm start` and `npm install` build it); undefined when it has not been built. */
+export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
+const builtWebRoot = () => (fs.existsSync(path.join(webRoot, 'index.html')) ? webRoot : undefined);
 
 export interface RunningServer {
   app: App;
@@ -43,7 +50,9 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       jwtSecret,
       services,
       logger: loggerOptions({ level: config.logLevel, secrets: configuredSecrets([config.adminPassword, jwtSecret, config.smtpUrl, config.databaseUrl]) }),
+      webRoot: builtWebRoot(),
     });
+    if (!builtWebRoot()) app.log.warn('web/dist is missing: only the API is served; run `npm run web:build` for the workbench');
     const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
     const outbox = createOutboxWorker({ db: database.db, mailer, from: config.mailFrom, maxAttempts: config.mailMaxAttempts, logger: app.log });
     outbox.start(OUTBOX_INTERVAL_MS);

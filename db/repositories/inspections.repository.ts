@@ -77,6 +77,16 @@ export function createInspectionsRepository({ db }: { db: Db }) {
         .where(and(eq(tickets.inspectionId, id), unitScope(viewer, tickets.unitId)));
       return row ?? { tickets: 0, issued: 0, acknowledged: 0, rectified: 0, verified: 0, withdrawn: 0, overdue: 0, escalated: 0 };
     },
+
+    /** Unfinished tickets (neither verified nor withdrawn) per escalation level above 0, within the viewer's scope. */
+    async countByLevel({ id, viewer }: { id: number; viewer: Viewer }, tx: Db = db): Promise<{ level: number; tickets: number }[]> {
+      return tx
+        .select({ level: tickets.escalationLevel, tickets: sql<number>`count(*)::int` })
+        .from(tickets)
+        .where(and(eq(tickets.inspectionId, id), unitScope(viewer, tickets.unitId), sql`${tickets.escalationLevel} > 0`, sql`${tickets.state} not in ('verified', 'withdrawn')`))
+        .groupBy(tickets.escalationLevel)
+        .orderBy(tickets.escalationLevel);
+    },
   };
 }
 

@@ -40,6 +40,8 @@ export interface TicketFilters {
   inspectionId?: number;
   overdue?: boolean;
   escalated?: boolean;
+  /** Exactly this escalation level (0: none, 1 催办, 2 督办, 3 通报). */
+  level?: number;
   q?: string;
 }
 
@@ -217,6 +219,7 @@ export function createTicketsRepository({ db }: { db: Db }) {
       if (filters.escalated !== undefined) {
         conditions.push(filters.escalated ? gt(tickets.escalationLevel, 0) : eq(tickets.escalationLevel, 0));
       }
+      if (filters.level !== undefined) conditions.push(eq(tickets.escalationLevel, filters.level));
       if (filters.q) {
         const pattern = `%${escapeLike(filters.q)}%`;
         // One set of ticket ids per name, each found through its own index (trigram indexes on the

@@ -34,7 +34,7 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database (PGlite, or PostgreSQL when DATABASE_URL is set), with `admin` created. */
-export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number } = {}): Promise<TestApp> {
+export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; webRoot?: string } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const clock = createTestClock(options.now);
   const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }) });
@@ -44,6 +44,7 @@ export async function buildTestApp(options: { now?: Date | string; loginMaxPerMi
     config: { jwtExpiresIn: '8h', loginMaxPerMinute: options.loginMaxPerMinute ?? 1000, ...(options.attachmentMaxMb ? { attachmentMaxMb: options.attachmentMaxMb } : {}) },
     jwtSecret,
     services,
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   });
 
   const request: TestApp['request'] = (token, method, url, body) =>

@@ -136,7 +136,8 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       const inspection = await services.inspections.find({ id: request.params.id, viewer: request.viewer });
       if (!inspection) throw notFound('inspections.not_found', `检查 ${request.params.id} 不存在。`);
       const counts = await services.inspections.countByState({ id: inspection.id, viewer: request.viewer, now: services.now() });
-      return toInspectionDto(inspection, counts);
+      const levels = await services.inspections.countByLevel({ id: inspection.id, viewer: request.viewer });
+      return toInspectionDto(inspection, counts, levels);
     },
   );
 };

@@ -67,13 +67,18 @@ export const InspectionSchema = Type.Object({
   scope: Type.Array(Type.Object({ group: Type.String(), targetKind: Type.String(), checked: Type.Integer(), failed: Type.Optional(Type.Integer()) })),
   createdAt: Type.String({ format: 'date-time' }),
   counts: Type.Optional(Counts),
+  levels: Type.Optional(
+    Type.Array(Type.Object({ level: Type.Integer({ minimum: 1 }), tickets: Type.Integer() }), {
+      description: 'unfinished tickets per escalation level (1 催办, 2 督办, 3 通报); levels with none are left out',
+    }),
+  ),
 });
 
 export const InspectionParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 export const InspectionListQuery = StrictObject({ ...PageQuery });
 export const InspectionList = Type.Object({ items: Type.Array(InspectionSchema), nextCursor: Nullable(Type.String()) });
 
-export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
+export function toInspectionDto(inspection: Inspection, counts?: StateCounts, levels?: { level: number; tickets: number }[]) {
   return {
     id: inspection.id,
     title: inspection.title,
@@ -89,6 +94,7 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
     scope: inspection.scope,
     createdAt: inspection.createdAt.toISOString(),
     ...(counts ? { counts } : {}),
+    ...(levels ? { levels } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   TicketParams,
   toEventDto,
   toTicketDto,
+  toTicketDtoWithDays,
 } from './tickets.schemas.js';
 
 export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -33,7 +34,7 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request) => {
-      const { limit = 50, cursor, state, unit, inspection, overdue, escalated, q } = request.query;
+      const { limit = 50, cursor, state, unit, inspection, overdue, escalated, level, q } = request.query;
       const now = services.now();
       const rows = await services.tickets.list({
         viewer: request.viewer,
@@ -43,13 +44,15 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
           ...(inspection !== undefined ? { inspectionId: inspection } : {}),
           ...(overdue !== undefined ? { overdue } : {}),
           ...(escalated !== undefined ? { escalated } : {}),
+          ...(level !== undefined ? { level } : {}),
           ...(q ? { q } : {}),
         },
         limit: limit + 1,
         ...(cursor ? { after: decodeCursor(cursor, 'tickets', readDueCursor) } : {}),
         now,
       });
-      return pageOf(rows, limit, 'tickets', (t) => [t.dueAt.toISOString(), t.id], (t) => toTicketDto(t, now));
+      const calendar = await services.calendarService.current();
+      return pageOf(rows, limit, 'tickets', (t) => [t.dueAt.toISOString(), t.id], (t) => toTicketDtoWithDays(t, now, calendar));
     },
   );
 
@@ -68,7 +71,7 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       if (!detail) throw notFound('tickets.not_found', `工单 ${request.params.id} 不存在。`);
       const { ticket } = detail;
       return {
-        ticket: toTicketDto(ticket, services.now()),
+        ticket: toTicketDtoWithDays(ticket, services.now(), await services.calendarService.current()),
         finding: { ...ticket.finding, problems: ticket.problems, target: ticket.target, inspection: ticket.inspection },
         events: detail.events.map(toEventDto),
         notifications: detail.notifications.map(toNotificationDto),

@@ -6,6 +6,8 @@ import { attachmentsOf } from '../feedback/feedback.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
+import { addCalendarDays, shanghaiDay, type WorkingCalendar } from '../../../workflows/calendar.js';
+import { workingDaysOverdue } from '../../../workflows/deadlines.js';
 import { DateString, Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 const StateName = StringEnum(ticketStates);
@@ -32,6 +34,10 @@ export const TicketSchema = Type.Object({
   repeatOf: Type.Array(Type.Object({ inspection: Type.String({ description: 'short code' }), number: Type.String() }), {
     description: 'earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first',
   }),
+  overdueWorkingDays: Type.Optional(Type.Integer({ description: 'overdue tickets: whole working days after the due day that have ended (list and detail only)' })),
+  workingDaysLeft: Type.Optional(
+    Nullable(Type.Integer({ description: 'open tickets in time: working days from today to the due day, both counted; null otherwise (list and detail only)' })),
+  ),
 });
 
 export const TicketEventSchema = Type.Object({
@@ -71,6 +77,7 @@ export const TicketListQuery = StrictObject({
   inspection: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
   overdue: Type.Optional(Type.Boolean()),
   escalated: Type.Optional(Type.Boolean()),
+  level: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'escalation level: 0 none, 1 催办, 2 督办, 3 通报' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'matches ticket number, target name or unit name' })),
 });
 
@@ -124,6 +131,17 @@ export function toTicketDto(ticket: TicketView, now: Date) {
     problems: ticket.problems.map((p) => ({ code: p.code, label: p.label, text: p.text })),
     outstanding: ticket.finding.outstanding,
     repeatOf: ticket.repeatOf,
+  };
+}
+
+/** The ticket with the working-day counts the workbench shows as 逾期N个工作日 / 还剩N个工作日. */
+export function toTicketDtoWithDays(ticket: TicketView, now: Date, calendar: WorkingCalendar) {
+  const dto = toTicketDto(ticket, now);
+  const open = overdueStates.includes(ticket.state);
+  return {
+    ...dto,
+    overdueWorkingDays: dto.overdue ? workingDaysOverdue(calendar, ticket.dueAt, now).value : 0,
+    workingDaysLeft: open && !dto.overdue ? calendar.workingDaysBetween(addCalendarDays(shanghaiDay(now), -1), shanghaiDay(ticket.dueAt)) : null,
   };
 }
 
