@@ -4,6 +4,7 @@ import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDateLong, formatDateShort } from './dates.js';
 import { renderLayout, type MailField } from './layout.js';
 import { levelLabel, problemSummary, stateLabels, targetLabel } from './labels.js';
+import { ladderOf } from '../../workflows/ladder.js';
 
 /** What the workflow knows about the event; each kind reads the parts it needs. */
 export interface TicketMailDetails {
@@ -97,7 +98,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
     next: (ctx) => `${unitTodo(ctx)}逾期未反馈的将进入逾期督办。`,
   },
   escalation: {
-    tag: (ctx) => `逾期督办·${levelLabel(ctx.details?.level ?? ctx.ticket.escalationLevel)}`,
+    tag: (ctx) => ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办',
     hint: (ctx) => (ctx.details?.overdueWorkingDays !== undefined ? `已逾期${ctx.details.overdueWorkingDays}个工作日` : `${dueShort(ctx)}已到期`),
     greeting: toUnit,
     lead: (ctx) =>
