@@ -2,6 +2,7 @@ import Type from 'typebox';
 import type { StateCounts } from '../../../db/repositories/inspections.repository.js';
 import { resolvePolicy, type Inspection } from '../../../db/schema/index.js';
 import { DateString, Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+import { DeadlineWarningSchema, TicketSchema } from '../tickets/tickets.schemas.js';
 
 const WorkingDays = Type.Integer({ minimum: 0, maximum: 60 });
 
@@ -73,6 +74,7 @@ export const InspectionSchema = Type.Object({
   scope: Type.Array(Type.Object({ group: Type.String(), targetKind: Type.String(), checked: Type.Integer(), failed: Type.Optional(Type.Integer()) })),
   createdAt: Type.String({ format: 'date-time' }),
   counts: Type.Optional(Counts),
+  warnings: Type.Optional(Type.Array(DeadlineWarningSchema, { description: 'e.g. the feedback deadline falls on a rest day (kept as given)' })),
 });
 
 export const InspectionParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
@@ -117,3 +119,12 @@ export const ReportSchema = Type.Object({
   byUnit: Type.Array(Type.Object({ unitCode: Type.String(), unitName: Type.String(), group: Type.String(), ...ReportCounts })),
   byGroup: Type.Array(Type.Object({ group: Type.String(), checked: Nullable(Type.Integer()), ...ReportCounts })),
 });
+
+export const BulletinCandidateSchema = Type.Object({
+  ticket: TicketSchema,
+  unit: Type.Object({ code: Type.String(), name: Type.String() }),
+  overdueWorkingDays: Type.Integer({ description: 'whole working days after the due day that have ended (until the submission, for a submitted ticket)' }),
+  overdueProvisional: Type.Boolean(),
+  since: Nullable(Type.String({ format: 'date-time', description: 'when the ticket reached 通报' })),
+});
+export const BulletinCandidateList = Type.Object({ items: Type.Array(BulletinCandidateSchema) });
