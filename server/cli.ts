@@ -21,7 +21,7 @@ Commands:
   demo                               load the 2021 Yiyang notice as sample data (units, users, 21 tickets)
   import <inspection> <file>         import findings (CSV/XLSX/JSON) into an inspection, given by id or short code
   audit verify                       walk every ticket's hash-chained audit trail and report the first break
-  sweep [--now ISO-8601]             send the reminders and escalations due now (or as at --now), each exactly once
+  sweep [--now ISO-8601] [--dry-run|--force]  send the reminders and escalations due now (or as at a past --now), each exactly once
   user add --username U --role R --unit CODE [--password P] [--display-name N]
                                      create a user (role: admin | supervisor | officer);
                                      without --password one is generated and printed once
