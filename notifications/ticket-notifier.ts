@@ -10,6 +10,8 @@ export interface TicketNotifierOptions {
   publicUrl: string;
   /** Host part of Message-IDs. */
   mailDomain: string;
+  /** The workflows' clock: an email is created (and due to go out) at the moment of what caused it, also in a replay. */
+  now?: () => Date;
 }
 
 export interface QueueTicketMail {
@@ -81,13 +83,14 @@ export function renderQueuedMail({ kind, ticket, details }: Omit<QueueTicketMail
 }
 
 /** Renders ticket emails and queues them in the caller's transaction (the outbox). */
-export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOptions) {
+export function createTicketNotifier({ publicUrl, mailDomain, now = () => new Date() }: TicketNotifierOptions) {
   async function queueMany(tx: Db, mails: QueueTicketMail[]): Promise<void> {
     if (mails.length === 0) return;
     const unitsById = new Map<number, UnitInfo>();
     await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById);
     await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
 
+    const at = now().toISOString();
     const rows = mails.map((mail) => {
       const { to, cc } = addresseesOf(mail, unitsById);
       const unitIds = [...new Set([...to, ...cc].map((a) => a.unitId))];
@@ -113,11 +116,11 @@ export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOp
       const part = rows.slice(i, i + CHUNK);
       const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
       await tx.execute(sql`
-        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc, subject, body_text, body_html, message_id)
+        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc, subject, body_text, body_html, message_id, created_at, next_attempt_at)
         select r.ticket_id, r.event_id, r.kind, r.unit_ids::int[],
                array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
                array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
-               r.subject, r.body_text, r.body_html, r.message_id
+               r.subject, r.body_text, r.body_html, r.message_id, ${at}::timestamptz, ${at}::timestamptz
         from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.kind)}::text[],
                     ${column((r) => `{${r.unitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
                     ${column((r) => JSON.stringify(r.cc))}::text[],
