@@ -3,7 +3,7 @@ import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDateLong, formatDateShort } from './dates.js';
 import { renderLayout, type MailField } from './layout.js';
-import { levelLabel, problemSummary, stateLabels, targetLabel } from './labels.js';
+import { problemSummary, stateLabels, targetLabel } from './labels.js';
 import { ladderOf } from '../../workflows/ladder.js';
 
 /** What the workflow knows about the event; each kind reads the parts it needs. */
@@ -102,8 +102,8 @@ const templates: Record<NotificationKind, KindTemplate> = {
     hint: (ctx) => (ctx.details?.overdueWorkingDays !== undefined ? `已逾期${ctx.details.overdueWorkingDays}个工作日` : `${dueShort(ctx)}已到期`),
     greeting: toUnit,
     lead: (ctx) =>
-      `以下整改工单已超过反馈期限${ctx.details?.overdueWorkingDays !== undefined ? `${ctx.details.overdueWorkingDays}个工作日` : ''}仍未提交整改情况，现予${levelLabel(ctx.details?.level ?? ctx.ticket.escalationLevel)}督办。`,
-    fields: (ctx) => [{ label: '督办级别', value: levelLabel(ctx.details?.level ?? ctx.ticket.escalationLevel) }],
+      `以下整改工单已超过反馈期限${ctx.details?.overdueWorkingDays !== undefined ? `${ctx.details.overdueWorkingDays}个工作日` : ''}仍未提交整改情况，现予${ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办'}。`,
+    fields: (ctx) => [{ label: '督办级别', value: ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办' }],
     next: (ctx) => `${ctx.ticket.state === 'issued' ? '请立即签收工单、' : '请立即'}完成整改并在系统中提交书面整改情况；逾期时间越长，督办级别越高。`,
   },
   submitted: {
