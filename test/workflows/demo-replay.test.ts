@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../../workflows/demo/load-demo.js';
+import { demoUnits } from '../../workflows/demo/notice-2021.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 
 /** An instant written in Shanghai local time. */
@@ -57,7 +58,8 @@ beforeAll(async () => {
   t = await buildTestApp({ now: at('2021-06-18 10:00') });
   admin = await t.login('admin');
   for (const unit of addressed) {
-    await t.services.directory.createUnit({ fields: { ...unit, aliases: [], emails: [...unit.emails], leaderEmails: [...unit.leaderEmails] }, actor: null });
+    const aliases = demoUnits.find((u) => u.code === unit.code)?.aliases ?? [];
+    await t.services.directory.createUnit({ fields: { ...unit, aliases, emails: [...unit.emails], leaderEmails: [...unit.leaderEmails] }, actor: null });
   }
   const summary = await loadDemo(t.services);
   inspectionId = summary.inspectionId;
