@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createFolderFileStore } from '../storage/folder.driver.js';
 import type { Database } from '../db/client.js';
 import { ensureAdmin } from '../server/bootstrap.js';
 import { createServices, type Services } from '../server/services.js';
@@ -50,7 +51,7 @@ function scaled(profile: BenchProfile, factor: number): BenchProfile {
 
 /** The app as `rectify serve` builds it, in this process: the import and the sweep are called on it directly. */
 function servicesOn(database: Database, now: () => Date): Services {
-  return createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@bench.rectify.local>', now });
+  return createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@bench.rectify.local>', now, files: createFolderFileStore({ root: path.join(os.tmpdir(), 'rectify-bench-files') }) });
 }
 
 async function databaseFacts(raw: RawSql, kind: 'postgres' | 'pglite'): Promise<Machine['database']> {

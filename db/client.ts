@@ -5,7 +5,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir, secureDataDir } from './data-dir-lock.js';
 import * as schema from './schema/index.js';
 
 // Any fixed 64-bit number; instances starting together serialise on it.
@@ -53,8 +53,12 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client dropped by a server restart must not crash the process; the pool replaces it.
-  pool.on('error', (error) => options.onPoolError?.(error));
+  // A client whose connection drops (a restart, pg_terminate_backend) emits 'error', idle or checked
+  // out; unheard, that ends the process. Each client reports it once here: a checked-out one also
+  // fails its query in progress (the request answers 503), and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
+  // The pool re-emits an idle client's error, already reported by the client's own listener above.
+  pool.on('error', () => {});
   const db = drizzlePg({ client: pool, schema });
   // Advisory locks belong to a session: lock, work and unlock on one connection. Its own
   // connection, outside the pool, so that work done through the pool meanwhile never waits for it.
@@ -104,6 +108,9 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
   try {
     // pg_trgm: the migrations create it, as on PostgreSQL (the ticket list's text search).
     client = await PGliteClient.create(path.join(options.dataDir, 'pg'), { extensions: { pg_trgm } });
+    // PGlite's file layer gives its files mode 666 whatever the umask: take group and other off
+    // now and again on close; in between, the owner-only folders keep everyone else out.
+    secureDataDir(path.join(options.dataDir, 'pg'));
   } catch (error) {
     release();
     throw error;
@@ -124,6 +131,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
       if (client.closed) return;
       try {
         await client.close();
+        secureDataDir(path.join(options.dataDir, 'pg'));
       } finally {
         release();
       }

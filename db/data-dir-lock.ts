@@ -41,12 +41,12 @@ function isAlive(pid: number): boolean {
  * A lock left by a process that died (same host, pid gone) is taken over.
  */
 export function lockDataDir(dataDir: string, command: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'rectify.lock');
   const me: LockOwner = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+      fs.writeFileSync(file, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
       return () => {
         try {
           const current = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
@@ -71,4 +71,22 @@ export function lockDataDir(dataDir: string, command: string): () => void {
     }
   }
   throw new Error(`Could not take the lock file ${file}`);
+}
+
+/**
+ * DATA_DIR holds the embedded database, the generated secrets and the emails: owner only. Creates
+ * it if need be and takes group and other permissions off everything already under it (a data
+ * folder copied or created by an older version). Symbolic links are left alone.
+ */
+export function secureDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pending = [dataDir];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    fs.chmodSync(dir, 0o700);
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) pending.push(file);
+      else if (entry.isFile()) fs.chmodSync(file, fs.statSync(file).mode & 0o700);
+    }
+  }
 }

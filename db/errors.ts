@@ -28,7 +28,7 @@ export function isConnectionError(error: unknown): boolean {
   for (let depth = 0; current && depth < 5; depth++) {
     const c = current as { code?: unknown; message?: unknown; cause?: unknown };
     if (c.code === 'ECONNREFUSED' || c.code === 'ECONNRESET' || c.code === 'EPIPE' || c.code === 'ETIMEDOUT') return true;
-    if (typeof c.message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(c.message)) return true;
+    if (typeof c.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/i.test(c.message)) return true;
     current = c.cause;
   }
   return false;

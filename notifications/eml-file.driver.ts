@@ -19,7 +19,7 @@ export function emlFileName(messageId: string): string {
 async function writeAtomically(file: string, content: Buffer): Promise<void> {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomUUID()}.tmp`);
   try {
-    const handle = await fs.open(temporary, 'wx');
+    const handle = await fs.open(temporary, 'wx', 0o600);
     try {
       await handle.writeFile(content);
       await handle.sync();
@@ -42,7 +42,7 @@ export function createEmlFileDriver(options: { dir: string; from: string }): Mai
       try {
         const info = await transport.sendMail(toNodemailerMessage(mail, options.from));
         if (!Buffer.isBuffer(info.message)) throw new Error('nodemailer returned a stream although buffer was requested');
-        await fs.mkdir(options.dir, { recursive: true });
+        await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
         await writeAtomically(path.join(options.dir, emlFileName(mail.messageId)), info.message);
       } catch (error) {
         // A full disk or a folder without write permission heals once someone fixes it.

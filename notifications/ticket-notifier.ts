@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
-import { notifications, units, type NotificationKind, type Unit } from '../db/schema/index.js';
+import { notifications, units, type TicketNotificationKind as NotificationKind, type Unit } from '../db/schema/index.js';
 import { newMessageId } from './outbox.js';
 import { renderTicketMail, type TicketMailDetails } from './templates/ticket-mail.js';
 import { ladderAddressees, type LadderAddressee } from '../workflows/ladder.js';

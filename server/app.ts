@@ -5,6 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
+import { inputGuardPlugin } from './plugins/input-guard.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { securityHeadersPlugin } from './plugins/security-headers.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
@@ -18,11 +19,13 @@ import { notificationsRoutes } from './routes/notifications/notifications.routes
 import { adminRoutes } from './routes/admin/admin.routes.js';
 import { calendarRoutes } from './routes/calendar/calendar.routes.js';
 import { reportsRoutes } from './routes/reports/reports.routes.js';
+import { attachmentsRoutes } from './routes/attachments/attachments.routes.js';
+import { feedbackRoutes } from './routes/feedback/feedback.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
-  /** `trustProxy` and `nodeEnv` default to none and development. */
-  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv'>>;
+  /** `trustProxy` and `nodeEnv` default to none and development; `attachmentMaxMb` to 20. */
+  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv' | 'attachmentMaxMb'>>;
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
@@ -62,6 +65,7 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
 
   await app.register(errorHandlerPlugin);
   await app.register(securityHeadersPlugin, { https: services.publicUrl.startsWith('https:') });
+  await app.register(inputGuardPlugin);
   // In production the API's description is for signed-in users only.
   await app.register(openapiPlugin, { version: appVersion, requireUser: config.nodeEnv === 'production' });
   await app.register(uploadsPlugin);
@@ -82,6 +86,8 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   await app.register(reportsRoutes, { services });
   await app.register(calendarRoutes, { services });
   await app.register(adminRoutes, { services });
+  await app.register(attachmentsRoutes, { services, maxBytes: (config.attachmentMaxMb ?? 20) * 1024 * 1024 });
+  await app.register(feedbackRoutes, { services });
 
   await app.ready();
   return app;

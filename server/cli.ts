@@ -6,12 +6,14 @@ import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
+import { secureDataDir } from '../db/data-dir-lock.js';
 import { ensureAdmin } from './bootstrap.js';
 import { runAuditVerify } from './commands/audit.command.js';
 import { runSweepCommand } from './commands/sweep.command.js';
 import { runUserCommand } from './commands/user.command.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
+import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
 const usage = `Usage: rectify <command> [options]
@@ -38,7 +40,7 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);
@@ -54,6 +56,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   const config = loadConfig();
+  // Whatever this process creates (the embedded database's files above all, which it writes
+  // through its own file layer) is for the owner only.
+  process.umask(0o077);
+  secureDataDir(config.dataDir);
   switch (command) {
     case 'serve': {
       const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } }, strict: true });

@@ -23,6 +23,7 @@ const EnvSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   LOGIN_MAX_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
+  ATTACHMENT_MAX_MB: Type.Integer({ minimum: 1, maximum: 1024, default: 20 }),
   TRUST_PROXY: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -42,10 +43,14 @@ const hints: Record<string, string> = {
   SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
   MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
   LOGIN_MAX_PER_MINUTE: 'a whole number from 1 to 10000',
+  ATTACHMENT_MAX_MB: 'the largest evidence file in megabytes, a whole number from 1 to 1024',
   TRUST_PROXY: 'the number of reverse proxies in front of Rectify (e.g. 1), or their addresses/CIDR ranges separated by commas (e.g. 10.0.0.5,10.1.0.0/16)',
   NODE_ENV: 'development, production or test',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
 };
+
+/** Keys whose values are passwords or hold one (a connection URL). */
+const secretKeys = new Set(['RECTIFY_ADMIN_PASSWORD', 'JWT_SECRET', 'DATABASE_URL', 'SMTP_URL']);
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
@@ -62,6 +67,8 @@ export interface Config {
   publicUrl: string;
   sweepIntervalS: number;
   loginMaxPerMinute: number;
+  /** The largest evidence file accepted, in MiB. */
+  attachmentMaxMb: number;
   /** Reverse proxies whose X-Forwarded-For is believed (fastify's trustProxy): a hop count or addresses. */
   trustProxy: number | string[] | undefined;
   logLevel: string;
@@ -109,7 +116,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (problemByKey.has(key)) continue;
     const hint = hints[key];
     const message = e.keyword === 'const' || e.keyword === 'anyOf' ? 'is not one of the allowed values' : e.message;
-    problemByKey.set(key, `${key}=${JSON.stringify(given[key])}: ${message}${hint ? ` (expected ${hint})` : ''}`);
+    // A secret is never echoed: the message goes to the console and to logs.
+    const shown = secretKeys.has(key) ? '(value hidden)' : JSON.stringify(given[key]);
+    problemByKey.set(key, `${key}=${shown}: ${message}${hint ? ` (expected ${hint})` : ''}`);
   }
   const problems = [...problemByKey.values()];
   const parsed = converted as unknown as Env;
@@ -141,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (parsed.PUBLIC_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/+$/, ''),
     sweepIntervalS: parsed.SWEEP_INTERVAL_S,
     loginMaxPerMinute: parsed.LOGIN_MAX_PER_MINUTE,
+    attachmentMaxMb: parsed.ATTACHMENT_MAX_MB,
     trustProxy: trustProxy ?? undefined,
     logLevel: parsed.LOG_LEVEL,
   };

@@ -6,11 +6,16 @@ import type { Config } from './config.js';
 import { createMailer } from '../notifications/mailer.js';
 import { createOutboxWorker } from '../notifications/outbox.js';
 import { startSweepTimer } from '../workflows/sweep.js';
+import { startAttachmentsGcTimer } from '../workflows/attachments.service.js';
 import { createServices } from './services.js';
+import { configuredSecrets, loggerOptions } from './logging.js';
+import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 
 // The outbox is cheap to poll (an indexed query on due rows); mail goes out within seconds.
 const OUTBOX_INTERVAL_MS = 2_000;
+// Unreferenced uploads are removed once they are a day old; looking hourly is soon enough.
+const ATTACHMENTS_GC_INTERVAL_MS = 60 * 60_000;
 
 export interface RunningServer {
   app: App;
@@ -25,18 +30,19 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     command: 'rectify serve',
-    onPoolError: (error) => console.error(`database connection lost: ${error.message}`),
+    onPoolError: (error) => console.error(`database connection lost: ${error.message.slice(0, 500)}`),
   });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     if (options.demo) for (const line of describeDemo(await loadDemo(services))) console.log(line);
+    const jwtSecret = resolveJwtSecret(config);
     const app = await buildApp({
       config,
-      jwtSecret: resolveJwtSecret(config),
+      jwtSecret,
       services,
-      logger: { level: config.logLevel },
+      logger: loggerOptions({ level: config.logLevel, secrets: configuredSecrets([config.adminPassword, jwtSecret, config.smtpUrl, config.databaseUrl]) }),
     });
     const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
     const outbox = createOutboxWorker({ db: database.db, mailer, from: config.mailFrom, maxAttempts: config.mailMaxAttempts, logger: app.log });
@@ -44,6 +50,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
 
     const address = await app.listen({ port: config.port, host: config.host });
     const sweepTimer = startSweepTimer(services.sweep, { intervalS: config.sweepIntervalS, now: services.now, logger: app.log });
+    const gcTimer = startAttachmentsGcTimer(services.attachments, { intervalMs: ATTACHMENTS_GC_INTERVAL_MS, logger: app.log });
     app.log.info({ database: database.kind, dataDir: config.dataDir, publicUrl: config.publicUrl }, `Rectify listening on ${address}`);
 
     let closing: Promise<void> | undefined;
@@ -52,6 +59,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
         // Stop taking requests and let in-flight ones finish; let a send in progress finish
         // (unsent claimed rows go back to the queue); then release the database.
         await sweepTimer.stop();
+        await gcTimer.stop();
         await app.close();
         await outbox.stop();
         await mailer.close();

@@ -1,4 +1,10 @@
 import type { Database } from '../db/client.js';
+import { createAttachmentsRepository } from '../db/repositories/attachments.repository.js';
+import { createFeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
+import { createFeedbackNotifier } from '../notifications/feedback-notifier.js';
+import type { FileStore } from '../storage/file-store.js';
+import { createAttachmentsService } from '../workflows/attachments.service.js';
+import { createFeedbackWorkflow } from '../workflows/feedback.workflow.js';
 import { createAuditLogRepository } from '../db/repositories/audit-log.repository.js';
 import { createCalendarRepository } from '../db/repositories/calendar.repository.js';
 import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
@@ -27,10 +33,12 @@ export interface ServiceDeps {
   mailFrom: string;
   /** The clock every workflow reads; tests and `rectify sweep --now` replace it. */
   now: () => Date;
+  /** Where evidence files live (a folder under DATA_DIR by default: storage/folder.driver.ts). */
+  files: FileStore;
 }
 
 /** The composition root: repositories and workflows wired once, handed to routes and commands. */
-export function createServices({ database, publicUrl, mailFrom, now }: ServiceDeps) {
+export function createServices({ database, publicUrl, mailFrom, now, files }: ServiceDeps) {
   const db = database.db;
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
@@ -45,10 +53,21 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
-  const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, now });
+  const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, feedbacks: createFeedbacksRepository({ db }), now });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
-  const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, now });
-  const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, now });
+  const feedbacks = createFeedbacksRepository({ db });
+  const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now });
+  const attachments = createAttachmentsService({ db, attachments: createAttachmentsRepository({ db }), files, now });
+  const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, attachments, now });
+  const feedbackWorkflow = createFeedbackWorkflow({
+    db,
+    feedbacks,
+    inspections,
+    tickets,
+    attachments,
+    notifier: createFeedbackNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) }),
+    now,
+  });
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
   const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
@@ -73,6 +92,10 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     unitsImport,
     inspectionReport,
     ticketWorkflow,
+    files,
+    attachments,
+    feedbacks,
+    feedbackWorkflow,
     calendarService,
     sweep,
   };

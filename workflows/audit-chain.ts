@@ -26,9 +26,14 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** sha256 over the previous row's hash and this row's content: rewriting any row breaks every later link. */
+export function linkHash(prevHash: string | null, content: Record<string, unknown>): string {
+  return createHash('sha256').update(prevHash ?? '').update('\n').update(canonicalJson(content)).digest('hex');
+}
+
+/** The link of one ticket event. */
 export function chainHash(prevHash: string | null, event: ChainedEvent): string {
   // Exactly the chained fields: a stored row also has `id`, `prevHash` and `hash`, which must not count.
-  const content = canonicalJson({
+  return linkHash(prevHash, {
     ticketId: event.ticketId,
     seq: event.seq,
     type: event.type,
@@ -39,7 +44,6 @@ export function chainHash(prevHash: string | null, event: ChainedEvent): string 
     at: event.at.toISOString(),
     payload: event.payload,
   });
-  return createHash('sha256').update(prevHash ?? '').update('\n').update(content).digest('hex');
 }
 
 export interface ChainBreak {
@@ -48,17 +52,25 @@ export interface ChainBreak {
   problem: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap';
 }
 
-/** Walks one ticket's events in `seq` order and reports the first break, if any. */
-export function findChainBreak(events: (ChainedEvent & { prevHash: string | null; hash: string })[]): ChainBreak | undefined {
+/** Walks one chain's rows in `seq` order, each hashed by `hashOf`, and reports the first break, if any. */
+export function findLinkBreak<E extends { seq: number; prevHash: string | null; hash: string }>(
+  events: E[],
+  hashOf: (prevHash: string | null, event: E) => string,
+): { seq: number; problem: ChainBreak['problem'] } | undefined {
   let prev: string | null = null;
   let expectedSeq = 1;
   for (const event of events) {
-    const at = { ticketId: event.ticketId, seq: event.seq };
-    if (event.seq !== expectedSeq) return { ...at, problem: 'seq_gap' };
-    if (event.prevHash !== prev) return { ...at, problem: 'prev_hash_mismatch' };
-    if (chainHash(prev, event) !== event.hash) return { ...at, problem: 'hash_mismatch' };
+    if (event.seq !== expectedSeq) return { seq: event.seq, problem: 'seq_gap' };
+    if (event.prevHash !== prev) return { seq: event.seq, problem: 'prev_hash_mismatch' };
+    if (hashOf(prev, event) !== event.hash) return { seq: event.seq, problem: 'hash_mismatch' };
     prev = event.hash;
     expectedSeq++;
   }
   return undefined;
+}
+
+/** Walks one ticket's events in `seq` order and reports the first break, if any. */
+export function findChainBreak(events: (ChainedEvent & { prevHash: string | null; hash: string })[]): ChainBreak | undefined {
+  const found = findLinkBreak(events, chainHash);
+  return found && { ticketId: events[0]?.ticketId ?? 0, ...found };
 }

@@ -3,9 +3,11 @@ import type { AuditLogRepository } from '../db/repositories/audit-log.repository
 import type { InspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { inScope, type Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
+import type { FeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
 import { problemTypes } from '../db/schema/index.js';
-import { notFound, unprocessable } from '../server/errors.js';
+import { forbidden, notFound, unprocessable } from '../server/errors.js';
 import { loadWorkingCalendar } from './calendar.js';
+import { dueAtForDeadline } from './deadlines.js';
 import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { createUnitResolver, findingsTableSpec, parseFindingRows } from './import/findings.parse.js';
 import type { IssueResult, TicketIssuance } from './ticket-issuance.js';
@@ -16,6 +18,7 @@ interface Deps {
   units: Pick<UnitsRepository, 'directory'>;
   issuance: TicketIssuance;
   auditLog: AuditLogRepository;
+  feedbacks: Pick<FeedbacksRepository, 'ensureForInspection'>;
   now: () => Date;
 }
 
@@ -23,7 +26,7 @@ interface Deps {
  * The notice's attachment tables in: decode, parse every row (all errors, all rows), then issue
  * tickets in one transaction, or nothing at all. Importing the same file again creates nothing.
  */
-export function createFindingsImportService({ db, inspections, units, issuance, auditLog, now }: Deps) {
+export function createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now }: Deps) {
   async function readTable(source: TableSource): Promise<DecodedTable> {
     if ('json' in source) return tableFromJson(source.json, findingsTableSpec);
     return decodeTable({ ...source, spec: findingsTableSpec });
@@ -33,10 +36,17 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
     async importFindings({ inspectionId, viewer, source }: { inspectionId: number; viewer: Viewer | null; source: TableSource }): Promise<IssueResult> {
       const inspection = await inspections.find({ id: inspectionId, ...(viewer ? { viewer } : {}) });
       if (!inspection) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
+      const allUnits = await units.directory();
+      // Seeing an inspection (it has tickets in one's subtree) is not issuing it: only the issuing
+      // unit and the units above it put findings, tickets and emails under its name.
+      const issuer = allUnits.find((u) => u.id === inspection.issuingUnitId);
+      if (viewer && viewer.role !== 'admin' && !(issuer && inScope(viewer, issuer.path))) {
+        throw forbidden('inspections.import_forbidden', `只有检查单位${issuer ? `（${issuer.name}）` : ''}及其上级单位的监管人员可以向此检查导入问题。`);
+      }
       const table = await readTable(source);
 
       // Units outside the importer's subtree are unknown to it, like everything else out of scope.
-      const directory = (await units.directory()).filter((u) => !viewer || inScope(viewer, u.path));
+      const directory = allUnits.filter((u) => !viewer || inScope(viewer, u.path));
       const catalogue = await db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
       const { findings, errors } = parseFindingRows(table, {
         year: Number(inspection.issuedOn.slice(0, 4)),
@@ -56,6 +66,8 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
         const calendar = await loadWorkingCalendar(tx);
         const actor = viewer ? { userId: viewer.userId, name: viewer.username } : { userId: null, name: 'system' };
         const result = await issuance.issue(tx, { inspection: locked, items: findings, actor, calendar, now: now() });
+        // Each unit with tickets owes one written feedback on the inspection, due at its deadline.
+        await feedbacks.ensureForInspection({ inspectionId: locked.id, dueAt: locked.feedbackDeadline ? dueAtForDeadline(locked.feedbackDeadline) : null }, tx);
         await auditLog.record(
           {
             actorUserId: actor.userId,

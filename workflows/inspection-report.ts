@@ -2,6 +2,8 @@ import type { InspectionsRepository } from '../db/repositories/inspections.repos
 import type { ReportRow, ReportsRepository, UnitProgress } from '../db/repositories/reports.repository.js';
 import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
+import type { FeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
+import { dueAtForDeadline } from './deadlines.js';
 import type { Inspection } from '../db/schema/index.js';
 import { platformLabels, stateLabels } from '../notifications/templates/labels.js';
 import { notFound } from '../server/errors.js';
@@ -11,7 +13,7 @@ type Counts = Omit<UnitProgress, 'unitId' | 'unitCode' | 'unitName' | 'unitPath'
 export interface InspectionReport {
   inspection: Inspection;
   totals: Counts & { onTimeRate: number | null };
-  byUnit: (Counts & { unitCode: string; unitName: string; group: string; onTimeRate: number | null })[];
+  byUnit: (Counts & { unitCode: string; unitName: string; group: string; onTimeRate: number | null; feedback: string; feedbackOnTime: boolean | null })[];
   byGroup: (Counts & { group: string; checked: number | null; onTimeRate: number | null })[];
   rows: ReportRow[];
 }
@@ -33,11 +35,12 @@ interface Deps {
   inspections: Pick<InspectionsRepository, 'find'>;
   reports: ReportsRepository;
   units: Pick<UnitsRepository, 'directory'>;
+  feedbacks: Pick<FeedbacksRepository, 'ensureForInspection' | 'statesByUnit'>;
   now: () => Date;
 }
 
 /** The notice's attachment tables for one inspection, with rectification progress per unit and per group. */
-export function createInspectionReport({ inspections, reports, units, now }: Deps) {
+export function createInspectionReport({ inspections, reports, units, feedbacks, now }: Deps) {
   return {
     async build({ inspectionId, viewer }: { inspectionId: number; viewer: Viewer }): Promise<InspectionReport> {
       const inspection = await inspections.find({ id: inspectionId, viewer });
@@ -48,6 +51,8 @@ export function createInspectionReport({ inspections, reports, units, now }: Dep
         units.directory(),
       ]);
       const byId = new Map(directory.map((u) => [u.id, u]));
+      await feedbacks.ensureForInspection({ inspectionId, dueAt: inspection.feedbackDeadline ? dueAtForDeadline(inspection.feedbackDeadline) : null });
+      const written = await feedbacks.statesByUnit({ inspectionId, unitIds: progress.map((u) => u.unitId), now: now() });
       // A unit belongs to the county above it (the notice groups accounts by county), else to its kind.
       const groupOf = (unit: UnitProgress) => {
         const ids = unit.unitPath.split('/').filter(Boolean).map(Number).reverse();
@@ -65,7 +70,8 @@ export function createInspectionReport({ inspections, reports, units, now }: Dep
         add(sum, unit);
         groups.set(group, sum);
         const { unitId: _id, unitPath: _path, onTime: _onTime, ...counts } = unit;
-        return { ...counts, group, onTimeRate: rateOf(unit) };
+        const feedback = written.get(unit.unitId);
+        return { ...counts, group, onTimeRate: rateOf(unit), feedback: feedback?.state ?? 'pending', feedbackOnTime: feedback?.onTime ?? null };
       });
       const checkedOf = (group: string) => {
         const entries = inspection.scope.filter((s) => s.group === group);
@@ -102,10 +108,14 @@ function progressRows(report: InspectionReport): (string | number)[][] {
   ]);
 }
 
-const csvCell = (value: string | number) => {
-  const text = String(value);
+/**
+ * One CSV cell. Text a spreadsheet would run as a formula (starting = + - @, tab or CR) is written
+ * as text, with a leading apostrophe (OWASP's CSV injection advice); numbers stay numbers.
+ */
+export function csvCell(value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
+}
 
 /** Rectification progress per unit as CSV, with a BOM so Excel on Chinese Windows reads it as UTF-8. */
 export function reportCsv(report: InspectionReport): string {

@@ -8,6 +8,7 @@
 
 import { and, asc, desc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../db/client.js';
+import { isConnectionError } from '../db/errors.js';
 import type { TicketsRepository } from '../db/repositories/tickets.repository.js';
 import {
   inspections,
@@ -295,6 +296,8 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         result.escalations += escalations;
         done = plans.filter((plan) => !scheduled.has(plan.ticket.id));
       } catch (batchError) {
+        // A lost connection fails every ticket alike: give the whole run up, the timer retries it.
+        if (isConnectionError(batchError)) throw batchError;
         logger.warn({ err: batchError, tickets: escalating.length }, 'sweep: escalating the batch together failed; trying its tickets one by one');
         done = plans.filter((plan) => plan.actions.escalations.length === 0);
         for (const plan of escalating) {

@@ -77,9 +77,11 @@ const supervises = (actor: TicketActor) => actor.role === 'supervisor' || actor.
 /** Who may send what. */
 const permissionGuards = {
   isResponsibleOfficer: ({ context, event }: GuardArgs) => event.actor.role === 'officer' && event.actor.unitId === context.unitId,
-  isSupervisor: ({ event }: GuardArgs) => supervises(event.actor),
-  // Separation of duties: nobody verifies or rejects a ticket of their own unit.
+  // Separation of duties, for every supervisor decision: nobody decides on a ticket of their own unit.
   isIndependentSupervisor: ({ context, event }: GuardArgs) => supervises(event.actor) && event.actor.unitId !== context.unitId,
+  // ...nor hands it to their own unit, where a colleague could then decide on it.
+  isIndependentOfBothUnits: ({ context, event }: GuardArgs) =>
+    supervises(event.actor) && event.actor.unitId !== context.unitId && !(event.type === 'REASSIGN' && event.unitId === event.actor.unitId),
   isSystem: ({ event }: GuardArgs) => event.actor.role === 'system',
 };
 
@@ -115,9 +117,9 @@ const permissionFor: Record<TicketEventType, keyof typeof permissionGuards> = {
   SUBMIT_RECTIFICATION: 'isResponsibleOfficer',
   VERIFY: 'isIndependentSupervisor',
   REJECT: 'isIndependentSupervisor',
-  WITHDRAW: 'isSupervisor',
-  EXTEND_DEADLINE: 'isSupervisor',
-  REASSIGN: 'isSupervisor',
+  WITHDRAW: 'isIndependentSupervisor',
+  EXTEND_DEADLINE: 'isIndependentSupervisor',
+  REASSIGN: 'isIndependentOfBothUnits',
   ESCALATE: 'isSystem',
   REQUEST_EXTENSION: 'isResponsibleOfficer',
   // The same separation of duties as VERIFY: no office decides on its own unit's request.
@@ -162,9 +164,9 @@ function later(a: string, b: string): string {
 
 /** Events every open (non-final) state accepts. */
 const whileOpen = {
-  WITHDRAW: { target: 'withdrawn', guard: and(['isSupervisor', 'hasReason']) },
-  EXTEND_DEADLINE: { guard: and(['isSupervisor', 'hasReason', 'hasValidDueAt']), actions: 'moveDeadline' },
-  REASSIGN: { target: 'issued', reenter: true, guard: and(['isSupervisor', 'hasReason', 'isOtherUnit', 'hasValidDueAt']), actions: 'moveToUnit' },
+  WITHDRAW: { target: 'withdrawn', guard: and(['isIndependentSupervisor', 'hasReason']) },
+  EXTEND_DEADLINE: { guard: and(['isIndependentSupervisor', 'hasReason', 'hasValidDueAt']), actions: 'moveDeadline' },
+  REASSIGN: { target: 'issued', reenter: true, guard: and(['isIndependentOfBothUnits', 'hasReason', 'isOtherUnit', 'hasValidDueAt']), actions: 'moveToUnit' },
 } as const;
 
 const escalate = { guard: and(['isSystem', 'belowMaxLevel']), actions: 'raiseLevel' } as const;

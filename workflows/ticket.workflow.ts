@@ -4,10 +4,11 @@ import type { NotificationsRepository } from '../db/repositories/notifications.r
 import type { TicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import type { TicketChange, TicketsRepository, TicketView } from '../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
-import type { NewTicket, NotificationKind, TicketState } from '../db/schema/index.js';
+import type { NewTicket, TicketNotificationKind as NotificationKind, TicketState } from '../db/schema/index.js';
 import type { TicketNotifier } from '../notifications/ticket-notifier.js';
 import type { TicketMailDetails } from '../notifications/templates/ticket-mail.js';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../server/errors.js';
+import type { AttachmentsService } from './attachments.service.js';
 import { endOfShanghaiDay, loadWorkingCalendar, shanghaiDay, type WorkingCalendar } from './calendar.js';
 import { restDayDeadline, reworkDueAt } from './deadlines.js';
 import { allowedEvents, decide, type TicketActor, type TicketEventType, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
@@ -41,6 +42,8 @@ export interface TicketEventInput {
   comment?: string;
   feedback?: string;
   evidence?: string[];
+  /** Uploaded evidence files (POST /api/attachments); the audit event records each file's name, size and SHA-256. */
+  attachmentIds?: string[];
   rectifiedOn?: string;
   reason?: string;
   dueAt?: string;
@@ -52,7 +55,7 @@ export interface TicketEventInput {
 /** The payload fields each event takes; anything else is refused, naming the field. */
 const fieldsOf: Record<TicketEventType, { required: (keyof TicketEventInput)[]; optional: (keyof TicketEventInput)[] }> = {
   ACKNOWLEDGE: { required: [], optional: ['comment'] },
-  SUBMIT_RECTIFICATION: { required: ['feedback'], optional: ['evidence', 'rectifiedOn', 'comment'] },
+  SUBMIT_RECTIFICATION: { required: ['feedback'], optional: ['evidence', 'attachmentIds', 'rectifiedOn', 'comment'] },
   VERIFY: { required: [], optional: ['comment'] },
   REJECT: { required: ['reason'], optional: [] },
   WITHDRAW: { required: ['reason'], optional: [] },
@@ -79,7 +82,7 @@ const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
 
 const refusalMessages = {
   not_allowed_in_state: (type: string, state: string) => `工单当前状态（${state}）不接受 ${type}。`,
-  forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验和退回须由非本单位的监管人员办理）。`,
+  forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验、退回、撤销、延期和转办须由非本单位的监管人员办理，且不得转办给本单位）。`,
   invalid_payload: (type: string) => `${type} 的内容不完整。`,
   limit_reached: () => '已达到最高督办级别。',
   extension_pending: () => '本工单已有一项延期申请待审核，审核前不能再次申请。',
@@ -94,6 +97,7 @@ export interface TicketWorkflowDeps {
   notifications: Pick<NotificationsRepository, 'listForTicket'>;
   units: Pick<UnitsRepository, 'findByCode'>;
   notifier: TicketNotifier;
+  attachments: Pick<AttachmentsService, 'reference'>;
   now: () => Date;
 }
 
@@ -136,8 +140,14 @@ function isDay(text: string): boolean {
   return /^[1-9]\d{3}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
+/** A date (the end of that day in Shanghai) or an instant; an invalid date for a day that does not exist (2030-02-30). */
 function toDueAt(text: string): Date {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? endOfShanghaiDay(text) : new Date(text);
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!day) return new Date(text);
+  const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  const probe = new Date(Date.UTC(year, month - 1, date));
+  const exists = year >= 1 && probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === date;
+  return exists ? endOfShanghaiDay(text) : new Date(Number.NaN);
 }
 
 type Accepted = Extract<ReturnType<typeof decide>, { ok: true }>;
@@ -220,7 +230,7 @@ function changeOf({
 }
 
 /** Load → decide (the pure machine) → persist ticket, audit event and notifications in one transaction. */
-export function createTicketWorkflow({ db, tickets, events, notifications, units, notifier, now }: TicketWorkflowDeps) {
+export function createTicketWorkflow({ db, tickets, events, notifications, units, notifier, attachments, now }: TicketWorkflowDeps) {
   function actorOf(sender: EventSender): { actor: TicketActor; userId: number | null; name: string } {
     return sender.kind === 'system'
       ? { actor: { role: 'system', unitId: null }, userId: null, name: 'system' }
@@ -328,6 +338,13 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     if (payloadProblem) throw payloadProblem;
 
     const change = changeOf({ before, input, decision, at, newUnit, ...(dueProvisional !== undefined ? { dueProvisional } : {}) });
+    if (input.attachmentIds?.length && viewer) {
+      // The event records what each file is (name, size, SHA-256), so the hash chain covers the files themselves.
+      const files = await attachments.reference(tx, { ids: input.attachmentIds, viewer, owner: { ticketId }, at: change.at });
+      delete change.recorded.attachmentIds;
+      change.recorded.attachments = files;
+      if (change.mail) change.mail.details.evidence = [...(input.evidence ?? []), ...files.map((f) => `${f.name}（附件）`)];
+    }
     const updated = await tickets.update({ id: ticketId, values: change.values }, tx);
     const appended = await events.append({ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }, tx);
 

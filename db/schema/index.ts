@@ -10,4 +10,6 @@ export * from './ticket-deadline-actions.table.js';
 export * from './notifications.table.js';
 export * from './calendar.table.js';
 export * from './audit-log.table.js';
+export * from './feedbacks.table.js';
+export * from './attachments.table.js';
 export * from './sessions.table.js';

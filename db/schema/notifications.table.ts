@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { feedbacks } from './feedbacks.table.js';
 import { ticketEvents } from './ticket-events.table.js';
 import { tickets } from './tickets.table.js';
 
-export const notificationKinds = [
+export const ticketNotificationKinds = [
   'issued',
   'reminder',
   'escalation',
@@ -19,6 +20,13 @@ export const notificationKinds = [
   'extension_approved',
   'extension_refused',
 ] as const;
+export type TicketNotificationKind = (typeof ticketNotificationKinds)[number];
+
+/** A unit's written feedback: submitted (to the supervising office), accepted or returned (to the unit). */
+export const feedbackNotificationKinds = ['feedback_submitted', 'feedback_accepted', 'feedback_returned'] as const;
+export type FeedbackNotificationKind = (typeof feedbackNotificationKinds)[number];
+
+export const notificationKinds = [...ticketNotificationKinds, ...feedbackNotificationKinds] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 export const notificationStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
@@ -31,6 +39,7 @@ export const notifications = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     ticketId: integer('ticket_id').references(() => tickets.id, { onDelete: 'restrict' }),
     eventId: bigint('event_id', { mode: 'number' }).references(() => ticketEvents.id, { onDelete: 'restrict' }),
+    feedbackId: integer('feedback_id').references(() => feedbacks.id, { onDelete: 'restrict' }),
     kind: text('kind', { enum: notificationKinds }).notNull(),
     // The units addressed; a unit without an email address is recorded here and reported.
     unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
@@ -58,6 +67,7 @@ export const notifications = pgTable(
     check('notifications_attempts_check', sql`${t.attempts} >= 0`),
     index('notifications_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     index('notifications_ticket_idx').on(t.ticketId),
+    index('notifications_feedback_idx').on(t.feedbackId),
     index('notifications_status_idx').on(t.status, t.id),
   ],
 );

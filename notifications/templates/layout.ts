@@ -19,10 +19,26 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => htmlEscapes[c] ?? c);
 }
 
+/**
+ * The host a web link really leads to (punycode for look-alike letters), shown beside links that
+ * officers typed, so that "https://www.gov.cn@evil.example/" reads as going to evil.example.
+ */
+function linkHost(value: string): string | undefined {
+  if (!/^https?:\/\/\S+$/.test(value)) return undefined;
+  try {
+    return new URL(value).host;
+  } catch {
+    return undefined;
+  }
+}
+
+const hostNote = (host: string) => `（链接指向：${host}）`;
+
 // Only web links become anchors; anything else (an attachment id, a javascript: URL) stays text.
 function htmlValue(value: string): string {
   const escaped = escapeHtml(value).replace(/\r\n|\r|\n/g, '<br>');
-  return /^https?:\/\/\S+$/.test(value) ? `<a href="${escapeHtml(value)}" style="color:#1664ff">${escaped}</a>` : escaped;
+  const host = linkHost(value);
+  return host ? `<a href="${escapeHtml(value)}" style="color:#1664ff">${escaped}</a>${escapeHtml(hostNote(host))}` : escaped;
 }
 
 const footer = '此邮件由 Rectify 整改工单系统自动发送，请勿直接回复；如有疑问请联系检查单位。';
@@ -32,7 +48,10 @@ function renderText(content: MailContent): string {
   for (const field of content.fields) {
     if (Array.isArray(field.value)) {
       lines.push(`${field.label}：`);
-      field.value.forEach((item, i) => lines.push(`  ${i + 1}. ${item.replace(/\r\n|\r|\n/g, '\n     ')}`));
+      field.value.forEach((item, i) => {
+        const host = linkHost(item);
+        lines.push(`  ${i + 1}. ${item.replace(/\r\n|\r|\n/g, '\n     ')}${host ? hostNote(host) : ''}`);
+      });
     } else {
       lines.push(`${field.label}：${field.value.replace(/\r\n|\r|\n/g, '\n  ')}`);
     }

@@ -1,4 +1,4 @@
-import type { NotificationKind } from '../../db/schema/notifications.table.js';
+import type { TicketNotificationKind as NotificationKind } from '../../db/schema/notifications.table.js';
 import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDateLong, formatDateShort } from './dates.js';

@@ -5,6 +5,7 @@ import { tickets } from '../../db/schema/index.js';
 import type { ChainBreak } from '../../workflows/audit-chain.js';
 import type { Config } from '../config.js';
 import { createServices } from '../services.js';
+import { filesIn } from '../../storage/folder.driver.js';
 
 /** Where the command writes (the same shape as the other commands' io). */
 export interface AuditCommandIo {
@@ -38,10 +39,29 @@ export async function runAuditVerify(config: Config, io: AuditCommandIo = consol
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command: 'rectify audit verify' });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     const { checkedEvents, checkedTickets, firstBreak } = await services.ticketEvents.verifyChains();
     if (!firstBreak) {
-      io.out(`Audit trail intact: ${checkedEvents} events in ${checkedTickets} tickets.`);
+      const feedback = await services.feedbacks.verifyChains();
+      if (feedback.firstBreak) {
+        const { feedbackId, seq, problem } = feedback.firstBreak;
+        io.err(`审计记录校验未通过：书面反馈（id ${feedbackId}）的第 ${seq} 条记录${problems[problem].zh}（${problem}）。`);
+        io.err(`Audit trail broken: written feedback id ${feedbackId}, event seq ${seq}: ${problems[problem].en} (${problem}).`);
+        return 1;
+      }
+      // The trails record each file's SHA-256 under the chain: the stored bytes must still have it.
+      const files = await services.attachments.verifyRecorded();
+      if (files.firstProblem) {
+        const { trail, ownerId, seq, file, problem } = files.firstProblem;
+        const zhOwner = trail === 'ticket' ? `工单 id ${ownerId}` : `书面反馈 id ${ownerId}`;
+        const zhProblem = problem === 'missing' ? '在文件存储中找不到' : '内容已被改动，与记录的 SHA-256 不符';
+        io.err(`审计记录校验未通过：${zhOwner} 第 ${seq} 条记录引用的附件“${file.name}”（${file.id}）${zhProblem}。`);
+        io.err(`Audit trail broken: ${trail} id ${ownerId}, event seq ${seq}: file ${file.id} "${file.name}" is ${problem === 'missing' ? 'missing from the file store' : 'changed: its bytes no longer have the recorded SHA-256'} (file_${problem}).`);
+        return 1;
+      }
+      io.out(
+        `Audit trail intact: ${checkedEvents} events in ${checkedTickets} tickets, ${feedback.checkedEvents} events in ${feedback.checkedFeedbacks} written feedbacks, ${files.checkedFiles} ${files.checkedFiles === 1 ? 'file' : 'files'}.`,
+      );
       return 0;
     }
     const [ticket] = await services.db.select({ number: tickets.number }).from(tickets).where(eq(tickets.id, firstBreak.ticketId)).limit(1);

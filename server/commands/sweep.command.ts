@@ -7,6 +7,7 @@ import { startOfShanghaiDay } from '../../workflows/calendar.js';
 import type { SweepLogger, SweepResult } from '../../workflows/sweep.js';
 import type { Config } from '../config.js';
 import { createServices } from '../services.js';
+import { filesIn } from '../../storage/folder.driver.js';
 
 export const sweepUsage = `Usage: rectify sweep [--now ISO-8601] [--dry-run | --force]
 
@@ -96,7 +97,7 @@ export async function runSweepCommand(config: Config, args: string[], io: Comman
     if (dryRun) {
       result = await dryRunSweep(database, { config, now, at, logger, io });
     } else {
-      const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now });
+      const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
       result = await services.sweep.run({ now: at, logger });
     }
     io.out(
@@ -125,7 +126,7 @@ async function dryRunSweep(
   try {
     await database.db.transaction(async (tx) => {
       const [last] = await tx.select({ id: max(notifications.id) }).from(notifications);
-      const services = createServices({ database: { ...database, db: tx }, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now });
+      const services = createServices({ database: { ...database, db: tx }, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
       result = await services.sweep.run({ now: at, logger });
       const queued = await tx
         .select({ kind: notifications.kind, recipients: notifications.recipients, cc: notifications.cc, subject: notifications.subject })

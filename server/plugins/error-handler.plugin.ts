@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, type FieldError } from '../errors.js';
+import { isConnectionError, pgError } from '../../db/errors.js';
+import { AppError, serviceUnavailable, type FieldError } from '../errors.js';
 
 interface AjvError {
   instancePath: string;
@@ -115,21 +116,49 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
   );
 }
 
+function badRequestOf(sqlState: string): AppError {
+  return new AppError({
+    status: 400,
+    code: 'request.invalid_value',
+    title: '请求内容不符合要求',
+    detail: sqlState === '54000' ? '某个取值过长，无法保存。' : '某个取值超出允许范围或格式不正确，无法保存。',
+    extra: { sqlState },
+  });
+}
+
+/**
+ * Any error as the AppError the client sees, logged as it deserves: the handler below renders it,
+ * and bulk endpoints put it on the one item it belongs to.
+ */
+export function toAppError(error: unknown, request: FastifyRequest): AppError {
+  const appError = error instanceof AppError ? error : fromFastifyError(error as FastifyError);
+  if (appError) {
+    if (appError.status >= 500) request.log.error({ err: error }, appError.title);
+    return appError;
+  }
+  if (isConnectionError(error)) {
+    // The database went away under the request: its transaction is rolled back by the server; the client may retry.
+    request.log.warn({ err: error }, 'database unavailable');
+    return serviceUnavailable('database.unavailable', '数据库暂时无法访问，请稍后重试。');
+  }
+  const dataProblem = pgError(error)?.code;
+  if (dataProblem && (dataProblem.startsWith('22') || dataProblem === '54000')) {
+    // A value the database cannot take (out of range, too long for an index, bad encoding) that
+    // no check before it caught: the client's input, so 400; logged to add the missing check.
+    request.log.warn({ err: error }, 'input refused by the database');
+    return badRequestOf(dataProblem);
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return new AppError({ status: 500, code: 'internal', title: '服务器内部错误', detail: `请联系管理员，并告知请求编号 ${request.id}。` });
+}
+
 /** The one place errors become `application/problem+json`; anything unexpected is logged and masked as 500. */
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const appError = error instanceof AppError ? error : fromFastifyError(error);
-      if (appError) {
-        if (appError.status >= 500) request.log.error({ err: error }, appError.title);
-        return sendProblem(request, reply, appError);
-      }
-      request.log.error({ err: error }, 'unexpected error');
-      return sendProblem(
-        request,
-        reply,
-        new AppError({ status: 500, code: 'internal', title: '服务器内部错误', detail: `请联系管理员，并告知请求编号 ${request.id}。` }),
-      );
+      const appError = toAppError(error, request);
+      if (appError.code === 'database.unavailable') reply.header('retry-after', '5');
+      return sendProblem(request, reply, appError);
     });
     app.setNotFoundHandler((request, reply) =>
       sendProblem(request, reply, new AppError({ status: 404, code: 'route.not_found', title: '未找到', detail: `${request.method} ${request.url} 不存在。` })),

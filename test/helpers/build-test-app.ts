@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createFolderFileStore } from '../../storage/folder.driver.js';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type App } from '../../server/app.js';
 import { ensureAdmin } from '../../server/bootstrap.js';
@@ -32,13 +34,17 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database (PGlite, or PostgreSQL when DATABASE_URL is set), with `admin` created. */
-export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number } = {}): Promise<TestApp> {
+export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const clock = createTestClock(options.now);
-  const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now });
+  const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }) });
   await ensureAdmin(services, { password: ADMIN_PASSWORD, print: () => {} });
   const jwtSecret = randomBytes(32).toString('hex');
-  const app = await buildApp({ config: { jwtExpiresIn: '8h', loginMaxPerMinute: options.loginMaxPerMinute ?? 1000 }, jwtSecret, services });
+  const app = await buildApp({
+    config: { jwtExpiresIn: '8h', loginMaxPerMinute: options.loginMaxPerMinute ?? 1000, ...(options.attachmentMaxMb ? { attachmentMaxMb: options.attachmentMaxMb } : {}) },
+    jwtSecret,
+    services,
+  });
 
   const request: TestApp['request'] = (token, method, url, body) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });

@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../db/client.js';
 import { createNotificationsRepository } from '../../db/repositories/notifications.repository.js';
-import { notificationKinds, notifications, type Notification } from '../../db/schema/notifications.table.js';
+import { ticketNotificationKinds as notificationKinds, notifications, type Notification } from '../../db/schema/notifications.table.js';
 import { emlFileName } from '../../notifications/eml-file.driver.js';
 import { createMailer, MailDeliveryError, type Mailer } from '../../notifications/mailer.js';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notificationKinds, type NotificationKind } from '../../db/schema/notifications.table.js';
+import { ticketNotificationKinds as notificationKinds, type TicketNotificationKind as NotificationKind } from '../../db/schema/notifications.table.js';
 import { renderTicketMail, type TicketMailContext } from '../../notifications/templates/ticket-mail.js';
 
 const context: TicketMailContext = {
@@ -81,6 +81,19 @@ describe('renderTicketMail', () => {
     expect(submitted.html).toContain('已安排专人回复<br>历史留言已全部处理');
     expect(submitted.html).toContain('<a href="https://example.gov.cn/shot.png"');
     expect(submitted.html).not.toContain('href="attachment-12"');
+    expect(submitted.html).toContain('shot.png</a>（链接指向：example.gov.cn）');
+    expect(submitted.text).toContain('1. https://example.gov.cn/shot.png（链接指向：example.gov.cn）');
+    expect(submitted.text).toContain('2. attachment-12\n');
+
+    // A link dressed up as a government address shows where it really goes.
+    const disguised = render('submitted', {
+      ticket: { ...context.ticket, state: 'rectified' },
+      details: { feedback: '已整改', evidence: ['https://www.yiyang.gov.cn@evil.example/login', 'https://www.yiyang.gov.cn.evil.example/', 'https://www.уiyang.gov.cn/'] },
+    });
+    expect(disguised.html).toContain('（链接指向：evil.example）');
+    expect(disguised.html).toContain('（链接指向：www.yiyang.gov.cn.evil.example）');
+    expect(disguised.html).toContain('（链接指向：www.xn--iyang-');
+    expect(disguised.text).toContain('（链接指向：evil.example）');
     expect(submitted.text).toContain('待核验');
 
     const extended = render('extended', { details: { previousDueAt: new Date('2021-06-20T15:59:59.999Z'), reason: '端午节假期' } });

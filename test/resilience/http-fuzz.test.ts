@@ -417,3 +417,180 @@ describe('every route, under generated requests', { timeout: 300_000 }, () => {
     expect(sent).toBeGreaterThanOrEqual(routes.length * RUNS_PER_ROUTE);
   });
 });
+
+// Issue #11 item 7: the values that once answered 500, sent deliberately to every route as every
+// role: NUL characters in every text field, impossible dates, names too long for an index, numbers
+// beyond 32 bits, crafted cursors, 20,000 levels of nesting, and tokens with a malformed subject.
+describe('every route and role, with the values that once answered 500', { timeout: 300_000 }, () => {
+  const NUL = '整改\u0000说明';
+  // Varied characters: a run of one character compresses, and then fits in an index after all.
+  const longName = Array.from({ length: 3_000 }, (_, i) => String.fromCodePoint(0x4e00 + ((i * 7919) % 20_000))).join('');
+  const hostileStrings = [NUL, '2030-02-30', '2030-02-30T12:00:00+08:00', longName, '99999999999'];
+  const cursorOf = (list: string, key: unknown) => Buffer.from(JSON.stringify({ l: list, k: key })).toString('base64url');
+  const craftedCursors = ['tickets', 'overdue', 'notifications', 'inspections', 'units', 'users'].flatMap((list) => [
+    cursorOf(list, ['2021-06-25T15:59:59.999Z', 2_147_483_648]),
+    cursorOf(list, ['275760-09-13T00:00:00.000Z', 1]),
+    cursorOf(list, ['-271821-04-20T00:00:00.000Z', 1]),
+    cursorOf(list, 2_147_483_648),
+    cursorOf(list, 1e300),
+    cursorOf(list, 'YY-\u0000'),
+    cursorOf(list, ['2021-06-25T15:59:59.999Z\u0000', 1]),
+  ]);
+  const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+
+  function roles(): [string, string | undefined][] {
+    const sign = (sub: string) => `Bearer ${t.app.jwt.sign({ sub, role: 'admin', jti: 'crafted' })}`;
+    return [
+      ['nobody', undefined],
+      ['admin', `Bearer ${tokens.admin}`],
+      ['supervisor', `Bearer ${tokens['gov-sup']}`],
+      ['county supervisor', `Bearer ${tokens['ah-sup']}`],
+      ['officer', `Bearer ${tokens['wjw-off']}`],
+      ['token with sub "abc"', sign('abc')],
+      ['token with sub beyond 32 bits', sign('99999999999')],
+      ['token with sub "1\\u0000"', sign('1\u0000')],
+    ];
+  }
+
+  /** Bodies for `schema` with every text field set to `text`: one per value of the first enum (e.g. each event type). */
+  function bodiesFor(schema: JsonSchema | undefined, text: string, depth = 0): unknown[] {
+    if (!schema || depth > 5) return [text];
+    if (schema.const !== undefined) return [schema.const];
+    if (schema.enum && schema.enum.length > 0) return schema.enum;
+    const variants = schema.anyOf ?? schema.oneOf;
+    if (variants) return variants.flatMap((v) => bodiesFor(v, text, depth + 1));
+    const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+    switch (type) {
+      case 'string':
+        return [text];
+      case 'integer':
+      case 'number':
+        return [existingIds[0] ?? 1];
+      case 'boolean':
+        return [true];
+      case 'array':
+        return [bodiesFor(schema.items, text, depth + 1).slice(0, 3)];
+      case 'object': {
+        let bodies: Record<string, unknown>[] = [{}];
+        for (const [key, property] of Object.entries(schema.properties ?? {})) {
+          const values = bodiesFor(property, text, depth + 1);
+          bodies = values.length > 1 && bodies.length === 1 ? values.map((value) => ({ ...bodies[0], [key]: value })) : bodies.map((body) => ({ ...body, [key]: values[0] }));
+        }
+        return bodies;
+      }
+      default:
+        return [text];
+    }
+  }
+
+  /** Each event with exactly its own fields (others are refused before anything reads them), every one set to `text`. */
+  function eventBodies(route: Route, text: string): unknown[] {
+    // Those that close the ticket last, so that the others still meet an open one.
+    const events: Record<string, unknown>[] = [
+      { type: 'EXTEND_DEADLINE', dueAt: text, reason: '系统改版' },
+      { type: 'EXTEND_DEADLINE', dueAt: text, reason: text },
+      { type: 'REASSIGN', unitCode: text, reason: text },
+      { type: 'ACKNOWLEDGE', comment: text },
+      { type: 'SUBMIT_RECTIFICATION', feedback: text, evidence: [text], rectifiedOn: text, comment: text },
+      { type: 'SUBMIT_RECTIFICATION', feedback: '已整改', rectifiedOn: text },
+      { type: 'REJECT', reason: text },
+      { type: 'REASSIGN', unitCode: 'YY-JTJ', reason: text },
+      { type: 'VERIFY', comment: text },
+      { type: 'WITHDRAW', reason: text },
+    ];
+    if (route.pathParams.length > 0) return events;
+    const ids = existingIds.slice(0, 3);
+    return events.map((event) => ({ items: ids.map((id) => ({ id, ...event })) }));
+  }
+
+  function requestsFor(route: Route): { url: string; payload?: string; contentType?: string }[] {
+    const pathWith = (value: (p: Parameter) => string) => route.pathParams.reduce((url, p) => url.replace(`{${p.name}}`, value(p)), route.path);
+    const existing = pathWith((p) => (/code/i.test(p.name) ? 'YY-WJW' : /date/i.test(p.name) ? '2021-06-25' : String(existingIds[0] ?? 1)));
+    const requests: { url: string; payload?: string; contentType?: string }[] = [];
+    for (const text of hostileStrings) {
+      const query = new URLSearchParams(route.queryParams.map((p): [string, string] => [p.name, text])).toString();
+      const bodies = route.path.endsWith('/events') ? eventBodies(route, text) : route.body ? bodiesFor(route.body, text) : [undefined];
+      for (const body of bodies) requests.push({ url: `${existing}${query ? `?${query}` : ''}`, ...(body === undefined ? {} : { payload: JSON.stringify(body), contentType: 'application/json' }) });
+      if (route.pathParams.length > 0) requests.push({ url: pathWith(() => percentEncode(text)) });
+    }
+    if (route.queryParams.some((p) => p.name === 'cursor')) for (const cursor of craftedCursors) requests.push({ url: `${existing}?cursor=${cursor}` });
+    if (route.method !== 'GET') requests.push({ url: existing, payload: deep, contentType: 'application/json' });
+    if (/findings|import/.test(route.path)) {
+      for (const text of hostileStrings) {
+        const row = { 序号: 1, 账号名称: text, 开设主体: text === NUL ? NUL : '益阳市卫生健康委员会', 账号类型: '微信订阅号', 存在的问题: text === NUL ? NUL : '互动回应差', 最后更新时间: text };
+        const unit = { code: text, name: text, kind: 'city_department', parentCode: 'YY-GOV', aliases: [text], emails: [] };
+        requests.push({ url: existing, payload: JSON.stringify({ findings: [row], units: [unit] }), contentType: 'application/json' });
+        requests.push({ url: existing, payload: `序号,账号名称,开设主体,账号类型,区县,存在的问题,最后更新时间\n1,${text},益阳市卫生健康委员会,微信订阅号,,互动回应差,${text}\n`, contentType: 'text/csv' });
+        requests.push({ url: existing, payload: `code,name,kind,parentCode\n${text},${text},city_department,YY-GOV\n`, contentType: 'text/csv' });
+      }
+    }
+    return requests;
+  }
+
+  it('never answers 5xx, and answers every 4xx as application/problem+json', async () => {
+    const routes = routesOf(t.app.swagger() as unknown as OpenApiDocument);
+    const failures: string[] = [];
+    let sent = 0;
+    for (const route of routes) {
+      for (const [role, authorization] of roles()) {
+        for (const request of requestsFor(route)) {
+          const response = await t.app.inject({
+            method: route.method as NonNullable<InjectOptions['method']>,
+            url: request.url,
+            headers: { ...(authorization ? { authorization } : {}), ...(request.contentType ? { 'content-type': request.contentType } : {}) },
+            ...(request.payload === undefined ? {} : { payload: request.payload }),
+          });
+          sent += 1;
+          const problem = response.statusCode >= 400 && !String(response.headers['content-type'] ?? '').startsWith('application/problem+json');
+          if (response.statusCode >= 500 || problem) {
+            const shown = (text: string) => text.replace(/(.)\1{19,}/gsu, (run, char: string) => `${char}×${[...run].length}`).replaceAll('\u0000', '\\0').slice(0, 300);
+            failures.push(`${route.method} ${shown(request.url)} as ${role} ${shown(request.payload ?? '')}\n  → ${response.statusCode} ${shown(response.body)}`);
+          }
+        }
+      }
+    }
+    expect(failures.slice(0, 40), `${failures.length} of ${sent} requests`).toEqual([]);
+    expect(sent).toBeGreaterThan(routes.length * 8 * 5);
+  });
+
+  it('answers 422 naming dueAt for a day that does not exist, and refuses a target name too long for the index', async () => {
+    const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'fuzz-dates', documentNumber: '益政务办发〔2021〕77号' });
+    const [ticket] = (await issueFindings(t, inspection.id, [{ unitCode: 'YY-WJW', targetName: '日期检查对象' }])).tickets;
+    const extend = await t.app.inject({
+      method: 'POST',
+      url: `/api/tickets/${ticket?.id}/events`,
+      headers: { authorization: `Bearer ${tokens['gov-sup']}` },
+      payload: { type: 'EXTEND_DEADLINE', dueAt: '2030-02-30', reason: '系统改版' },
+    });
+    expect(extend.statusCode, extend.body).toBe(422);
+    expect(extend.json()).toMatchObject({ code: 'tickets.invalid_due_at', errors: [{ field: 'dueAt', value: '2030-02-30' }] });
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: `/api/inspections/${inspection.id}/findings`,
+      headers: { authorization: `Bearer ${tokens['gov-sup']}` },
+      payload: { findings: [{ 序号: 1, 账号名称: longName, 开设主体: '益阳市卫生健康委员会', 账号类型: '微信订阅号', 存在的问题: '互动回应差' }] },
+    });
+    expect(imported.statusCode, imported.body).toBe(422);
+    expect(imported.json()).toMatchObject({ code: 'import.invalid_rows', errors: [{ row: 1, column: '账号名称' }] });
+  });
+
+  it('names the field holding a NUL character, in a body, a query and a JSON import', async () => {
+    const ticketId = existingIds.find((id) => id > 2) ?? 3;
+    const event = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/events`, headers: { authorization: `Bearer ${tokens['gov-sup']}` }, payload: { type: 'WITHDRAW', reason: NUL } });
+    expect(event.statusCode).toBe(400);
+    expect(event.json()).toMatchObject({ code: 'request.nul_character', errors: [{ field: 'reason' }] });
+    const list = await t.app.inject({ method: 'GET', url: `/api/tickets?q=${encodeURIComponent(NUL)}`, headers: { authorization: `Bearer ${tokens.admin}` } });
+    expect(list.statusCode).toBe(400);
+    expect(list.json()).toMatchObject({ code: 'request.nul_character', errors: [{ field: 'querystring.q' }] });
+    const deepBody = await t.app.inject({ method: 'POST', url: '/api/units', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' }, payload: deep });
+    expect(deepBody.statusCode).toBe(422);
+    expect(deepBody.json()).toMatchObject({ code: 'request.too_deep', limit: 32 });
+  });
+
+  it('answers 401, not 500, to a validly signed token whose subject is not a user id', async () => {
+    for (const [, authorization] of roles().slice(5)) {
+      const response = await t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: authorization ?? '' } });
+      expect(response.statusCode).toBe(401);
+    }
+  });
+});

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createFolderFileStore } from '../../storage/folder.driver.js';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,7 +247,7 @@ describe.runIf(onPostgres)('Rectify instances starting together on an empty data
       expect(migrations.filter((o) => o.status === 'rejected')).toEqual([]);
       const printed: string[] = [];
       const starts = handles.map(async (database) => {
-        const services = createServices({ database, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: () => new Date() });
+        const services = createServices({ database, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: () => new Date(), files: createFolderFileStore({ root: path.join(empty.dataDir, 'files') }) });
         await ensureAdmin(services, { password: undefined, print: (line) => printed.push(line) });
       });
       const outcomes = await Promise.allSettled(starts);

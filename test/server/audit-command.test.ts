@@ -8,6 +8,7 @@ import { runAuditVerify } from '../../server/commands/audit.command.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
+import { png, uploadOk } from '../helpers/evidence-files.js';
 
 /**
  * `rectify audit verify` against a real database with a real history. The test database is closed first:
@@ -18,6 +19,7 @@ let config: Config;
 let dataDir: string;
 let url: string | undefined;
 let tickets: { id: number; number: string }[];
+let evidenceBlob: string;
 
 function capture() {
   const out: string[] = [];
@@ -47,7 +49,10 @@ beforeAll(async () => {
     { unitCode: 'YY-JTJ', targetName: '益阳交通' },
   ]));
   const second = tickets[1]?.id ?? 0;
-  for (const body of [{ type: 'ACKNOWLEDGE' }, { type: 'SUBMIT_RECTIFICATION', feedback: '已整改' }]) {
+  const [shot] = await uploadOk(t, tokens['jtj-off'] ?? '', [{ name: '整改后截图.png', bytes: png('audit') }]);
+  const hash = shot?.sha256 ?? '';
+  evidenceBlob = `${dataDir}/files/${hash.slice(0, 2)}/${hash.slice(2, 4)}/${hash}`;
+  for (const body of [{ type: 'ACKNOWLEDGE' }, { type: 'SUBMIT_RECTIFICATION', feedback: '已整改', attachmentIds: [shot?.id] }]) {
     const response = await t.request(tokens['jtj-off'] ?? '', 'POST', `/api/tickets/${second}/events`, body);
     if (response.statusCode !== 200) throw new Error(response.body);
   }
@@ -74,8 +79,26 @@ describe('rectify audit verify', () => {
     expect(config.databaseUrl).toBe(url);
     const { io, out, err } = capture();
     expect(await runAuditVerify(config, io)).toBe(0);
-    expect(out).toEqual(['Audit trail intact: 4 events in 2 tickets.']);
+    expect(out).toEqual(['Audit trail intact: 4 events in 2 tickets, 0 events in 0 written feedbacks, 1 file.']);
     expect(err).toEqual([]);
+  });
+
+  it('reports an evidence file changed on disk, and one missing, with exit code 1', async () => {
+    const original = fs.readFileSync(evidenceBlob);
+    try {
+      fs.writeFileSync(evidenceBlob, Buffer.concat([original, Buffer.from('改')]));
+      const changed = capture();
+      expect(await runAuditVerify(config, changed.io)).toBe(1);
+      expect(changed.err.join('\n')).toContain('整改后截图.png');
+      expect(changed.err.join('\n')).toContain('file_changed');
+      fs.rmSync(evidenceBlob);
+      const missing = capture();
+      expect(await runAuditVerify(config, missing.io)).toBe(1);
+      expect(missing.err.join('\n')).toContain('file_missing');
+    } finally {
+      fs.writeFileSync(evidenceBlob, original);
+    }
+    expect(await runAuditVerify(config, capture().io)).toBe(0);
   });
 
   it('reports the first break in Chinese and English, with the ticket number, and exits with 1', async () => {

@@ -10,10 +10,11 @@ import { createInspection, seedOrganisation } from '../helpers/fixtures.js';
 
 let t: TestApp;
 let sup: string;
+let tokens: Record<string, string>;
 
 beforeAll(async () => {
   t = await buildTestApp({ now: '2021-06-18T02:00:00Z' });
-  const { tokens } = await seedOrganisation(t);
+  ({ tokens } = await seedOrganisation(t));
   sup = tokens['gov-sup'] ?? '';
 });
 afterAll(() => t.close());
@@ -28,6 +29,36 @@ const twoRows = notice2021AccountsCsv
   .join('\n');
 
 describe('POST /api/inspections/:id/findings', () => {
+  it('refuses a supervisor below the issuing unit, even one who sees the inspection through its tickets', async () => {
+    const inspection = await createInspection(t, sup, { shortCode: 'scope-imp' });
+    // A township ticket makes the city's inspection visible to the county supervisor.
+    expect((await upload(inspection.id, twoRows, 'text/csv')).statusCode).toBe(201);
+    expect((await t.request(tokens['ah-sup'] ?? '', 'GET', `/api/inspections/${inspection.id}`)).statusCode).toBe(200);
+    const county = await t.app.inject({
+      method: 'POST',
+      url: `/api/inspections/${inspection.id}/findings`,
+      headers: { authorization: `Bearer ${tokens['ah-sup']}`, 'content-type': 'text/csv' },
+      payload: twoRows.replace('印象古楼', '古楼新账号'),
+    });
+    expect(county.statusCode, county.body).toBe(403);
+    expect(county.json()).toMatchObject({ code: 'inspections.import_forbidden' });
+    // A supervisor of a sibling department does not see it at all.
+    const sibling = await t.app.inject({
+      method: 'POST',
+      url: `/api/inspections/${inspection.id}/findings`,
+      headers: { authorization: `Bearer ${tokens['wjw-sup']}`, 'content-type': 'text/csv' },
+      payload: twoRows,
+    });
+    expect([403, 404]).toContain(sibling.statusCode);
+    const admin = await t.app.inject({
+      method: 'POST',
+      url: `/api/inspections/${inspection.id}/findings`,
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'text/csv' },
+      payload: twoRows,
+    });
+    expect(admin.json()).toMatchObject({ created: 0, unchanged: 2 });
+  });
+
   it('imports a GB18030 CSV as Chinese Excel saves it, and a re-import creates nothing', async () => {
     const inspection = await createInspection(t, sup, { shortCode: 'csv-1' });
     const bytes = iconv.encode(twoRows.replaceAll('\n', '\r\n'), 'gb18030');

@@ -59,6 +59,14 @@ describe('GET /api/inspections/:id/report', () => {
     expect((await t.request(admin, 'GET', '/api/inspections/99999/report')).statusCode).toBe(404);
     expect((await t.request(admin, 'GET', `/api/inspections/${inspectionId}/report?format=pdf`)).statusCode).toBe(400);
   });
+
+  it('writes a unit name that looks like a formula into the CSV as text', async () => {
+    const renamed = await t.request(admin, 'PATCH', '/api/units/YY-JTJ', { name: '=HYPERLINK("http://evil.example","益阳市交通运输局")' });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    const csv = await t.request(admin, 'GET', `/api/inspections/${inspectionId}/report?format=csv`);
+    expect(csv.body).toContain(`"'=HYPERLINK(""http://evil.example"",""益阳市交通运输局"")"`);
+    expect(csv.body).not.toMatch(/(^|,)"?=HYPERLINK/m);
+  });
 });
 
 /** Demo passwords are printed once; the test sets a known one through the same directory service. */

@@ -42,6 +42,8 @@ const users: Record<string, { role: 'admin' | 'supervisor' | 'officer'; unit: st
 
 /** The officer who acknowledges and submits for a unit's tickets. */
 const responsibleOfficer: Record<string, string> = {
+  'YY-GOV': 'gov-off',
+  'AH-GOV': 'ah-off',
   'YY-WJW': 'wjw-off',
   'YY-JTJ': 'jtj-off',
   'AH-GL': 'gl-off',
@@ -163,15 +165,19 @@ function expectedStatus(username: string, unit: string, type: EventType): number
     case 'ACKNOWLEDGE':
     case 'SUBMIT_RECTIFICATION':
       return responsible ? 200 : 403;
+    // Separation of duties: every supervisor decision needs a supervisor not of the ticket's unit.
     case 'VERIFY':
     case 'REJECT':
-      return supervises && own !== unit ? 200 : 403;
     case 'WITHDRAW':
     case 'EXTEND_DEADLINE':
-      return supervises ? 200 : 403;
-    case 'REASSIGN':
-      // A supervisor whose scope holds no other unit has nowhere to send the ticket: the unit is refused.
-      return !supervises ? 403 : sees(username, reassignTarget(username, unit)) ? 200 : 422;
+      return supervises && own !== unit ? 200 : 403;
+    case 'REASSIGN': {
+      if (!supervises || own === unit) return 403;
+      const target = reassignTarget(username, unit);
+      // Nor may it hand the ticket to its own unit; a unit outside its scope is unknown to it (422).
+      if (target === own) return 403;
+      return sees(username, target) ? 200 : 422;
+    }
     case 'ESCALATE':
       return 403;
   }
@@ -180,7 +186,7 @@ function expectedStatus(username: string, unit: string, type: EventType): number
 function expectedAllowedWhileIssued(username: string, unit: string): string[] {
   const { role, unit: own } = user(username);
   if (role === 'officer') return own === unit ? ['ACKNOWLEDGE'] : [];
-  return ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN'];
+  return own === unit ? [] : ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN'];
 }
 
 const cases: { username: string; unit: string; who: string }[] = [
@@ -190,6 +196,8 @@ const cases: { username: string; unit: string; who: string }[] = [
   { username: 'gov-sup', unit: 'AH-GL', who: 'the supervisor of the issuing office, on a township two levels down' },
   { username: 'gov-sup', unit: 'CS-GOV', who: 'the supervisor of the issuing office, on a ticket of another city' },
   { username: 'wjw-sup', unit: 'YY-WJW', who: 'a supervisor of the responsible unit itself' },
+  { username: 'gov-sup', unit: 'YY-GOV', who: 'the supervisor of the issuing office, on a ticket of its own office' },
+  { username: 'ah-sup', unit: 'AH-GOV', who: 'the county supervisor, on a ticket of its own county office' },
   { username: 'wjw-sup', unit: 'YY-JTJ', who: 'a supervisor of a sibling unit' },
   { username: 'ah-sup', unit: 'AH-GL', who: 'the county supervisor, on a unit of its subtree' },
   { username: 'ah-sup', unit: 'YY-WJW', who: 'the county supervisor, on a unit outside its subtree' },
@@ -232,9 +240,37 @@ describe('POST /api/tickets/:id/events and GET /api/tickets/:id: the authorizati
     const [a, b] = await ticketsIn('YY-WJW', ['rectified', 'rectified']);
     const own = await sendEvent('wjw-sup', a ?? 0, { type: 'VERIFY' });
     expect(own.statusCode).toBe(403);
-    expect(own.json()).toMatchObject({ code: 'tickets.forbidden', state: 'rectified', allowedEvents: ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN'] });
+    expect(own.json()).toMatchObject({ code: 'tickets.forbidden', state: 'rectified', allowedEvents: [] });
     expect((await sendEvent('wjw-sup', b ?? 0, { type: 'REJECT', reason: '不合格' })).statusCode).toBe(403);
     expect((await sendEvent('gov-sup', a ?? 0, { type: 'VERIFY' })).json().ticket).toMatchObject({ state: 'verified' });
+  });
+
+  it('refuses a unit closing, postponing or moving its own ticket, also once rectified', async () => {
+    const [a, b, c] = await ticketsIn('AH-GOV', ['rectified', 'acknowledged', 'issued']);
+    expect((await sendEvent('ah-sup', a ?? 0, { type: 'WITHDRAW', reason: '自行撤销' })).statusCode).toBe(403);
+    expect((await sendEvent('ah-sup', b ?? 0, { type: 'EXTEND_DEADLINE', reason: '自行延期', dueAt: '2099-12-31' })).statusCode).toBe(403);
+    // Reassigning to a child unit, to verify it there, is refused at the first step.
+    expect((await sendEvent('ah-sup', c ?? 0, { type: 'REASSIGN', reason: '转下级', unitCode: 'AH-GL' })).statusCode).toBe(403);
+    for (const id of [a, b, c]) expect((await t.request(token('admin'), 'GET', `/api/tickets/${id}`)).json().events).toHaveLength(id === c ? 1 : id === b ? 2 : 3);
+  });
+
+  const reassignments: { username: string; unit: string; target: string; status: number; why: string }[] = [
+    { username: 'gov-sup', unit: 'YY-WJW', target: 'YY-GOV', status: 403, why: 'to the sender\'s own unit' },
+    { username: 'gov-sup', unit: 'YY-WJW', target: 'YY-JTJ', status: 200, why: 'to a sibling of the ticket\'s unit' },
+    { username: 'gov-sup', unit: 'YY-WJW', target: 'AH-GL', status: 200, why: 'to a unit two levels below the sender' },
+    { username: 'gov-sup', unit: 'YY-WJW', target: 'CS-GOV', status: 422, why: 'to a unit outside the sender\'s scope' },
+    { username: 'ah-sup', unit: 'AH-GL', target: 'AH-GOV', status: 403, why: 'to the sender\'s own unit, the ticket\'s parent' },
+    { username: 'ah-sup', unit: 'AH-GL', target: 'AH-SWJ', status: 200, why: 'to a sibling township' },
+    { username: 'ah-sup', unit: 'AH-GOV', target: 'AH-GL', status: 403, why: 'from the sender\'s own unit to its child' },
+    { username: 'gov-sup', unit: 'AH-GL', target: 'YY-GOV', status: 403, why: 'from two levels down to the sender\'s own unit' },
+    { username: 'admin', unit: 'YY-WJW', target: 'ROOT', status: 403, why: 'by the admin, to its own unit' },
+    { username: 'admin', unit: 'YY-WJW', target: 'CS-GOV', status: 200, why: 'by the admin, to another city' },
+  ];
+  it.each(reassignments)('REASSIGN by $username of a $unit ticket $why answers $status', async ({ username, unit, target, status }) => {
+    const [id] = await ticketsIn(unit, ['acknowledged']);
+    const response = await sendEvent(username, id ?? 0, { type: 'REASSIGN', reason: '开设主体有误', unitCode: target });
+    expect(response.statusCode, response.body).toBe(status);
+    if (status === 403) expect(response.json()).toMatchObject({ code: 'tickets.forbidden' });
   });
 
   it('answers 404, not 403, for a ticket id that does not exist, like for one out of scope', async () => {
@@ -317,7 +353,7 @@ describe('GET /api/tickets', () => {
   it('shows an officer only its own unit’s tickets, a county supervisor its subtree, the admin everything', async () => {
     const everything = await all('admin', '');
     const units = new Set(everything.map((item) => item.unitCode));
-    expect(units).toEqual(new Set(['YY-WJW', 'YY-JTJ', 'AH-GL', 'AH-SWJ', 'CS-GOV']));
+    expect(units).toEqual(new Set(['YY-GOV', 'YY-WJW', 'YY-JTJ', 'AH-GOV', 'AH-GL', 'AH-SWJ', 'CS-GOV']));
     expect(everything.length).toBe((await all('gov-sup', '')).length + everything.filter((item) => item.unitCode === 'CS-GOV').length);
 
     const jtj = await all('jtj-off', '');
@@ -326,11 +362,11 @@ describe('GET /api/tickets', () => {
     expect(await all('jtj-off', 'unit=YY-WJW')).toEqual([]);
 
     const county = await all('ah-sup', '');
-    expect(new Set(county.map((item) => item.unitCode))).toEqual(new Set(['AH-GL', 'AH-SWJ']));
+    expect(new Set(county.map((item) => item.unitCode))).toEqual(new Set(['AH-GOV', 'AH-GL', 'AH-SWJ']));
     expect(county.map((item) => item.id)).toContain(own.gl?.id);
 
     expect(new Set((await all('gl-off', '')).map((item) => item.unitCode))).toEqual(new Set(['AH-GL']));
-    expect(new Set((await all('ah-off', '')).map((item) => item.unitCode))).toEqual(new Set(['AH-GL', 'AH-SWJ']));
+    expect(new Set((await all('ah-off', '')).map((item) => item.unitCode))).toEqual(new Set(['AH-GOV', 'AH-GL', 'AH-SWJ']));
   });
 
   it('filters by inspection, state (one or several) and unit', async () => {

@@ -107,13 +107,13 @@ function permitted(type: EventType, username: string, unit: string): boolean {
     case 'ACKNOWLEDGE':
     case 'SUBMIT_RECTIFICATION':
       return user.role === 'officer' && user.unit === unit;
+    // Separation of duties: no supervisor decides on a ticket of its own unit.
     case 'VERIFY':
     case 'REJECT':
-      return supervises && user.unit !== unit;
     case 'WITHDRAW':
     case 'EXTEND_DEADLINE':
     case 'REASSIGN':
-      return supervises;
+      return supervises && user.unit !== unit;
     case 'ESCALATE':
       return false; // the system only
   }
@@ -168,6 +168,8 @@ function verdict(model: Model, username: string, body: Body): Verdict {
     }
     case 'REASSIGN': {
       const unitCode = String(body.unitCode);
+      // Nor hands it to its own unit.
+      if (sees(username, unitCode) && unitCode === users[username]?.unit) return { status: 403 };
       if (!(unitCode in parentOf) || !sees(username, unitCode) || unitCode === model.unitCode) return { status: 422 };
       // Same deadline, so the escalation level already reached stays.
       return accept(model, body.type, { state: 'issued', unitCode });

@@ -465,7 +465,7 @@ describe('two sweeps at the same moment on PostgreSQL', () => {
     ids = await s.issue(Array.from({ length: 60 }, (_, i) => ({ unitCode: units[i % units.length] ?? 'YY-WJW', targetName: `账号${i + 1}` })));
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-sweep-'));
     other = await createDatabase({ databaseUrl: s.t.db.url, dataDir, command: 'vitest' });
-    otherServices = createServices({ database: other, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: s.t.clock.now });
+    otherServices = createServices({ database: other, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: s.t.clock.now, files: s.t.services.files });
   });
   afterAll(async () => {
     if (!onPostgres) return;

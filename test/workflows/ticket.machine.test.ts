@@ -132,8 +132,8 @@ describe('VERIFY (supervisor in scope, not of the same unit: rectified → verif
   it('refuses a supervisor verifying a ticket of its own unit (separation of duties)', () => {
     const decision = refusal(decide(ticket('rectified'), { type: 'VERIFY', actor: ownSupervisor }));
     expect(decision.reason).toBe('forbidden');
-    // It may still withdraw, extend or reassign, but neither verify nor reject.
-    expect(decision.allowedEvents).toEqual(['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']);
+    // Nor may it withdraw, extend or reassign: no supervisor decision on its own unit's ticket.
+    expect(decision.allowedEvents).toEqual([]);
   });
 
   it('refuses officers (even of the responsible unit) and the system', () => {
@@ -182,10 +182,10 @@ describe('REJECT (supervisor in scope, reason required: rectified → acknowledg
   });
 });
 
-describe('WITHDRAW (supervisor in scope, reason required: any open state → withdrawn)', () => {
-  it('withdraws from every open state, also by the supervisor of the responsible unit', () => {
+describe('WITHDRAW (supervisor in scope, not of the ticket\'s unit, reason required: any open state → withdrawn)', () => {
+  it('withdraws from every open state', () => {
     for (const state of openStates) {
-      for (const actor of [supervisor, ownSupervisor, admin]) {
+      for (const actor of [supervisor, admin]) {
         const decision = accepted(decide(ticket(state, { rejections: 1 }), sample('WITHDRAW', actor)));
         expect(decision.state).toBe('withdrawn');
         expect(decision.context).toEqual(ticket(state, { rejections: 1 }).context);
@@ -198,9 +198,12 @@ describe('WITHDRAW (supervisor in scope, reason required: any open state → wit
     expect(refusal(decide(ticket('acknowledged'), { type: 'WITHDRAW', actor: supervisor, reason: '' })).reason).toBe('invalid_payload');
   });
 
-  it('is forbidden to officers and to the system', () => {
+  it('is forbidden to officers, to the system and to a supervisor of the responsible unit, in every open state', () => {
     for (const actor of [officer, otherOfficer, officeOfficer, system]) {
       expect(refusal(decide(ticket('issued'), sample('WITHDRAW', actor))).reason, `${actor.role} ${actor.unitId}`).toBe('forbidden');
+    }
+    for (const state of openStates) {
+      expect(refusal(decide(ticket(state), sample('WITHDRAW', ownSupervisor))).reason, state).toBe('forbidden');
     }
   });
 
@@ -221,8 +224,10 @@ describe('EXTEND_DEADLINE (supervisor in scope, dueAt and reason: state unchange
     }
   });
 
-  it('lets the supervisor of the responsible unit extend too', () => {
-    expect(accepted(decide(ticket('issued'), sample('EXTEND_DEADLINE', ownSupervisor))).context.dueAt).toBe(LATER);
+  it('refuses the supervisor of the responsible unit: a unit does not postpone its own findings', () => {
+    for (const state of openStates) {
+      expect(refusal(decide(ticket(state), sample('EXTEND_DEADLINE', ownSupervisor))).reason, state).toBe('forbidden');
+    }
   });
 
   it('refuses an unreadable due time or a missing reason', () => {
@@ -262,6 +267,15 @@ describe('REASSIGN (supervisor in scope, unitCode and reason: new unit, back to 
 
   it('refuses a missing reason', () => {
     expect(refusal(decide(ticket('issued'), loose({ type: 'REASSIGN', actor: supervisor, unitId: OTHER_UNIT }))).reason).toBe('invalid_payload');
+  });
+
+  it('is forbidden to a supervisor of the responsible unit, and to a reassignment to the sender\'s own unit', () => {
+    for (const state of openStates) {
+      expect(refusal(decide(ticket(state), sample('REASSIGN', ownSupervisor))).reason, state).toBe('forbidden');
+      expect(refusal(decide(ticket(state), { type: 'REASSIGN', actor: supervisor, reason: '转本单位', unitId: OFFICE, dueAt: LATER })).reason, state).toBe('forbidden');
+    }
+    // The admin's own unit is no exception.
+    expect(refusal(decide(ticket('issued'), { type: 'REASSIGN', actor: admin, reason: '转本单位', unitId: 0, dueAt: LATER })).reason).toBe('forbidden');
   });
 
   it('is forbidden to officers and to the system', () => {
@@ -377,7 +391,7 @@ describe('allowedEvents', () => {
       [otherOfficer, []],
       [officeOfficer, []],
       [supervisor, ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
-      [ownSupervisor, ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
+      [ownSupervisor, []],
       [admin, ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
       [system, ['ESCALATE']],
     ],
@@ -391,7 +405,7 @@ describe('allowedEvents', () => {
       [officer, []],
       [supervisor, ['VERIFY', 'REJECT', 'WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
       [admin, ['VERIFY', 'REJECT', 'WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
-      [ownSupervisor, ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
+      [ownSupervisor, []],
       [system, []],
     ],
     verified: [

@@ -194,8 +194,16 @@ function memoize<T>(compute: (text: string) => T): (text: string) => T {
   };
 }
 
+/** Names longer than this cannot be a real website or account, and would not fit the targets' unique index. */
+export const MAX_TARGET_NAME_LENGTH = 500;
+
 function readFinding(row: RowReader, readers: Readers): ParsedFinding | null {
   const nameCell = row.required('targetName');
+  const nameLength = nameCell ? [...textOf(nameCell.value)].length : 0;
+  if (nameCell && nameLength > MAX_TARGET_NAME_LENGTH) {
+    row.report(nameCell.column, `${[...textOf(nameCell.value)].slice(0, 40).join('')}…`, `${nameCell.column}过长（${nameLength} 个字符），不能超过 ${MAX_TARGET_NAME_LENGTH} 个字符`);
+    return null;
+  }
   const target = readTargetKind(row, readers, nameCell);
   const owner = readOwner(row, readers);
   const problems = readProblems(row, readers);

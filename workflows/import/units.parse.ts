@@ -82,6 +82,9 @@ const KIND_WORDS = new Map<string, UnitKind>([
 const KIND_PUNCTUATION = /[()（）、]/g;
 
 /** Throws ImportFileError (`import.missing_headers`) when a required column is missing. */
+/** As the API's unit name (POST /api/units). */
+const MAX_UNIT_NAME_LENGTH = 200;
+
 export function parseUnitRows(table: TableRows): { units: ParsedUnit[]; errors: ImportRowError[] } {
   const columns = requireColumns(table, unitsTableSpec);
   const errors: ImportRowError[] = [];
@@ -116,6 +119,9 @@ function readUnit(raw: RawRow, columns: ColumnMap<UnitColumn>, errors: ImportRow
     report(columnName(columns, unitsTableSpec, 'code'), code, '代码只能由字母、数字和 _ . - 组成（以字母或数字开头，最长 64 位），如 YY-WJW');
   }
   const name = required('name');
+  if ([...name].length > MAX_UNIT_NAME_LENGTH) {
+    report(columnName(columns, unitsTableSpec, 'name'), `${[...name].slice(0, 40).join('')}…`, `名称过长，不能超过 ${MAX_UNIT_NAME_LENGTH} 个字符`);
+  }
   const kind = readKind(cell('kind'), columnName(columns, unitsTableSpec, 'kind'), report);
   const parent = text('parent');
   if (parent !== null && (parent === code || normaliseUnitName(parent) === normaliseUnitName(name))) {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';
 import { BULLETIN_LEVEL } from '../../../workflows/ladder.js';
@@ -39,7 +39,7 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     { schema: { tags: ['inspections'], summary: '检查列表（新的在前）', querystring: InspectionListQuery, response: { 200: InspectionList, ...problemResponses(400, 401, 403) } } },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const before = request.query.cursor ? decodeCursor(request.query.cursor, 'inspections', (v) => (Number.isInteger(v) ? (v as number) : undefined)) : undefined;
+      const before = request.query.cursor ? decodeCursor(request.query.cursor, 'inspections', readIdCursor) : undefined;
       const rows = await services.inspections.list({ viewer: request.viewer, limit: limit + 1, ...(before !== undefined ? { before } : {}) });
       return pageOf(rows, limit, 'inspections', (row) => row.id, (row) => toInspectionDto(row));
     },

@@ -116,7 +116,16 @@ export const ReportQuery = StrictObject({ format: Type.Optional(StringEnum(['jso
 export const ReportSchema = Type.Object({
   inspection: InspectionSchema,
   totals: Type.Object(ReportCounts),
-  byUnit: Type.Array(Type.Object({ unitCode: Type.String(), unitName: Type.String(), group: Type.String(), ...ReportCounts })),
+  byUnit: Type.Array(
+    Type.Object({
+      unitCode: Type.String(),
+      unitName: Type.String(),
+      group: Type.String(),
+      ...ReportCounts,
+      feedback: Type.String({ description: 'the written feedback (书面反馈): pending | submitted | accepted | returned' }),
+      feedbackOnTime: Nullable(Type.Boolean({ description: 'first submitted by its due time; false when late or still missing past it; null while not yet due' })),
+    }),
+  ),
   byGroup: Type.Array(Type.Object({ group: Type.String(), checked: Nullable(Type.Integer()), ...ReportCounts })),
 });
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { conflict } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { NotificationList, NotificationListQuery, NotificationParams, NotificationSchema, toNotificationDto } from './notifications.schemas.js';
 
@@ -21,7 +21,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services
     },
     async (request) => {
       const { limit = 50, cursor, status, ticket } = request.query;
-      const before = cursor ? decodeCursor(cursor, 'notifications', (v) => (Number.isInteger(v) ? (v as number) : undefined)) : undefined;
+      const before = cursor ? decodeCursor(cursor, 'notifications', readIdCursor) : undefined;
       const rows = await services.notifications.list({
         limit: limit + 1,
         ...(status ? { status } : {}),

@@ -33,10 +33,24 @@ export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         now,
       });
       const calendar = await services.calendarService.current();
-      return pageOf(rows, limit, 'overdue', (t) => [t.dueAt.toISOString(), t.id], (t) => {
+      const page = pageOf(rows, limit, 'overdue', (t) => [t.dueAt.toISOString(), t.id], (t) => {
         const overdue = workingDaysOverdue(calendar, t.dueAt, now);
         return { ...toTicketDto(t, now), overdueWorkingDays: overdue.value, overdueProvisional: overdue.provisional };
       });
+      const feedbackOverdue = after
+        ? []
+        : await services.feedbacks.overdue({ viewer: request.viewer, now, ...(unit ? { unitCode: unit } : {}), ...(inspection !== undefined ? { inspectionId: inspection } : {}) });
+      return {
+        ...page,
+        feedbackOverdue: feedbackOverdue.map((f) => ({
+          inspectionId: f.inspectionId,
+          inspectionShortCode: f.inspection.shortCode,
+          unitCode: f.unitCode,
+          unitName: f.unitName,
+          state: f.state,
+          dueAt: f.dueAt.toISOString(),
+        })),
+      };
     },
   );
 };

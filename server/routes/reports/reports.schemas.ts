@@ -14,4 +14,18 @@ export const OverdueTicketSchema = Type.Object({
   overdueProvisional: Type.Boolean({ description: 'the count reaches past the published holiday calendar' }),
 });
 
-export const OverdueList = Type.Object({ items: Type.Array(OverdueTicketSchema), nextCursor: Nullable(Type.String()) });
+/** A unit whose written feedback (书面反馈) was not accepted by its due time. */
+export const OverdueFeedbackSchema = Type.Object({
+  inspectionId: Type.Integer(),
+  inspectionShortCode: Type.String(),
+  unitCode: Type.String(),
+  unitName: Type.String(),
+  state: Type.String({ description: 'pending | submitted | returned' }),
+  dueAt: Type.String({ format: 'date-time' }),
+});
+
+export const OverdueList = Type.Object({
+  items: Type.Array(OverdueTicketSchema),
+  nextCursor: Nullable(Type.String()),
+  feedbackOverdue: Type.Array(OverdueFeedbackSchema, { description: 'units without accepted written feedback after its due time (first page only)' }),
+});

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppError, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import type { DeadlineWarning } from '../../../workflows/ticket.workflow.js';
 import type { TicketState } from '../../../db/schema/index.js';
-import { problemOf } from '../../plugins/error-handler.plugin.js';
+import { problemOf, toAppError } from '../../plugins/error-handler.plugin.js';
 import { toNotificationDto } from '../notifications/notifications.schemas.js';
 import {
   BulkEventsBody,
@@ -121,8 +121,8 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
           const ticket = await services.ticketWorkflow.apply({ ticketId: id, sender: { kind: 'user', viewer: request.viewer }, input, warnings });
           results.push({ id, ok: true, ticket: toTicketDto(ticket, services.now()), ...(warnings.length > 0 ? { warnings } : {}) });
         } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          results.push({ id, ok: false, problem: problemOf(request, error) });
+          // Whatever went wrong with this item is its own result: the items before it are committed.
+          results.push({ id, ok: false, problem: problemOf(request, toAppError(error, request)) });
         }
       }
       return { results };

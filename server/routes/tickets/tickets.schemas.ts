@@ -1,6 +1,8 @@
 import Type from 'typebox';
 import type { TicketView } from '../../../db/repositories/tickets.repository.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
+import { AttachmentSchema } from '../attachments/attachments.schemas.js';
+import { attachmentsOf } from '../feedback/feedback.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
 import { ladderNames, ladderOf } from '../../../workflows/ladder.js';
@@ -39,6 +41,7 @@ export const TicketEventSchema = Type.Object({
   actor: Type.String(),
   at: Type.String({ format: 'date-time' }),
   payload: Type.Record(Type.String(), Type.Unknown()),
+  attachments: Type.Array(AttachmentSchema, { description: 'the files this event recorded' }),
   hash: Type.String(),
 });
 
@@ -78,6 +81,7 @@ const eventFields = {
   comment: Type.Optional(Type.String({ maxLength: 2000 })),
   feedback: Type.Optional(Type.String({ maxLength: 20000, description: '书面反馈 (SUBMIT_RECTIFICATION)' })),
   evidence: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 50 })),
+  attachmentIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 20, description: 'SUBMIT_RECTIFICATION: uploaded evidence files (POST /api/attachments)' })),
   rectifiedOn: Type.Optional(DateString),
   reason: Type.Optional(Type.String({ maxLength: 2000 })),
   dueAt: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T.*)?$', description: 'a date (end of that day in Asia/Shanghai) or an ISO-8601 instant' })),
@@ -143,6 +147,7 @@ export function toEventDto(event: TicketEvent) {
     actor: event.actor,
     at: event.at.toISOString(),
     payload: event.payload,
+    attachments: attachmentsOf(event.payload),
     hash: event.hash,
   };
 }

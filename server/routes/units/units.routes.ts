@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '../../errors.js';
-import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import { decodeCursor, pageOf, readTextCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
@@ -21,7 +21,7 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const after = request.query.cursor ? decodeCursor(request.query.cursor, 'units', (v) => (typeof v === 'string' ? v : undefined)) : undefined;
+      const after = request.query.cursor ? decodeCursor(request.query.cursor, 'units', readTextCursor) : undefined;
       const rows = await services.units.list({ viewer: request.viewer, limit: limit + 1, after, q: request.query.q });
       return pageOf(rows, limit, 'units', (row) => row.code, toUnitDto);
     },

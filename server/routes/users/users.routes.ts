@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { generatePassword } from '../../auth/password.js';
 import { notFound } from '../../errors.js';
-import { decodeCursor, pageOf } from '../../schemas/cursor.js';
+import { decodeCursor, pageOf, readTextCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { UserSchema } from '../auth/auth.schemas.js';
@@ -16,7 +16,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     { schema: { tags: ['users'], summary: '用户列表（管理员）', querystring: UserListQuery, response: { 200: UserList, ...problemResponses(400, 401, 403) } } },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const after = request.query.cursor ? decodeCursor(request.query.cursor, 'users', (v) => (typeof v === 'string' ? v : undefined)) : undefined;
+      const after = request.query.cursor ? decodeCursor(request.query.cursor, 'users', readTextCursor) : undefined;
       const rows = await services.users.list({ viewer: request.viewer, limit: limit + 1, after });
       return pageOf(rows, limit, 'users', (row) => row.username, toUserDto);
     },

@@ -1,0 +1,77 @@
+import type { FeedbackNotificationKind } from '../../db/schema/notifications.table.js';
+import { formatDateLong } from './dates.js';
+import { renderLayout, type MailField } from './layout.js';
+import type { RenderedMail } from './ticket-mail.js';
+
+/** What a written-feedback email says: which unit reported on which notice, and the decision. */
+export interface FeedbackMailContext {
+  feedback: { inspectionId: number; dueAt: Date; submittedAt: Date | null };
+  inspection: { title: string; documentNumber: string | null; shortCode: string };
+  unit: { name: string };
+  issuingOffice: { name: string };
+  /** The files of the submission, by name (the link leads to the page, not to a file). */
+  files?: string[];
+  note?: string;
+  comment?: string;
+  reason?: string;
+  publicUrl: string;
+}
+
+interface KindTemplate {
+  tag: string;
+  hint(ctx: FeedbackMailContext): string | null;
+  greeting(ctx: FeedbackMailContext): string;
+  lead(ctx: FeedbackMailContext): string;
+  fields(ctx: FeedbackMailContext): MailField[];
+  next(ctx: FeedbackMailContext): string;
+}
+
+const notice = (ctx: FeedbackMailContext) => `《${ctx.inspection.title}》${ctx.inspection.documentNumber ? `（${ctx.inspection.documentNumber}）` : ''}`;
+const optional = (label: string, value: string | string[] | undefined): MailField[] => (value === undefined || value.length === 0 ? [] : [{ label, value }]);
+
+const templates: Record<FeedbackNotificationKind, KindTemplate> = {
+  feedback_submitted: {
+    tag: '书面反馈已报送',
+    hint: () => '请审核',
+    greeting: (ctx) => `${ctx.issuingOffice.name}：`,
+    lead: (ctx) => `${ctx.unit.name}已报送${notice(ctx)}反映问题整改情况的书面报告，请审核。`,
+    fields: (ctx) => [
+      ...optional('报送时间', ctx.feedback.submittedAt ? formatDateLong(ctx.feedback.submittedAt) : undefined),
+      ...optional('报告附件', ctx.files),
+      ...optional('报送说明', ctx.note),
+    ],
+    next: () => '请登录系统审核书面报告：符合要求的予以接收；不符合要求的予以退回，并写明理由。',
+  },
+  feedback_accepted: {
+    tag: '书面反馈已接收',
+    hint: () => null,
+    greeting: (ctx) => `${ctx.unit.name}：`,
+    lead: (ctx) => `${ctx.unit.name}报送的${notice(ctx)}反映问题整改情况书面报告，经审核已予接收。`,
+    fields: (ctx) => optional('审核意见', ctx.comment),
+    next: () => '书面反馈已办结，无需再做操作。',
+  },
+  feedback_returned: {
+    tag: '书面反馈被退回',
+    hint: () => '请修改后重新报送',
+    greeting: (ctx) => `${ctx.unit.name}：`,
+    lead: (ctx) => `${ctx.unit.name}报送的${notice(ctx)}反映问题整改情况书面报告，经审核未达到要求，现予退回。`,
+    fields: (ctx) => optional('退回理由', ctx.reason),
+    next: (ctx) => `请按退回理由修改完善，加盖公章后于${formatDateLong(ctx.feedback.dueAt)}前在系统中重新报送。`,
+  },
+};
+
+/** Renders the Chinese subject, plain text and HTML of one written-feedback notification. */
+export function renderFeedbackMail(kind: FeedbackNotificationKind, ctx: FeedbackMailContext): RenderedMail {
+  const template = templates[kind];
+  const hint = template.hint(ctx);
+  const subject = `【${template.tag}】${ctx.unit.name}：${ctx.inspection.shortCode} 整改情况书面报告${hint ? `（${hint}）` : ''}`.replace(/\s+/g, ' ').trim();
+  const fields: MailField[] = [
+    { label: '检查通报', value: notice(ctx) },
+    { label: '报送单位', value: ctx.unit.name },
+    { label: '反馈期限', value: formatDateLong(ctx.feedback.dueAt) },
+    ...template.fields(ctx),
+  ];
+  const link = `${ctx.publicUrl.replace(/\/+$/, '')}/inspections/${ctx.feedback.inspectionId}`;
+  const { text, html } = renderLayout({ subject, greeting: template.greeting(ctx), lead: template.lead(ctx), fields, next: template.next(ctx), link });
+  return { subject, text, html };
+}

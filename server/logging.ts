@@ -1,0 +1,75 @@
+import type { Writable } from 'node:stream';
+
+/** Longest string kept in a log entry; one field can no longer make a line of megabytes. */
+export const MAX_LOGGED_STRING = 2_000;
+const REDACTED = '[redacted]';
+// Values under these keys are the client's data or credentials, never logged.
+const hiddenKeys = new Set(['params', 'parameters', 'body', 'payload', 'password', 'passwordhash', 'password_hash', 'token', 'authorization', 'cookie', 'secret']);
+
+type Cleaner = (value: unknown) => unknown;
+
+/**
+ * What goes into the log: SQL parameters (drizzle puts them in `params` and in the message after
+ * "params:"), bodies and credentials removed, the configured secrets blanked wherever they appear,
+ * and every string cut at MAX_LOGGED_STRING.
+ */
+export function createLogCleaner(secrets: readonly (string | undefined)[]): Cleaner {
+  const known = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  const cleanString = (text: string): string => {
+    let out = text.replace(/(\bparams:)[^\n]*/g, `$1 ${REDACTED}`);
+    for (const secret of known) out = out.split(secret).join(REDACTED);
+    return out.length > MAX_LOGGED_STRING ? `${out.slice(0, MAX_LOGGED_STRING)}…(${out.length - MAX_LOGGED_STRING} more characters)` : out;
+  };
+  const clean = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return cleanString(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > 6) return '[too deep]';
+    if (value instanceof Error) return clean(errorFields(value), depth);
+    if (Array.isArray(value)) return value.slice(0, 50).map((item) => clean(item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) out[key] = hiddenKeys.has(key.toLowerCase()) ? REDACTED : clean(child, depth + 1);
+    return out;
+  };
+  return (value) => clean(value, 0);
+}
+
+/** An error as plain fields: its name, message, stack, code and own properties, with its cause. */
+function errorFields(error: Error): Record<string, unknown> {
+  const fields: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
+  for (const [key, value] of Object.entries(error)) fields[key] = value;
+  if (error.cause !== undefined) fields.cause = error.cause;
+  return fields;
+}
+
+/** Fastify's logger settings: pino with every entry passed through the cleaner. */
+export function loggerOptions({ level, secrets, stream }: { level: string; secrets: readonly (string | undefined)[]; stream?: Writable }) {
+  const clean = createLogCleaner(secrets);
+  return {
+    level,
+    ...(stream ? { stream } : {}),
+    // pino's shape for a serialized error; the cleaner keeps type, message and stack as strings.
+    serializers: { err: (error: unknown) => clean(error) as { [key: string]: unknown; type: string; message: string; stack: string } },
+    formatters: { log: (object: Record<string, unknown>) => clean(object) as Record<string, unknown> },
+    hooks: {
+      logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(this, args.map((arg) => (typeof arg === 'string' ? clean(arg) : arg)));
+      },
+    },
+  };
+}
+
+/** The secrets a configuration holds, and the passwords inside its connection URLs. */
+export function configuredSecrets(values: readonly (string | undefined)[]): string[] {
+  const found: string[] = [];
+  for (const value of values) {
+    if (!value) continue;
+    found.push(value);
+    try {
+      const password = decodeURIComponent(new URL(value).password);
+      if (password) found.push(password);
+    } catch {
+      // Not a URL: the value itself is the secret.
+    }
+  }
+  return found;
+}
