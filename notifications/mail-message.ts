@@ -6,6 +6,8 @@ export interface OutgoingMail {
   messageId: string;
   from: string;
   to: string[];
+  /** Copies (Cc), e.g. the unit's leaders on the ladder's higher levels. */
+  cc?: string[];
   subject: string;
   text: string;
   html: string;
@@ -34,6 +36,7 @@ export function toNodemailerMessage(mail: OutgoingMail, defaultFrom: string): Se
     messageId: mail.messageId,
     from: mail.from || defaultFrom,
     to: mail.to,
+    ...(mail.cc && mail.cc.length > 0 ? { cc: mail.cc } : {}),
     subject: mail.subject,
     text: mail.text,
     html: mail.html,

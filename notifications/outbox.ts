@@ -205,6 +205,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         messageId: row.messageId,
         from: options.from,
         to: row.recipients,
+        cc: row.cc,
         subject: row.subject,
         text: row.bodyText,
         html: row.bodyHtml,

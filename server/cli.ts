@@ -27,7 +27,8 @@ Commands:
   import <inspection> <file>         import findings (CSV/XLSX/JSON) into an inspection, given by id or short code
   catalogue                          print the problem catalogue (codes, labels, severity, what they apply to, aliases)
   audit verify                       walk every ticket's hash-chained audit trail and report the first break
-  sweep [--now ISO-8601]             send the reminders and escalations due now (or as at --now), each exactly once
+  sweep [--now ISO-8601] [--dry-run|--force]
+                                     send the reminders and escalations due now (or as at a past --now), each exactly once
   user add --username U --role R --unit UNIT [--password P] [--display-name N]
                                      create a user (role: admin | supervisor | officer; UNIT: code, name or alias);
                                      without --password one is generated, printed once, and must be changed

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import {
   findings,
@@ -6,6 +6,7 @@ import {
   targets,
   tickets,
   units,
+  resolvePolicy,
   type EscalationPolicy,
   type NewTicket,
   type Platform,
@@ -102,7 +103,7 @@ const viewColumns = {
 };
 
 type ViewRow = { ticket: Ticket } & Omit<TicketView, keyof Ticket>;
-const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest });
+const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest, inspection: { ...rest.inspection, policy: resolvePolicy(rest.inspection.policy) } });
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -202,6 +203,28 @@ export function createTicketsRepository({ db }: { db: Db }) {
             as v(id, state, version, updated_at, unit_id, due_at, escalation_level, rejections, next_action_at)
           where ${tickets.id} = v.id`);
       }
+    },
+
+    /**
+     * Tickets of an inspection in the viewer's scope at escalation level `minLevel` or above (通报),
+     * not withdrawn, with the moment each last reached that level; longest there first.
+     */
+    async listBulletinCandidates(
+      { inspectionId, viewer, minLevel }: { inspectionId: number; viewer: Viewer; minLevel: number },
+      tx: Db = db,
+    ): Promise<(TicketView & { since: Date | null })[]> {
+      const since = sql<string | null>`(select max(e.at) from ticket_events e
+        where e.ticket_id = ${tickets.id} and e.type = 'ESCALATE' and (e.payload->>'level')::int >= ${minLevel})`;
+      const rows = await tx
+        .select({ ...viewColumns, since })
+        .from(tickets)
+        .innerJoin(units, eq(units.id, tickets.unitId))
+        .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+        .innerJoin(findings, eq(findings.id, tickets.findingId))
+        .innerJoin(targets, eq(targets.id, findings.targetId))
+        .where(and(unitScope(viewer, tickets.unitId), eq(tickets.inspectionId, inspectionId), gte(tickets.escalationLevel, minLevel), ne(tickets.state, 'withdrawn')))
+        .orderBy(asc(tickets.dueAt), asc(tickets.id));
+      return rows.map(({ since: at, ...row }) => ({ ...flatten(row), since: at === null ? null : new Date(at) }));
     },
 
     async list(

@@ -15,6 +15,10 @@ export const ticketNotificationKinds = [
   'reassigned',
   'extended',
   'verify_reminder',
+  'reassigned_away',
+  'extension_requested',
+  'extension_approved',
+  'extension_refused',
 ] as const;
 export type TicketNotificationKind = (typeof ticketNotificationKinds)[number];
 
@@ -40,6 +44,8 @@ export const notifications = pgTable(
     // The units addressed; a unit without an email address is recorded here and reported.
     unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
     recipients: text('recipients').array().notNull(),
+    // Copies (Cc): leaders and supervising units on the ladder's higher levels.
+    cc: text('cc').array().notNull().default(sql`'{}'::text[]`),
     subject: text('subject').notNull(),
     bodyText: text('body_text').notNull(),
     bodyHtml: text('body_html').notNull(),

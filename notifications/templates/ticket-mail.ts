@@ -4,6 +4,7 @@ import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDateLong, formatDateShort } from './dates.js';
 import { renderLayout, type MailField } from './layout.js';
 import { levelLabel, problemSummary, problemWords, stateLabels, targetLabel } from './labels.js';
+import { ladderOf } from '../../workflows/ladder.js';
 
 /** What the workflow knows about the event; each kind reads the parts it needs. */
 export interface TicketMailDetails {
@@ -16,6 +17,10 @@ export interface TicketMailDetails {
   previousDueAt?: Date;
   previousUnitName?: string;
   overdueWorkingDays?: number;
+  /** REASSIGN, to the old unit: who takes the ticket over. */
+  newUnitName?: string;
+  /** REQUEST_EXTENSION: the day asked for; APPROVE_EXTENSION: the day asked for when the office granted less. */
+  requestedUntil?: string;
 }
 
 export interface TicketMailContext {
@@ -57,6 +62,8 @@ interface KindTemplate {
 }
 
 const due = (ctx: TicketMailContext) => formatDateLong(ctx.ticket.dueAt);
+// A 'YYYY-MM-DD' day as an instant inside that day in Shanghai, for the date formatters.
+const shanghaiNoon = (day: string) => new Date(`${day}T12:00:00+08:00`);
 const dueShort = (ctx: TicketMailContext) => formatDateShort(ctx.ticket.dueAt);
 const toUnit = (ctx: TicketMailContext) => `${ctx.unit.name}：`;
 const toOffice = () => '您好：';
@@ -91,12 +98,12 @@ const templates: Record<NotificationKind, KindTemplate> = {
     next: (ctx) => `${unitTodo(ctx)}逾期未反馈的将进入逾期督办。`,
   },
   escalation: {
-    tag: (ctx) => `逾期督办·${levelLabel(ctx.details?.level ?? ctx.ticket.escalationLevel)}`,
+    tag: (ctx) => ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办',
     hint: (ctx) => (ctx.details?.overdueWorkingDays !== undefined ? `已逾期${ctx.details.overdueWorkingDays}个工作日` : `${dueShort(ctx)}已到期`),
     greeting: toUnit,
     lead: (ctx) =>
-      `以下整改工单已超过反馈期限${ctx.details?.overdueWorkingDays !== undefined ? `${ctx.details.overdueWorkingDays}个工作日` : ''}仍未提交整改情况，现予${levelLabel(ctx.details?.level ?? ctx.ticket.escalationLevel)}督办。`,
-    fields: (ctx) => [{ label: '督办级别', value: levelLabel(ctx.details?.level ?? ctx.ticket.escalationLevel) }],
+      `以下整改工单已超过反馈期限${ctx.details?.overdueWorkingDays !== undefined ? `${ctx.details.overdueWorkingDays}个工作日` : ''}仍未提交整改情况，现予${ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办'}。`,
+    fields: (ctx) => [{ label: '督办级别', value: ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办' }],
     next: (ctx) => `${ctx.ticket.state === 'issued' ? '请立即签收工单、' : '请立即'}完成整改并在系统中提交书面整改情况；逾期时间越长，督办级别越高。`,
   },
   submitted: {
@@ -152,6 +159,43 @@ const templates: Record<NotificationKind, KindTemplate> = {
     ],
     next: (ctx) =>
       ctx.ticket.state === 'rectified' ? '整改情况已提交，正在等待核验，无需再做操作。' : `请在新的期限前完成整改。${unitTodo(ctx)}`,
+  },
+  reassigned_away: {
+    tag: () => '工单已转办',
+    hint: () => '无需再反馈',
+    // Addressed to the unit that had the ticket; the ticket's unit is now the new one.
+    greeting: (ctx) => `${ctx.details?.previousUnitName ?? ctx.unit.name}：`,
+    lead: (ctx) => `以下整改工单已转交${ctx.details?.newUnitName ?? '其他单位'}办理。`,
+    fields: (ctx) => [...optional('现责任单位', ctx.details?.newUnitName), ...optional('转办原因', ctx.details?.reason)],
+    next: (ctx) => `${ctx.details?.previousUnitName ?? ''}无需再就本工单整改和反馈。`,
+  },
+  extension_requested: {
+    tag: () => '延期申请',
+    hint: (ctx) => (ctx.details?.requestedUntil ? `申请延期至${formatDateShort(shanghaiNoon(ctx.details.requestedUntil))}` : '请审核'),
+    greeting: toOffice,
+    lead: (ctx) =>
+      `${ctx.unit.name}申请将以下整改工单的反馈期限由${due(ctx)}延长至${ctx.details?.requestedUntil ? formatDateLong(shanghaiNoon(ctx.details.requestedUntil)) : '（未填写）'}。`,
+    fields: (ctx) => optional('申请理由', ctx.details?.reason),
+    next: () => '请在系统中审核：同意的点“同意延期”（可缩短延期日期）；不同意的点“不同意延期”并写明理由。审核前原反馈期限不变。',
+  },
+  extension_approved: {
+    tag: () => '同意延期',
+    hint: (ctx) => `${dueShort(ctx)}前反馈`,
+    greeting: toUnit,
+    lead: (ctx) => `${ctx.unit.name}的延期申请已获同意，以下整改工单的反馈期限调整为${due(ctx)}。`,
+    fields: (ctx) => [
+      ...optional('申请延期至', ctx.details?.requestedUntil ? formatDateLong(shanghaiNoon(ctx.details.requestedUntil)) : undefined),
+      ...optional('审核意见', ctx.details?.comment),
+    ],
+    next: unitTodo,
+  },
+  extension_refused: {
+    tag: () => '不同意延期',
+    hint: (ctx) => `仍须${dueShort(ctx)}前反馈`,
+    greeting: toUnit,
+    lead: (ctx) => `${ctx.unit.name}的延期申请未获同意，反馈期限仍为${due(ctx)}。`,
+    fields: (ctx) => optional('理由', ctx.details?.reason),
+    next: unitTodo,
   },
   verify_reminder: {
     tag: () => '待核验提醒',

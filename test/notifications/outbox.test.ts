@@ -153,7 +153,7 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
       expect(await load(row.id), kind).toMatchObject({ status: 'sent', attempts: 1, lockedUntil: null, sentAt: clock, lastError: null });
     }
     expect(receivedWith(rows.get('escalation')?.row.messageId ?? '')[0]?.subject).toBe(
-      '【逾期督办·一级】2021-2-003 健康益阳：互动回应差（6月25日已到期）',
+      '【催办】2021-2-003 健康益阳：互动回应差（6月25日已到期）',
     );
   });
 

@@ -37,7 +37,7 @@ describe('renderTicketMail', () => {
   it.each([
     ['issued', {}, '【整改通知】2021-2-003 健康益阳：互动回应差（6月25日前反馈）'],
     ['reminder', { daysBefore: 1 }, '【整改提醒】2021-2-003 健康益阳：互动回应差（还剩1个工作日）'],
-    ['escalation', { level: 1, overdueWorkingDays: 1 }, '【逾期督办·一级】2021-2-003 健康益阳：互动回应差（已逾期1个工作日）'],
+    ['escalation', { level: 1, overdueWorkingDays: 1 }, '【催办】2021-2-003 健康益阳：互动回应差（已逾期1个工作日）'],
     ['submitted', { feedback: '已安排专人每日回复留言' }, '【整改已提交】2021-2-003 健康益阳：互动回应差（请核验）'],
     ['rejected', { reason: '仍有留言未回复' }, '【整改被退回】2021-2-003 健康益阳：互动回应差（请6月25日前重新提交）'],
     ['verified', {}, '【整改已核销】2021-2-003 健康益阳：互动回应差'],
@@ -45,6 +45,10 @@ describe('renderTicketMail', () => {
     ['reassigned', { previousUnitName: '益阳市人民政府办公室' }, '【工单已转办】2021-2-003 健康益阳：互动回应差（6月25日前反馈）'],
     ['extended', { previousDueAt: new Date('2021-06-20T15:59:59.999Z') }, '【期限已调整】2021-2-003 健康益阳：互动回应差（调整为6月25日）'],
     ['verify_reminder', {}, '【待核验提醒】2021-2-003 健康益阳：互动回应差（单位已提交，请尽快核验）'],
+    ['reassigned_away', { previousUnitName: '益阳市人民政府办公室', newUnitName: '益阳市卫生健康委员会' }, '【工单已转办】2021-2-003 健康益阳：互动回应差（无需再反馈）'],
+    ['extension_requested', { requestedUntil: '2021-07-09', reason: '需采购服务' }, '【延期申请】2021-2-003 健康益阳：互动回应差（申请延期至7月9日）'],
+    ['extension_approved', { requestedUntil: '2021-07-09' }, '【同意延期】2021-2-003 健康益阳：互动回应差（6月25日前反馈）'],
+    ['extension_refused', { reason: '理由不充分' }, '【不同意延期】2021-2-003 健康益阳：互动回应差（仍须6月25日前反馈）'],
   ] as const)('gives %s its own subject', (kind, details, subject) => {
     expect(render(kind, { details }).subject).toBe(subject);
   });
@@ -97,7 +101,8 @@ describe('renderTicketMail', () => {
     expect(extended.text).toContain('调整原因：端午节假期');
 
     const escalation = render('escalation', { ticket: { ...context.ticket, escalationLevel: 2 } });
-    expect(escalation.subject).toMatch(/^【逾期督办·二级】/);
+    expect(escalation.subject).toMatch(/^【督办】/);
+    expect(render('escalation', { ticket: { ...context.ticket, escalationLevel: 3 } }).text).toContain('现予通报');
   });
 
   it('reads the due date in Asia/Shanghai whatever the process time zone', () => {

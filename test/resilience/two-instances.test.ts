@@ -127,7 +127,8 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
     // before the due day) is due now, and the sweep sends only the latest reminder due.
     const dueSoon = await httpCall(a.url, 'POST', '/api/inspections', {
       token,
-      body: { title: '本期检查', shortCode: 'now', issuedOn: shanghaiToday(), feedbackDeadline: null, dueWorkingDays: 1, issuingUnitCode: 'YY-GOV' },
+      // sendAt 00:00: office hours (default 09:00) would hold the reminder until 09:00 in Shanghai.
+      body: { title: '本期检查', shortCode: 'now', issuedOn: shanghaiToday(), feedbackDeadline: null, dueWorkingDays: 1, issuingUnitCode: 'YY-GOV', policy: { sendAt: '00:00' } },
     });
     expect(dueSoon.status, dueSoon.text).toBe(201);
     const overdueId = (overdue.body as { id: number }).id;

@@ -32,15 +32,16 @@ describe('GET /api/calendar/:date', () => {
     expect((await call('wjw-off', 'GET', '/api/calendar/2021-06-26')).json()).toMatchObject({ working: false, source: 'published', note: null });
   });
 
-  it('says when only the weekend rule answers, past the published years', async () => {
+  it('says when only the statutory rule answers, past the published years', async () => {
     expect((await call('wjw-off', 'GET', '/api/calendar/2030-01-05')).json()).toEqual({
       date: '2030-01-05',
       working: false,
       kind: 'restday',
-      source: 'weekend-rule',
+      source: 'statutory-rule',
       provisional: true,
       note: null,
     });
+    expect((await call('wjw-off', 'GET', '/api/calendar/2027-02-05')).json()).toMatchObject({ working: false, source: 'statutory-rule', provisional: true, note: '春节（法定节假日，年度安排尚未公布）' });
   });
 
   it('answers 400 problem+json naming the field for a date that does not exist', async () => {
@@ -61,14 +62,15 @@ describe('PUT /api/calendar/:date', () => {
   it('makes the sweep recompute: a day made a rest day moves reminder 3 earlier, and it goes out at once', async () => {
     await t.services.sweep.run({ now: t.clock.now() });
     const scheduled = async () => (await t.services.db.select({ next: tickets.nextActionAt }).from(tickets).where(eq(tickets.id, ticketId)))[0]?.next;
-    expect(await scheduled()).toEqual(new Date('2021-06-22T00:00:00+08:00'));
+    // Office hours: from 09:00 of the day.
+    expect(await scheduled()).toEqual(new Date('2021-06-22T09:00:00+08:00'));
 
     t.clock.set('2021-06-21T09:00:00+08:00');
     expect((await call('admin', 'PUT', '/api/calendar/2021-06-23', { kind: 'restday', note: '本地停电检修' })).statusCode).toBe(201);
     expect(await scheduled()).toEqual(new Date('2021-06-21T09:00:00+08:00'));
-    // 06-24, 06-22, 06-21: reminder 3 is due from Monday 06-21 00:00.
+    // 06-24, 06-22, 06-21: reminder 3 is due from Monday 06-21, 09:00.
     expect(await t.services.sweep.run({ now: t.clock.now() })).toMatchObject({ reminders: 1 });
-    expect(await scheduled()).toEqual(new Date('2021-06-24T00:00:00+08:00'));
+    expect(await scheduled()).toEqual(new Date('2021-06-24T09:00:00+08:00'));
     expect((await call('admin', 'DELETE', '/api/calendar/2021-06-23')).statusCode).toBe(204);
   });
 

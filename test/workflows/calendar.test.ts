@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { statutoryHolidays } from '../../workflows/statutory-holidays.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCalendarRepository } from '../../db/repositories/calendar.repository.js';
 import {
@@ -227,15 +228,15 @@ describe('working-day arithmetic', () => {
 });
 
 describe('beyond the published data', () => {
-  it('rests weekends only, marks answers provisional and reports each year once', () => {
+  it('rests on weekends and the statutory holidays, marks answers provisional and reports each year once', () => {
     const reported: string[] = [];
     const calendar = createWorkingCalendar(noOverrides, { onBeyondKnownData: (day) => reported.push(day) });
     expect(calendar.isKnown('2027-03-01')).toBe(false);
     expect(reported).toEqual([]);
-    // 2027-01-01 is a Friday: certainly New Year's Day, but unpublished, so assumed worked.
-    expect(calendar.isWorkingDayDetailed('2027-01-01')).toEqual({ value: true, provisional: true });
+    // 2027-01-01 is a Friday and New Year's Day: a statutory holiday whatever the year's 调休 will be.
+    expect(calendar.isWorkingDayDetailed('2027-01-01')).toEqual({ value: false, provisional: true });
     expect(calendar.isWorkingDayDetailed('2027-01-02')).toEqual({ value: false, provisional: true });
-    expect(calendar.addWorkingDaysDetailed('2026-12-30', 3)).toEqual({ value: '2027-01-04', provisional: true });
+    expect(calendar.addWorkingDaysDetailed('2026-12-30', 3)).toEqual({ value: '2027-01-05', provisional: true });
     expect(calendar.workingDaysBetweenDetailed('2026-12-01', '2027-02-01')).toMatchObject({ provisional: true });
     expect(reported).toEqual(['2027-01-01']);
     expect(calendar.addWorkingDaysDetailed('2028-06-01', 1)).toEqual({ value: '2028-06-02', provisional: true });
@@ -254,11 +255,49 @@ describe('beyond the published data', () => {
   it('treats years before the data the same way', () => {
     const calendar = createWorkingCalendar(noOverrides);
     expect(calendar.isKnown('2003-10-01')).toBe(false);
-    expect(calendar.isWorkingDayDetailed('2003-10-01')).toEqual({ value: true, provisional: true });
+    expect(calendar.isWorkingDayDetailed('2003-10-01')).toEqual({ value: false, provisional: true });
+    expect(calendar.isWorkingDayDetailed('2003-10-08')).toEqual({ value: true, provisional: true });
     expect(calendar.isKnown('2004-10-01')).toBe(true);
     expect(calendar.isWorkingDay('2004-10-01')).toBe(false);
   });
 });
+
+describe('statutory holidays computed from the lunar calendar', () => {
+  const published = createWorkingCalendar(noOverrides);
+
+  it('are rest days in every published arrangement since the 2024 revision (2025, 2026)', () => {
+    for (const year of [2025, 2026]) {
+      for (const [day, name] of statutoryHolidays(year)) expect(published.isWorkingDay(day), `${day} ${name}`).toBe(false);
+    }
+  });
+
+  it('find 清明, 端午, 中秋 and 春节 初一 to 初三 on the rest days of every published year since 2008', () => {
+    for (let year = 2008; year <= 2026; year += 1) {
+      const days = [...statutoryHolidays(year)].filter(([day, name]) => ['清明节', '端午节', '中秋节'].includes(name) || (name === '春节' && day !== lunarEve(year)));
+      expect(days.length, String(year)).toBeGreaterThanOrEqual(5);
+      // 中秋 2008–2026 may fall in October (2020: 10-01, merged with National Day): still a rest day.
+      for (const [day, name] of days) expect(published.isWorkingDay(day), `${day} ${name}`).toBe(false);
+    }
+  });
+
+  it('gives 2027: 除夕 02-05, 春节 02-06 to 02-08, 清明 04-05, 端午 06-09, 中秋 09-15', () => {
+    const days = statutoryHolidays(2027);
+    expect([...days].filter(([, name]) => name !== '元旦' && name !== '劳动节' && name !== '国庆节').sort()).toEqual([
+      ['2027-02-05', '春节'],
+      ['2027-02-06', '春节'],
+      ['2027-02-07', '春节'],
+      ['2027-02-08', '春节'],
+      ['2027-04-05', '清明节'],
+      ['2027-06-09', '端午节'],
+      ['2027-09-15', '中秋节'],
+    ]);
+  });
+});
+
+/** 除夕 of `year`'s 春节: the first 春节 day listed. */
+function lunarEve(year: number): string {
+  return [...statutoryHolidays(year)].filter(([, name]) => name === '春节').map(([day]) => day).sort()[0] ?? '';
+}
 
 describe('overrides', () => {
   const overrides = new Map<string, DayKind>([

@@ -25,7 +25,7 @@ const UNIT_B = 11;
 const OFFICE = 1;
 const DUE = '2021-06-25T15:59:59.999Z';
 const LATER = '2021-07-09T15:59:59.999Z';
-const input: TicketContext = { unitId: UNIT_A, dueAt: DUE, escalationLevel: 0, maxLevel: 3, rejections: 0 };
+const input: TicketContext = { unitId: UNIT_A, dueAt: DUE, escalationLevel: 0, maxLevel: 3, rejections: 0, extensionRequest: null, extensionsGranted: 0, maxExtensions: 2 };
 
 const system: TicketActor = { role: 'system', unitId: null };
 const office: TicketActor = { role: 'supervisor', unitId: OFFICE };
@@ -47,16 +47,21 @@ function samples(snapshot: Snapshot): TicketMachineEvent[] {
     { type: 'SUBMIT_RECTIFICATION', actor: responsible, feedback: '  ' },
     { type: 'VERIFY', actor: office },
     { type: 'VERIFY', actor: ownSupervisor },
-    { type: 'REJECT', actor: admin, reason: '回复不完整' },
-    { type: 'REJECT', actor: office, reason: '' },
+    { type: 'REJECT', actor: admin, reason: '回复不完整', dueAt: LATER },
+    { type: 'REJECT', actor: office, reason: '', dueAt: LATER },
     { type: 'WITHDRAW', actor: office, reason: '复核后不再列为问题' },
     { type: 'WITHDRAW', actor: responsible, reason: '不想整改' },
     { type: 'EXTEND_DEADLINE', actor: office, reason: '系统改版', dueAt: LATER },
     { type: 'EXTEND_DEADLINE', actor: office, reason: '系统改版', dueAt: 'soon' },
-    { type: 'REASSIGN', actor: office, reason: '开设主体有误', unitId: otherUnit },
-    { type: 'REASSIGN', actor: office, reason: '原地转办', unitId },
+    { type: 'REASSIGN', actor: office, reason: '开设主体有误', unitId: otherUnit, dueAt: LATER },
+    { type: 'REASSIGN', actor: office, reason: '原地转办', unitId, dueAt: LATER },
     { type: 'ESCALATE', actor: system },
     { type: 'ESCALATE', actor: office },
+    { type: 'REQUEST_EXTENSION', actor: responsible, until: '2021-07-09', reason: '需要采购服务', requestedAt: '2021-06-21T02:00:00.000Z' },
+    { type: 'REQUEST_EXTENSION', actor: office, until: '2021-07-09', reason: '代为申请', requestedAt: '2021-06-21T02:00:00.000Z' },
+    { type: 'APPROVE_EXTENSION', actor: office, dueAt: LATER },
+    { type: 'APPROVE_EXTENSION', actor: ownSupervisor, dueAt: LATER },
+    { type: 'REFUSE_EXTENSION', actor: office, reason: '理由不充分' },
   ];
 }
 
@@ -71,6 +76,8 @@ function abstraction({ state, context }: TicketSnapshot): string {
     extended: context.dueAt !== DUE,
     level: context.escalationLevel,
     rejected: context.rejections > 0,
+    pending: context.extensionRequest !== null,
+    granted: context.extensionsGranted,
   });
 }
 const plain = (snapshot: Snapshot): TicketSnapshot => ({ state: snapshot.value as TicketStateValue, context: snapshot.context });
@@ -153,6 +160,9 @@ describe('the ticket machine as a graph', () => {
       ...open.map((state) => transitionKey(state, 'WITHDRAW', 'withdrawn')),
       ...open.map((state) => transitionKey(state, 'EXTEND_DEADLINE', state)),
       ...open.map((state) => transitionKey(state, 'REASSIGN', 'issued')),
+      ...['issued', 'acknowledged'].flatMap((state) =>
+        ['REQUEST_EXTENSION', 'APPROVE_EXTENSION', 'REFUSE_EXTENSION'].map((type) => transitionKey(state, type, state)),
+      ),
     ];
     expect(configuredTransitions()).toEqual(new Set(spec));
     const types = new Set([...configuredTransitions()].map((key) => key.split(' --')[1]?.split('-->')[0]));

@@ -34,7 +34,10 @@ const finalStates: TicketStateValue[] = ['verified', 'withdrawn'];
 const allStates: TicketStateValue[] = [...openStates, ...finalStates];
 
 function ticket(state: TicketStateValue, context: Partial<TicketContext> = {}): TicketSnapshot {
-  return { state, context: { unitId: UNIT, dueAt: DUE, escalationLevel: 0, maxLevel: 3, rejections: 0, ...context } };
+  return {
+    state,
+    context: { unitId: UNIT, dueAt: DUE, escalationLevel: 0, maxLevel: 3, rejections: 0, extensionRequest: null, extensionsGranted: 0, maxExtensions: 2, ...context },
+  };
 }
 
 /** A well-formed event of each type, as the SPEC's payload column describes it. */
@@ -43,12 +46,18 @@ function sample(type: TicketEventType, actor: TicketActor): TicketMachineEvent {
     case 'SUBMIT_RECTIFICATION':
       return { type, actor, feedback: '已安排专人回复留言', evidence: ['https://example.gov.cn/a'], rectifiedOn: '2021-06-20' };
     case 'REJECT':
+      return { type, actor, reason: '复核未通过', dueAt: LATER };
     case 'WITHDRAW':
+    case 'REFUSE_EXTENSION':
       return { type, actor, reason: '复核未通过' };
     case 'EXTEND_DEADLINE':
       return { type, actor, reason: '系统改版', dueAt: LATER };
     case 'REASSIGN':
-      return { type, actor, reason: '开设主体有误', unitId: OTHER_UNIT };
+      return { type, actor, reason: '开设主体有误', unitId: OTHER_UNIT, dueAt: LATER };
+    case 'REQUEST_EXTENSION':
+      return { type, actor, reason: '需要采购服务', until: '2021-07-09', requestedAt: '2021-06-21T02:00:00.000Z' };
+    case 'APPROVE_EXTENSION':
+      return { type, actor, dueAt: LATER };
     default:
       return { type, actor };
   }
@@ -144,14 +153,20 @@ describe('REJECT (supervisor in scope, reason required: rectified → acknowledg
   it('sends the ticket back to acknowledged and counts the rejection', () => {
     const first = accepted(decide(ticket('rectified'), sample('REJECT', supervisor)));
     expect(first.state).toBe('acknowledged');
-    expect(first.context).toEqual({ ...ticket('rectified').context, rejections: 1 });
-    const third = accepted(decide(ticket('rectified', { rejections: 2, escalationLevel: 1 }), sample('REJECT', admin)));
-    expect(third.context).toMatchObject({ rejections: 3, escalationLevel: 1 });
+    // A fair period: the due time the workflow computed, escalation from level 0.
+    expect(first.context).toEqual({ ...ticket('rectified').context, rejections: 1, dueAt: LATER });
+    const third = accepted(decide(ticket('rectified', { rejections: 2, escalationLevel: 3 }), sample('REJECT', admin)));
+    expect(third.context).toMatchObject({ rejections: 3, escalationLevel: 0, dueAt: LATER });
+  });
+
+  it('never moves the due time earlier than it was', () => {
+    const decision = accepted(decide(ticket('rectified', { dueAt: LATER }), { type: 'REJECT', actor: supervisor, reason: '仍未回复', dueAt: DUE }));
+    expect(decision.context.dueAt).toBe(LATER);
   });
 
   it('refuses a missing or blank reason as an invalid payload', () => {
     expect(refusal(decide(ticket('rectified'), loose({ type: 'REJECT', actor: supervisor }))).reason).toBe('invalid_payload');
-    expect(refusal(decide(ticket('rectified'), { type: 'REJECT', actor: supervisor, reason: '   ' })).reason).toBe('invalid_payload');
+    expect(refusal(decide(ticket('rectified'), { type: 'REJECT', actor: supervisor, reason: '   ', dueAt: LATER })).reason).toBe('invalid_payload');
   });
 
   it('is forbidden to the supervisor of the responsible unit itself, to officers and to the system', () => {
@@ -240,13 +255,13 @@ describe('REASSIGN (supervisor in scope, unitCode and reason: new unit, back to 
       const before = ticket(state, { escalationLevel: 2, rejections: 2 });
       const decision = accepted(decide(before, sample('REASSIGN', supervisor)));
       expect(decision.state).toBe('issued');
-      // The deadline stays, so the escalation already reached stays too (each level happens once).
-      expect(decision.context).toEqual({ ...before.context, unitId: OTHER_UNIT });
+      // The new unit gets a fair period of its own and starts from level 0.
+      expect(decision.context).toEqual({ ...before.context, unitId: OTHER_UNIT, dueAt: LATER, escalationLevel: 0 });
     }
   });
 
   it('refuses a reassignment to the unit already responsible', () => {
-    const decision = refusal(decide(ticket('acknowledged'), { type: 'REASSIGN', actor: supervisor, reason: '重复', unitId: UNIT }));
+    const decision = refusal(decide(ticket('acknowledged'), { type: 'REASSIGN', actor: supervisor, reason: '重复', unitId: UNIT, dueAt: LATER }));
     expect(decision.reason).toBe('invalid_payload');
   });
 
@@ -257,10 +272,10 @@ describe('REASSIGN (supervisor in scope, unitCode and reason: new unit, back to 
   it('is forbidden to a supervisor of the responsible unit, and to a reassignment to the sender\'s own unit', () => {
     for (const state of openStates) {
       expect(refusal(decide(ticket(state), sample('REASSIGN', ownSupervisor))).reason, state).toBe('forbidden');
-      expect(refusal(decide(ticket(state), { type: 'REASSIGN', actor: supervisor, reason: '转本单位', unitId: OFFICE })).reason, state).toBe('forbidden');
+      expect(refusal(decide(ticket(state), { type: 'REASSIGN', actor: supervisor, reason: '转本单位', unitId: OFFICE, dueAt: LATER })).reason, state).toBe('forbidden');
     }
     // The admin's own unit is no exception.
-    expect(refusal(decide(ticket('issued'), { type: 'REASSIGN', actor: admin, reason: '转本单位', unitId: 0 })).reason).toBe('forbidden');
+    expect(refusal(decide(ticket('issued'), { type: 'REASSIGN', actor: admin, reason: '转本单位', unitId: 0, dueAt: LATER })).reason).toBe('forbidden');
   });
 
   it('is forbidden to officers and to the system', () => {
@@ -305,10 +320,74 @@ describe('ESCALATE (the system: escalation level + 1 while issued or acknowledge
   });
 });
 
+describe('REQUEST_EXTENSION, APPROVE_EXTENSION, REFUSE_EXTENSION (申请延期 and its answer)', () => {
+  const pending = { until: '2021-07-09', reason: '需要采购服务', requestedAt: '2021-06-21T02:00:00.000Z' };
+
+  it('records the request in issued and acknowledged, keeping the due time and the level (the clock keeps running)', () => {
+    for (const state of ['issued', 'acknowledged'] as const) {
+      const before = ticket(state, { escalationLevel: 1 });
+      const decision = accepted(decide(before, sample('REQUEST_EXTENSION', officer)));
+      expect(decision.state).toBe(state);
+      expect(decision.context).toEqual({ ...before.context, extensionRequest: pending });
+    }
+  });
+
+  it('is for the officer of the responsible unit only, and not once submitted or closed', () => {
+    for (const actor of [otherOfficer, officeOfficer, supervisor, admin, system]) {
+      expect(refusal(decide(ticket('issued'), sample('REQUEST_EXTENSION', actor))).reason, `${actor.role} ${actor.unitId}`).toBe('forbidden');
+    }
+    for (const state of ['rectified', 'verified', 'withdrawn'] as const) {
+      expect(refusal(decide(ticket(state), sample('REQUEST_EXTENSION', officer))).reason, state).toBe('not_allowed_in_state');
+    }
+  });
+
+  it('allows one pending request at a time, and no more than maxExtensions granted', () => {
+    expect(refusal(decide(ticket('issued', { extensionRequest: pending }), sample('REQUEST_EXTENSION', officer))).reason).toBe('extension_pending');
+    expect(refusal(decide(ticket('issued', { extensionsGranted: 2 }), sample('REQUEST_EXTENSION', officer))).reason).toBe('extension_limit');
+    expect(accepted(decide(ticket('issued', { extensionsGranted: 1 }), sample('REQUEST_EXTENSION', officer))).context.extensionRequest).toEqual(pending);
+    expect(allowedEvents(ticket('issued', { extensionsGranted: 2 }), officer)).toEqual(['ACKNOWLEDGE']);
+  });
+
+  it('refuses a request without a reason or a day', () => {
+    expect(refusal(decide(ticket('issued'), { ...pending, type: 'REQUEST_EXTENSION', actor: officer, reason: ' ' })).reason).toBe('invalid_payload');
+    expect(refusal(decide(ticket('issued'), { ...pending, type: 'REQUEST_EXTENSION', actor: officer, until: '9 July' })).reason).toBe('invalid_payload');
+  });
+
+  it('on approval moves the due time, restarts escalation from level 0, clears the request and counts the extension', () => {
+    const before = ticket('acknowledged', { extensionRequest: pending, escalationLevel: 2 });
+    const decision = accepted(decide(before, sample('APPROVE_EXTENSION', supervisor)));
+    expect(decision).toEqual({ ok: true, state: 'acknowledged', context: { ...before.context, dueAt: LATER, escalationLevel: 0, extensionRequest: null, extensionsGranted: 1 } });
+  });
+
+  it('on refusal clears the request and keeps the due time', () => {
+    const before = ticket('issued', { extensionRequest: pending, escalationLevel: 1 });
+    const decision = accepted(decide(before, sample('REFUSE_EXTENSION', supervisor)));
+    expect(decision.context).toEqual({ ...before.context, extensionRequest: null });
+    expect(refusal(decide(before, { type: 'REFUSE_EXTENSION', actor: supervisor, reason: '' })).reason).toBe('invalid_payload');
+  });
+
+  it('is answered only by a supervisor not of the ticket\'s own unit, and only while a request is pending', () => {
+    const withRequest = ticket('issued', { extensionRequest: pending });
+    for (const type of ['APPROVE_EXTENSION', 'REFUSE_EXTENSION'] as const) {
+      for (const actor of [ownSupervisor, officer, otherOfficer, system]) {
+        expect(refusal(decide(withRequest, sample(type, actor))).reason, `${type} ${actor.role} ${actor.unitId}`).toBe('forbidden');
+      }
+      expect(refusal(decide(ticket('issued'), sample(type, supervisor))).reason).toBe('no_extension_request');
+      expect(allowedEvents(withRequest, supervisor)).toContain(type);
+      expect(allowedEvents(withRequest, ownSupervisor)).not.toContain(type);
+    }
+  });
+
+  it('lets a submission make a pending request lapse', () => {
+    const decision = accepted(decide(ticket('acknowledged', { extensionRequest: pending }), sample('SUBMIT_RECTIFICATION', officer)));
+    expect(decision.context.extensionRequest).toBeNull();
+  });
+});
+
 describe('allowedEvents', () => {
   const expected: Record<TicketStateValue, [TicketActor, TicketEventType[]][]> = {
     issued: [
-      [officer, ['ACKNOWLEDGE']],
+      [officer, ['ACKNOWLEDGE', 'REQUEST_EXTENSION']],
       [otherOfficer, []],
       [officeOfficer, []],
       [supervisor, ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
@@ -317,7 +396,7 @@ describe('allowedEvents', () => {
       [system, ['ESCALATE']],
     ],
     acknowledged: [
-      [officer, ['SUBMIT_RECTIFICATION']],
+      [officer, ['SUBMIT_RECTIFICATION', 'REQUEST_EXTENSION']],
       [otherOfficer, []],
       [supervisor, ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN']],
       [system, ['ESCALATE']],

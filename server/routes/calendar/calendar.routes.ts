@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { badRequest, notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
-import { DayParams, DaySchema, OverrideBody, OverrideList, OverrideListQuery, OverrideSchema, toOverrideDto } from './calendar.schemas.js';
+import { ArrangementBody, ArrangementResult, DayParams, DaySchema, OverrideBody, OverrideList, OverrideListQuery, OverrideSchema, toOverrideDto } from './calendar.schemas.js';
 
 export const calendarRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -28,6 +28,21 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ services: Services }> =
       const rows = await services.calendarService.listOverrides({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
       return { items: rows.map(toOverrideDto) };
     },
+  );
+
+  app.post(
+    '/api/calendar/import',
+    {
+      preHandler: app.requireRole('admin'),
+      schema: {
+        tags: ['calendar'],
+        summary: '导入国务院办公厅公布的年度节假日安排（管理员）',
+        description: '每个节日的放假起止日期及调休上班日期；再次导入同一年份将替换原有安排。本地调整仍然优先。',
+        body: ArrangementBody,
+        response: { 200: ArrangementResult, ...problemResponses(400, 401, 403, 422) },
+      },
+    },
+    async (request) => services.calendarService.importArrangement({ year: request.body.year, holidays: request.body.holidays, actor: request.viewer }),
   );
 
   app.get(

@@ -4,10 +4,14 @@ import { notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
+import { workingDaysOverdue } from '../../../workflows/deadlines.js';
+import { BULLETIN_LEVEL } from '../../../workflows/ladder.js';
+import { restDayWarning } from '../../../workflows/ticket.workflow.js';
+import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
 import { bulletinDocx } from '../../../workflows/bulletin.js';
-import { CreateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
+import { BulletinCandidateList, CreateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -25,7 +29,9 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
     },
     async (request, reply) => {
       const inspection = await services.inspectionsService.create({ fields: request.body, actor: request.viewer });
-      return reply.code(201).send(toInspectionDto(inspection));
+      // A feedback date on a rest day is kept as written; the office is told the next working day.
+      const warning = inspection.feedbackDeadline ? restDayWarning(await services.calendarService.current(), inspection.feedbackDeadline, 'feedbackDeadline') : null;
+      return reply.code(201).send({ ...toInspectionDto(inspection), ...(warning ? { warnings: [warning] } : {}) });
     },
   );
 
@@ -126,6 +132,39 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
         .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
         .header('content-disposition', `attachment; filename="bulletin.docx"; filename*=UTF-8''${encodeURIComponent(content.title)}.docx`)
         .send(await bulletinDocx(content));
+    },
+  );
+
+  app.get(
+    '/api/inspections/:id/bulletin-candidates',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '拟通报：已到“通报”级别的工单，供检查单位决定下次通报批评的对象',
+        description: '系统不会自行通报批评。只列出调用者管辖范围内的工单。',
+        params: InspectionParams,
+        response: { 200: BulletinCandidateList, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const inspection = await services.inspections.find({ id: request.params.id, viewer: request.viewer });
+      if (!inspection) throw notFound('inspections.not_found', `检查 ${request.params.id} 不存在。`);
+      const rows = await services.tickets.listBulletinCandidates({ inspectionId: inspection.id, viewer: request.viewer, minLevel: BULLETIN_LEVEL });
+      const calendar = await services.calendarService.current();
+      const now = services.now();
+      return {
+        items: rows.map((t) => {
+          // A submitted ticket stopped being late when it was submitted.
+          const overdue = workingDaysOverdue(calendar, t.dueAt, t.state === 'issued' || t.state === 'acknowledged' ? now : (t.rectifiedAt ?? now));
+          return {
+            ticket: toTicketDto(t, now),
+            unit: { code: t.unitCode, name: t.unitName },
+            overdueWorkingDays: overdue.value,
+            overdueProvisional: overdue.provisional,
+            since: t.since ? t.since.toISOString() : null,
+          };
+        }),
+      };
     },
   );
 

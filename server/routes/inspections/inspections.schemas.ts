@@ -1,7 +1,8 @@
 import Type from 'typebox';
 import type { StateCounts } from '../../../db/repositories/inspections.repository.js';
-import type { Inspection } from '../../../db/schema/index.js';
+import { resolvePolicy, type Inspection } from '../../../db/schema/index.js';
 import { DateString, Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+import { DeadlineWarningSchema, TicketSchema } from '../tickets/tickets.schemas.js';
 
 const WorkingDays = Type.Integer({ minimum: 0, maximum: 60 });
 
@@ -11,6 +12,9 @@ export const PolicySchema = StrictObject({
   escalateEveryWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
   maxLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   verifyWithinWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+  reworkWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: '退回、转办后的整改期：其后第N个工作日结束' })),
+  maxExtensions: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: '单位申请延期可获同意的次数' })),
+  sendAt: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '提醒和督办的发送时刻（北京时间，工作日）' })),
 });
 
 export const ScopeGroupSchema = StrictObject({
@@ -63,6 +67,9 @@ export const InspectionSchema = Type.Object({
     escalateEveryWorkingDays: Type.Integer(),
     maxLevel: Type.Integer(),
     verifyWithinWorkingDays: Type.Integer(),
+    reworkWorkingDays: Type.Integer(),
+    maxExtensions: Type.Integer(),
+    sendAt: Type.String(),
   }),
   scope: Type.Array(Type.Object({ group: Type.String(), targetKind: Type.String(), checked: Type.Integer(), failed: Type.Optional(Type.Integer()) })),
   createdAt: Type.String({ format: 'date-time' }),
@@ -72,6 +79,7 @@ export const InspectionSchema = Type.Object({
       description: 'unfinished tickets per escalation level (1 催办, 2 督办, 3 通报); levels with none are left out',
     }),
   ),
+  warnings: Type.Optional(Type.Array(DeadlineWarningSchema, { description: 'e.g. the feedback deadline falls on a rest day (kept as given)' })),
 });
 
 export const InspectionParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
@@ -90,7 +98,7 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts, le
     feedbackDeadline: inspection.feedbackDeadline,
     dueWorkingDays: inspection.dueWorkingDays,
     issuingUnitId: inspection.issuingUnitId,
-    policy: inspection.policy,
+    policy: resolvePolicy(inspection.policy),
     scope: inspection.scope,
     createdAt: inspection.createdAt.toISOString(),
     ...(counts ? { counts } : {}),
@@ -144,3 +152,12 @@ export const ReportSchema = Type.Object({
     Type.Object({ group: Type.String(), targetKind: StringEnum(['website', 'new_media'] as const), ...ScopeFigures.properties, ...ReportCounts }),
   ),
 });
+
+export const BulletinCandidateSchema = Type.Object({
+  ticket: TicketSchema,
+  unit: Type.Object({ code: Type.String(), name: Type.String() }),
+  overdueWorkingDays: Type.Integer({ description: 'whole working days after the due day that have ended (until the submission, for a submitted ticket)' }),
+  overdueProvisional: Type.Boolean(),
+  since: Nullable(Type.String({ format: 'date-time', description: 'when the ticket reached 通报' })),
+});
+export const BulletinCandidateList = Type.Object({ items: Type.Array(BulletinCandidateSchema) });

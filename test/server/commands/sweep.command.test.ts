@@ -42,8 +42,20 @@ describe('rectify sweep', () => {
     expect(await runSweepCommand(config, ['--now', 'tomorrow'], bad.io)).toBe(2);
     expect(bad.err.join('\n')).toContain('--now "tomorrow" is not an ISO-8601 moment');
     const unknown = capture();
-    expect(await runSweepCommand(config, ['--dry-run'], unknown.io)).toBe(2);
+    expect(await runSweepCommand(config, ['--verbose'], unknown.io)).toBe(2);
     expect(unknown.err.join('\n')).toContain('Usage: rectify sweep');
+  });
+
+  it('refuses a --now later than the clock without --dry-run or --force, before opening the database', async () => {
+    const dataDir = tempDir();
+    const future = capture();
+    const clock = () => new Date('2026-12-01T17:00:00Z');
+    expect(await runSweepCommand(loadConfig({ DATA_DIR: dataDir }), ['--now', '2026-12-10T09:00'], future.io, clock)).toBe(2);
+    expect(future.err.join('\n')).toContain('is later than the clock');
+    expect(future.err.join('\n')).toContain('--dry-run');
+    expect(fs.existsSync(path.join(dataDir, 'pg'))).toBe(false);
+    const both = capture();
+    expect(await runSweepCommand(loadConfig({ DATA_DIR: dataDir }), ['--now', '2026-12-10T09:00', '--dry-run', '--force'], both.io, clock)).toBe(2);
   });
 
   it('stops with the data-folder message while another process holds the embedded database', async () => {
