@@ -3,7 +3,7 @@ import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDateLong, formatDateShort } from './dates.js';
 import { renderLayout, type MailField } from './layout.js';
-import { levelLabel, problemSummary, problemWords, stateLabels, targetLabel } from './labels.js';
+import { problemSummary, problemWords, stateLabels, targetLabel } from './labels.js';
 import { ladderOf } from '../../workflows/ladder.js';
 
 /** What the workflow knows about the event; each kind reads the parts it needs. */
