@@ -1,14 +1,18 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { queryRows } from '../db/client.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
-import { notifications, units, type NotificationKind, type Unit } from '../db/schema/index.js';
+import { inspections, notifications, notificationTickets, units, type NotificationKind, type Unit } from '../db/schema/index.js';
 import { newMessageId } from './outbox.js';
-import { renderTicketMail, type TicketMailDetails } from './templates/ticket-mail.js';
+import { ladderName } from './templates/labels.js';
+import { renderTicketMail, type MailTicket, type RenderedMail, type TicketMailDetails } from './templates/ticket-mail.js';
 
 export interface TicketNotifierOptions {
   publicUrl: string;
   /** Host part of Message-IDs. */
   mailDomain: string;
+  /** The date of each email's sign-off. */
+  now: () => Date;
 }
 
 export interface QueueTicketMail {
@@ -16,9 +20,23 @@ export interface QueueTicketMail {
   ticket: TicketView;
   eventId: number | null;
   details?: TicketMailDetails;
+  /** REASSIGN: the unit that handed the ticket over, which gets its own letter. */
+  formerUnitId?: number;
 }
 
-type UnitInfo = Pick<Unit, 'id' | 'parentId' | 'kind' | 'emails'>;
+type UnitInfo = Pick<Unit, 'id' | 'code' | 'name' | 'parentId' | 'kind' | 'emails' | 'contactName' | 'contactPhone'>;
+
+/** The units one letter goes to: To, and copies in Cc. */
+export interface Addressing {
+  to: number[];
+  cc: number[];
+}
+
+/**
+ * Kinds sent as one email per unit listing all its tickets (an import's issue notices, a sweep's
+ * step, the supervising office's lists); the other kinds are decisions on one ticket, one email each.
+ */
+const batchedKinds = new Set<NotificationKind>(['issued', 'reminder', 'escalation', 'submitted', 'verify_reminder']);
 
 // Bound parameters per statement stay far below PostgreSQL's 65,535.
 const CHUNK = 1000;
@@ -27,86 +45,200 @@ async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitIn
   const missing = [...new Set(ids)].filter((id) => !into.has(id));
   for (let i = 0; i < missing.length; i += CHUNK) {
     const rows = await tx
-      .select({ id: units.id, parentId: units.parentId, kind: units.kind, emails: units.emails })
+      .select({
+        id: units.id,
+        code: units.code,
+        name: units.name,
+        parentId: units.parentId,
+        kind: units.kind,
+        emails: units.emails,
+        contactName: units.contactName,
+        contactPhone: units.contactPhone,
+      })
       .from(units)
       .where(inArray(units.id, missing.slice(i, i + CHUNK)));
     for (const row of rows) into.set(row.id, row);
   }
 }
 
-/** Who hears what: the units a notification of each kind is addressed to. */
-function addresseesOf({ kind, ticket, details }: QueueTicketMail, unitsById: Map<number, UnitInfo>): number[] {
+/**
+ * Who hears what: the letters an email of this kind about this ticket goes out as. The one place
+ * deciding To and Cc (SPEC "Deadlines", the ladder): 催办 to the unit; 督办 to the unit, copied to its
+ * parent unit when that is not the issuing office; 通报 also copied to the issuing office. A
+ * submission is listed for the issuing office and, for a county's own units, the county office, each
+ * in its own letter.
+ */
+export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<number, Pick<UnitInfo, 'parentId' | 'kind'>>): Addressing[] {
+  const { kind, ticket, details } = mail;
   const issuingOffice = ticket.inspection.issuingUnitId;
   const parentId = unitsById.get(ticket.unitId)?.parentId ?? null;
   switch (kind) {
-    case 'submitted': {
-      // The inspecting office verifies; a county office also follows its own units' submissions.
+    case 'submitted':
+    case 'verify_reminder': {
       const parent = parentId === null ? undefined : unitsById.get(parentId);
-      return parent?.kind === 'county' ? [issuingOffice, parent.id] : [issuingOffice];
+      const offices = parentId !== null && parent?.kind === 'county' && parentId !== issuingOffice ? [issuingOffice, parentId] : [issuingOffice];
+      return offices.map((id) => ({ to: [id], cc: [] }));
     }
-    case 'verify_reminder':
-      return [issuingOffice];
     case 'escalation': {
-      const level = details?.level ?? ticket.escalationLevel;
-      const ids = parentId === null ? [ticket.unitId] : [ticket.unitId, parentId];
-      return level >= ticket.inspection.policy.maxLevel ? [...ids, issuingOffice] : ids;
+      const rung = ladderName(details?.level ?? ticket.escalationLevel);
+      const parent = parentId !== null && parentId !== issuingOffice && parentId !== ticket.unitId ? [parentId] : [];
+      if (rung === '催办') return [{ to: [ticket.unitId], cc: [] }];
+      if (rung === '督办') return [{ to: [ticket.unitId], cc: parent }];
+      return [{ to: [ticket.unitId], cc: [...parent, ...(issuingOffice === ticket.unitId ? [] : [issuingOffice])] }];
     }
+    case 'reassigned':
+      return [{ to: [details?.handedOverTo !== undefined && mail.formerUnitId !== undefined ? mail.formerUnitId : ticket.unitId], cc: [] }];
     default:
-      return [ticket.unitId];
+      return [{ to: [ticket.unitId], cc: [] }];
   }
 }
 
-/** The subject and bodies of one ticket email, as queueMany stores them. */
-export function renderQueuedMail({ kind, ticket, details }: Omit<QueueTicketMail, 'eventId'>, publicUrl: string) {
-  return renderTicketMail(kind, {
-    ticket: { id: ticket.id, number: ticket.number, state: ticket.state, dueAt: ticket.dueAt, escalationLevel: ticket.escalationLevel, provisional: ticket.dueProvisional },
-    inspection: ticket.inspection,
-    target: ticket.target,
-    problems: ticket.problems,
-    unit: { name: ticket.unitName },
-    publicUrl,
-    ...(details ? { details } : {}),
-  });
+/** One email to write: the letter, and the tickets it concerns in the order they are listed. */
+interface Letter {
+  kind: NotificationKind;
+  addressing: Addressing;
+  mails: QueueTicketMail[];
 }
 
-/** Renders ticket emails and queues them in the caller's transaction (the outbox). */
-export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOptions) {
+// The step a batch belongs to: an escalation level or a reminder's days; tickets at different steps are different emails.
+function stepOf({ kind, details, ticket }: QueueTicketMail): string {
+  if (kind === 'escalation') return String(details?.level ?? ticket.escalationLevel);
+  if (kind === 'reminder') return String(details?.daysBefore ?? '');
+  return '';
+}
+
+/** Groups the mails into letters: one per kind, inspection, step and recipient set for batched kinds; one per mail otherwise. */
+function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, UnitInfo>): Letter[] {
+  const letters = new Map<string, Letter>();
+  mails.forEach((mail, index) => {
+    for (const addressing of addressingOf(mail, unitsById)) {
+      const to = [...new Set(addressing.to)].sort((a, b) => a - b);
+      const cc = [...new Set(addressing.cc)].filter((id) => !to.includes(id)).sort((a, b) => a - b);
+      const key = batchedKinds.has(mail.kind)
+        ? `${mail.kind}|${mail.ticket.inspectionId}|${stepOf(mail)}|${to.join(',')}|${cc.join(',')}`
+        : `single|${index}|${to.join(',')}`;
+      const letter = letters.get(key);
+      if (letter) letter.mails.push(mail);
+      else letters.set(key, { kind: mail.kind, addressing: { to, cc }, mails: [mail] });
+    }
+  });
+  return [...letters.values()];
+}
+
+function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
+  return {
+    id: ticket.id,
+    number: ticket.number,
+    state: ticket.state,
+    dueAt: ticket.dueAt,
+    provisional: ticket.dueProvisional,
+    target: ticket.target,
+    problems: ticket.problems,
+    unitName: ticket.unitName,
+    ...(details?.overdueWorkingDays !== undefined ? { overdueWorkingDays: details.overdueWorkingDays } : {}),
+    rectifiedAt: ticket.rectifiedAt,
+  };
+}
+
+const emailsOf = (ids: number[], unitsById: ReadonlyMap<number, UnitInfo>) =>
+  [...new Set(ids.flatMap((id) => unitsById.get(id)?.emails ?? []).map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0))];
+
+interface InspectionInfo {
+  contactName: string | null;
+  contactPhone: string | null;
+}
+
+/** Renders emails about tickets and queues them in the caller's transaction (the outbox). */
+export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotifierOptions) {
+  function render(letter: Letter, unitsById: ReadonlyMap<number, UnitInfo>, inspectionsById: ReadonlyMap<number, InspectionInfo>, at: Date): RenderedMail {
+    const [head] = letter.mails;
+    if (!head) throw new Error('a letter without tickets');
+    const { inspection } = head.ticket;
+    const office = unitsById.get(inspection.issuingUnitId);
+    const info = inspectionsById.get(inspection.id);
+    // The inspection's contact; failing that, the issuing office's own.
+    const contactName = info?.contactName ?? office?.contactName ?? null;
+    const contactPhone = info?.contactPhone ?? office?.contactPhone ?? null;
+    const addressee = unitsById.get(letter.addressing.to[0] ?? head.ticket.unitId);
+    return renderTicketMail(letter.kind, {
+      inspection: { id: inspection.id, title: inspection.title, documentNumber: inspection.documentNumber, shortCode: inspection.shortCode },
+      office: { name: office?.name ?? '', contact: contactName && contactPhone ? { name: contactName, phone: contactPhone } : null },
+      addressee: { name: addressee?.name ?? head.ticket.unitName, code: addressee?.code ?? head.ticket.unitCode },
+      copyTo: letter.addressing.cc.map((id) => unitsById.get(id)?.name ?? '').filter((name) => name.length > 0),
+      tickets: letter.mails.map(mailTicketOf),
+      ...(head.details ? { details: head.details } : {}),
+      publicUrl,
+      now: at,
+    });
+  }
+
+  /**
+   * Queues the emails about these tickets: batched kinds become one email per unit (and step),
+   * listing every ticket; decisions stay one email per ticket. Each email records the tickets it
+   * concerns in `notification_tickets`.
+   */
   async function queueMany(tx: Db, mails: QueueTicketMail[]): Promise<void> {
     if (mails.length === 0) return;
     const unitsById = new Map<number, UnitInfo>();
-    await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId]), unitsById);
+    await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.formerUnitId === undefined ? [] : [m.formerUnitId])]), unitsById);
     await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
+    const inspectionIds = [...new Set(mails.map((m) => m.ticket.inspection.id))];
+    const inspectionsById = new Map(
+      (await tx.select({ id: inspections.id, contactName: inspections.contactName, contactPhone: inspections.contactPhone }).from(inspections).where(inArray(inspections.id, inspectionIds))).map(
+        ({ id, ...info }) => [id, info],
+      ),
+    );
 
-    const rows = mails.map((mail) => {
-      const unitIds = [...new Set(addresseesOf(mail, unitsById))];
-      const recipients = [...new Set(unitIds.flatMap((id) => unitsById.get(id)?.emails ?? []).map((e) => e.trim().toLowerCase()))];
-      const rendered = renderQueuedMail(mail, publicUrl);
+    const at = now();
+    const rows = lettersOf(mails, unitsById).map((letter) => {
+      const rendered = render(letter, unitsById, inspectionsById, at);
+      const recipients = emailsOf(letter.addressing.to, unitsById);
+      const cc = emailsOf(letter.addressing.cc, unitsById).filter((e) => !recipients.includes(e));
+      const single = letter.mails.length === 1 ? letter.mails[0] : undefined;
       return {
-        ticketId: mail.ticket.id,
-        eventId: mail.eventId,
-        kind: mail.kind,
-        unitIds,
+        ticketId: single?.ticket.id ?? null,
+        eventId: single?.eventId ?? null,
+        kind: letter.kind,
+        unitIds: letter.addressing.to,
         recipients,
+        ccUnitIds: letter.addressing.cc,
+        cc,
+        reference: single && !batchedKinds.has(letter.kind) ? single.ticket.number : (unitsById.get(letter.addressing.to[0] ?? 0)?.code ?? null),
         subject: rendered.subject,
         bodyText: rendered.text,
         bodyHtml: rendered.html,
         messageId: newMessageId(mailDomain),
+        ticketIds: [...new Set(letter.mails.map((m) => m.ticket.id))],
       };
     });
-    // INSERT … SELECT FROM unnest: one array parameter per column rather than nine per mail, so a
-    // large import does not spend its time building and sending statements of thousands of parameters.
+    // INSERT … SELECT FROM unnest: one array parameter per column rather than a dozen per email.
     for (let i = 0; i < rows.length; i += CHUNK) {
       const part = rows.slice(i, i + CHUNK);
       const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
-      await tx.execute(sql`
-        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)
+      const inserted = await queryRows<{ id: number | string; message_id: string }>(
+        tx,
+        sql`
+        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id)
         select r.ticket_id, r.event_id, r.kind, r.unit_ids::int[],
                array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
-               r.subject, r.body_text, r.body_html, r.message_id
+               r.cc_unit_ids::int[],
+               array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
+               r.reference, r.subject, r.body_text, r.body_html, r.message_id
         from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.kind)}::text[],
                     ${column((r) => `{${r.unitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
+                    ${column((r) => `{${r.ccUnitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],
                     ${column((r) => r.subject)}::text[], ${column((r) => r.bodyText)}::text[], ${column((r) => r.bodyHtml)}::text[], ${column((r) => r.messageId)}::text[])
-          as r(ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)`);
+          as r(ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id)
+        returning id, message_id`,
+      );
+      const idOf = new Map(inserted.map((r) => [r.message_id, Number(r.id)]));
+      const links = part.flatMap((row) => row.ticketIds.map((ticketId) => ({ notificationId: idOf.get(row.messageId) ?? 0, ticketId })));
+      for (let j = 0; j < links.length; j += CHUNK * 5) {
+        const slice = links.slice(j, j + CHUNK * 5);
+        await tx.execute(sql`
+          insert into ${notificationTickets} (notification_id, ticket_id)
+          select * from unnest(${sql.param(slice.map((l) => l.notificationId))}::bigint[], ${sql.param(slice.map((l) => l.ticketId))}::int[])`);
+      }
     }
   }
 
@@ -122,15 +254,16 @@ export function createTicketNotifier({ publicUrl, mailDomain }: TicketNotifierOp
      */
     async readdressIfUnaddressed(tx: Db, { id }: { id: number }): Promise<void> {
       const [row] = await tx
-        .select({ unitIds: notifications.unitIds, recipients: notifications.recipients })
+        .select({ unitIds: notifications.unitIds, recipients: notifications.recipients, ccUnitIds: notifications.ccUnitIds })
         .from(notifications)
         .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
         .for('update');
       if (!row || row.recipients.length > 0 || row.unitIds.length === 0) return;
       const unitsById = new Map<number, UnitInfo>();
-      await loadUnits(tx, row.unitIds, unitsById);
-      const recipients = [...new Set(row.unitIds.flatMap((unitId) => unitsById.get(unitId)?.emails ?? []).map((e) => e.trim().toLowerCase()))];
-      if (recipients.length > 0) await tx.update(notifications).set({ recipients }).where(eq(notifications.id, id));
+      await loadUnits(tx, [...row.unitIds, ...row.ccUnitIds], unitsById);
+      const recipients = emailsOf(row.unitIds, unitsById);
+      const cc = emailsOf(row.ccUnitIds, unitsById).filter((e) => !recipients.includes(e));
+      if (recipients.length > 0) await tx.update(notifications).set({ recipients, cc }).where(eq(notifications.id, id));
     },
   };
 }

@@ -6,7 +6,7 @@ import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
-import { ensureAdmin } from './bootstrap.js';
+import { ensureAdmin, resolvePublicUrl } from './bootstrap.js';
 import { runAuditVerify } from './commands/audit.command.js';
 import { runSweepCommand } from './commands/sweep.command.js';
 import { startServer } from './main.js';
@@ -33,7 +33,8 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
+    const publicUrl = await resolvePublicUrl(database.db, config, 'command');
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date() });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);

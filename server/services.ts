@@ -39,7 +39,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const tickets = createTicketsRepository({ db });
   const ticketEvents = createTicketEventsRepository({ db });
   const notifications = createNotificationsRepository({ db });
-  const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) });
+  const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now });
   const directory = createDirectoryService({ db, units, users, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });

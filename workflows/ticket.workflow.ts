@@ -5,7 +5,7 @@ import type { TicketEventsRepository } from '../db/repositories/ticket-events.re
 import type { TicketChange, TicketsRepository, TicketView } from '../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { NewTicket, NotificationKind, TicketState } from '../db/schema/index.js';
-import type { TicketNotifier } from '../notifications/ticket-notifier.js';
+import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
 import type { TicketMailDetails } from '../notifications/templates/ticket-mail.js';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../server/errors.js';
 import { endOfShanghaiDay } from './calendar.js';
@@ -36,8 +36,8 @@ const fieldsOf: Record<TicketEventType, { required: (keyof TicketEventInput)[]; 
   ESCALATE: { required: [], optional: [] },
 };
 
+// A submission reaches the supervising office in its daily 待核验 digest (the sweep), not one by one.
 const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
-  SUBMIT_RECTIFICATION: 'submitted',
   REJECT: 'rejected',
   VERIFY: 'verified',
   WITHDRAW: 'withdrawn',
@@ -154,7 +154,14 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       : { actor: { role: sender.viewer.role, unitId: sender.viewer.unitId }, userId: sender.viewer.userId, name: sender.viewer.username };
   }
 
-  async function applyWithin(tx: Db, { ticketId, sender, input }: { ticketId: number; sender: EventSender; input: TicketEventInput }): Promise<TicketView> {
+  /**
+   * `collect`: the emails are handed to the caller instead of queued (the sweep, which sends one
+   * email per unit and step, at the highest level a ticket reached).
+   */
+  async function applyWithin(
+    tx: Db,
+    { ticketId, sender, input, collect }: { ticketId: number; sender: EventSender; input: TicketEventInput; collect?: QueueTicketMail[] },
+  ): Promise<TicketView> {
     const payloadErrors = validatePayload(input);
     if (payloadErrors.length > 0) {
       throw new AppError({ status: 400, code: 'tickets.invalid_payload', title: '请求内容不符合要求', detail: payloadErrors.map((e) => e.message).join('；'), errors: payloadErrors });
@@ -220,7 +227,15 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     // No event changes the inspection, target, finding or problems: only a new unit needs the view read again.
     const after = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
     if (!after) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
-    if (change.mail) await notifier.queue(tx, { kind: change.mail.kind, ticket: after, eventId: appended.id, details: change.mail.details });
+    if (change.mail) {
+      const mails: QueueTicketMail[] = [{ kind: change.mail.kind, ticket: after, eventId: appended.id, details: change.mail.details }];
+      // The unit handing the ticket over is told it need not report any more.
+      if (newUnit && before.unitId !== newUnit.id) {
+        mails.push({ kind: 'reassigned', ticket: after, eventId: appended.id, details: { ...change.mail.details, handedOverTo: newUnit.name }, formerUnitId: before.unitId });
+      }
+      if (collect) collect.push(...mails);
+      else await notifier.queueMany(tx, mails);
+    }
     return after;
   }
 
@@ -248,7 +263,10 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
      * `nextActionAt` gives, for some tickets, the moment the caller has worked out for its next
      * look; it is written with the escalation instead of "now" and a second update.
      */
-    async escalateLocked(tx: Db, { ticketIds, nextActionAt }: { ticketIds: number[]; nextActionAt?: ReadonlyMap<number, Date | null> }): Promise<TicketView[]> {
+    async escalateLocked(
+      tx: Db,
+      { ticketIds, nextActionAt, collect }: { ticketIds: number[]; nextActionAt?: ReadonlyMap<number, Date | null>; collect?: QueueTicketMail[] },
+    ): Promise<TicketView[]> {
       if (ticketIds.length === 0) return [];
       const input: TicketEventInput = { type: 'ESCALATE' };
       const { actor, userId, name } = actorOf({ kind: 'system' });
@@ -271,10 +289,9 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const eventOf = new Map(appended.map((e) => [e.ticketId, e.id]));
       // ESCALATE writes only the TicketChange columns, all of them in `values`.
       const afters = changes.map(({ before, values, mail }) => ({ after: { ...before, ...values }, mail }));
-      await notifier.queueMany(
-        tx,
-        afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id) ?? null, details: mail.details }] : [])),
-      );
+      const mails = afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id) ?? null, details: mail.details }] : []));
+      if (collect) collect.push(...mails);
+      else await notifier.queueMany(tx, mails);
       return afters.map(({ after }) => after);
     },
   };

@@ -10,3 +10,4 @@ export * from './ticket-deadline-actions.table.js';
 export * from './notifications.table.js';
 export * from './calendar.table.js';
 export * from './audit-log.table.js';
+export * from './settings.table.js';

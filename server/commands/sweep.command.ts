@@ -4,6 +4,7 @@ import { migrate } from '../../db/migrate.js';
 import { startOfShanghaiDay } from '../../workflows/calendar.js';
 import type { SweepLogger } from '../../workflows/sweep.js';
 import type { Config } from '../config.js';
+import { resolvePublicUrl } from '../bootstrap.js';
 import { createServices } from '../services.js';
 
 export const sweepUsage = `Usage: rectify sweep [--now ISO-8601]
@@ -58,7 +59,8 @@ export async function runSweepCommand(config: Config, args: string[], io: Comman
   try {
     await migrate(database);
     const now = () => (replayed ? new Date(replayed) : new Date());
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now });
+    const publicUrl = await resolvePublicUrl(database.db, config, 'command');
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now });
     const logger: SweepLogger = {
       info: (details, message) => io.out(`${message} ${JSON.stringify(details)}`),
       warn: (details, message) => io.err(`warning: ${message} ${JSON.stringify(details)}`),

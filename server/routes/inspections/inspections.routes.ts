@@ -6,7 +6,7 @@ import { decodeCursor, pageOf } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
-import { CreateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
+import { CreateInspectionBody, UpdateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -95,6 +95,23 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       }
       const { rows: _rows, inspection, ...rest } = report;
       return { inspection: toInspectionDto(inspection), ...rest };
+    },
+  );
+
+  app.patch(
+    '/api/inspections/:id',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '修改检查的联系人和联系电话',
+        params: InspectionParams,
+        body: UpdateInspectionBody,
+        response: { 200: InspectionSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const inspection = await services.inspectionsService.updateContact({ id: request.params.id, contact: request.body.contact, actor: request.viewer });
+      return toInspectionDto(inspection);
     },
   );
 
