@@ -16,6 +16,10 @@ export const notificationKinds = [
   'reassigned',
   'extended',
   'verify_reminder',
+  'reassigned_away',
+  'extension_requested',
+  'extension_approved',
+  'extension_refused',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -37,6 +41,8 @@ export const notifications = pgTable(
     // The units addressed; a unit without an email address is recorded here and reported.
     unitIds: integer('unit_ids').array().notNull().default(sql`'{}'::int[]`),
     recipients: text('recipients').array().notNull(),
+    // Copies (Cc): leaders and supervising units on the ladder's higher levels.
+    cc: text('cc').array().notNull().default(sql`'{}'::text[]`),
     // The units copied (Cc), as unit_ids for To.
     ccUnitIds: integer('cc_unit_ids').array().notNull().default(sql`'{}'::int[]`),
     // What the email is about in a file name: a ticket number, or the code of the unit a batch goes to.
@@ -56,7 +62,7 @@ export const notifications = pgTable(
   (t) => [
     check(
       'notifications_kind_check',
-      sql`${t.kind} in ('issued', 'reminder', 'escalation', 'submitted', 'rejected', 'verified', 'withdrawn', 'reassigned', 'extended', 'verify_reminder')`,
+      sql.raw(`kind in (${notificationKinds.map((k) => `'${k}'`).join(', ')})`),
     ),
     check('notifications_status_check', sql`${t.status} in ('pending', 'sending', 'sent', 'failed')`),
     check('notifications_attempts_check', sql`${t.attempts} >= 0`),

@@ -13,6 +13,9 @@ export const ticketEventTypes = [
   'EXTEND_DEADLINE',
   'REASSIGN',
   'ESCALATE',
+  'REQUEST_EXTENSION',
+  'APPROVE_EXTENSION',
+  'REFUSE_EXTENSION',
 ] as const;
 export type TicketEventType = (typeof ticketEventTypes)[number];
 
@@ -44,10 +47,7 @@ export const ticketEvents = pgTable(
   (t) => [
     unique('ticket_events_ticket_seq_key').on(t.ticketId, t.seq),
     check('ticket_events_seq_check', sql`${t.seq} >= 1`),
-    check(
-      'ticket_events_type_check',
-      sql`${t.type} in ('ISSUE', 'ACKNOWLEDGE', 'SUBMIT_RECTIFICATION', 'VERIFY', 'REJECT', 'WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN', 'ESCALATE')`,
-    ),
+    check('ticket_events_type_check', sql.raw(`type in (${ticketEventTypes.map((type) => `'${type}'`).join(', ')})`)),
     check('ticket_events_to_state_check', sql.raw(`to_state in (${stateList})`)),
     check('ticket_events_hash_check', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
     index('ticket_events_actor_idx').on(t.actorUserId),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { findings } from './findings.table.js';
 import { inspections } from './inspections.table.js';
 import { units } from './units.table.js';
@@ -7,6 +7,13 @@ import { units } from './units.table.js';
 export const ticketStates = ['issued', 'acknowledged', 'rectified', 'verified', 'withdrawn'] as const;
 export type TicketState = (typeof ticketStates)[number];
 export const openTicketStates = ['issued', 'acknowledged', 'rectified'] as const;
+
+/** A unit's pending 申请延期: `until` a date (end of that day in Shanghai), `requestedAt` an instant. */
+export interface ExtensionRequest {
+  until: string;
+  reason: string;
+  requestedAt: string;
+}
 
 export const tickets = pgTable(
   'tickets',
@@ -29,6 +36,9 @@ export const tickets = pgTable(
     dueProvisional: boolean('due_provisional').notNull().default(false),
     escalationLevel: integer('escalation_level').notNull().default(0),
     rejections: integer('rejections').notNull().default(0),
+    extensionRequest: jsonb('extension_request').$type<ExtensionRequest>(),
+    // Extensions granted on the unit's request (APPROVE_EXTENSION), counted against policy.maxExtensions.
+    extensionsGranted: integer('extensions_granted').notNull().default(0),
     version: integer('version').notNull().default(1),
     // When the sweep must next look at this ticket (reminder, escalation, verification reminder); null: nothing pending.
     nextActionAt: timestamp('next_action_at', { withTimezone: true }),
@@ -42,6 +52,7 @@ export const tickets = pgTable(
     check('tickets_state_check', sql`${t.state} in ('issued', 'acknowledged', 'rectified', 'verified', 'withdrawn')`),
     check('tickets_escalation_level_check', sql`${t.escalationLevel} between 0 and 10`),
     check('tickets_rejections_check', sql`${t.rejections} >= 0`),
+    check('tickets_extensions_granted_check', sql`${t.extensionsGranted} >= 0`),
     check('tickets_version_check', sql`${t.version} >= 1`),
     index('tickets_unit_state_due_idx').on(t.unitId, t.state, t.dueAt, t.id),
     index('tickets_state_due_idx').on(t.state, t.dueAt, t.id),

@@ -16,6 +16,8 @@ export const units = pgTable(
     // Materialised ancestry ("/1/7/42/") so subtree scope is one indexed prefix match.
     path: text('path').notNull(),
     emails: text('emails').array().notNull().default(sql`'{}'::text[]`),
+    // 主要负责人/分管负责人: copied from 督办 on (SPEC "The ladder").
+    leaderEmails: text('leader_emails').array().notNull().default(sql`'{}'::text[]`),
     contactName: text('contact_name'),
     contactPhone: text('contact_phone'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
