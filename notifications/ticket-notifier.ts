@@ -20,7 +20,7 @@ export interface QueueTicketMail {
   ticket: TicketView;
   eventId: number | null;
   details?: TicketMailDetails;
-  /** REASSIGN: the unit that handed the ticket over, which gets its own letter. */
+  /** REASSIGN: the unit that handed the ticket over, addressed by `reassigned_away`. */
   formerUnitId?: number;
 }
 
@@ -74,7 +74,8 @@ export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<numbe
   const parentId = unitsById.get(ticket.unitId)?.parentId ?? null;
   switch (kind) {
     case 'submitted':
-    case 'verify_reminder': {
+    case 'verify_reminder':
+    case 'extension_requested': {
       const parent = parentId === null ? undefined : unitsById.get(parentId);
       const offices = parentId !== null && parent?.kind === 'county' && parentId !== issuingOffice ? [issuingOffice, parentId] : [issuingOffice];
       return offices.map((id) => ({ to: [id], cc: [] }));
@@ -86,8 +87,8 @@ export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<numbe
       if (rung === '督办') return [{ to: [ticket.unitId], cc: parent }];
       return [{ to: [ticket.unitId], cc: [...parent, ...(issuingOffice === ticket.unitId ? [] : [issuingOffice])] }];
     }
-    case 'reassigned':
-      return [{ to: [details?.handedOverTo !== undefined && mail.formerUnitId !== undefined ? mail.formerUnitId : ticket.unitId], cc: [] }];
+    case 'reassigned_away':
+      return [{ to: [mail.formerUnitId ?? ticket.unitId], cc: [] }];
     default:
       return [{ to: [ticket.unitId], cc: [] }];
   }

@@ -231,7 +231,7 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const mails: QueueTicketMail[] = [{ kind: change.mail.kind, ticket: after, eventId: appended.id, details: change.mail.details }];
       // The unit handing the ticket over is told it need not report any more.
       if (newUnit && before.unitId !== newUnit.id) {
-        mails.push({ kind: 'reassigned', ticket: after, eventId: appended.id, details: { ...change.mail.details, handedOverTo: newUnit.name }, formerUnitId: before.unitId });
+        mails.push({ kind: 'reassigned_away', ticket: after, eventId: appended.id, details: { ...change.mail.details, newUnitName: newUnit.name }, formerUnitId: before.unitId });
       }
       if (collect) collect.push(...mails);
       else await notifier.queueMany(tx, mails);

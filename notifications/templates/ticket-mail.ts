@@ -16,8 +16,10 @@ export interface TicketMailDetails {
   daysBefore?: number;
   previousDueAt?: Date;
   previousUnitName?: string;
-  /** REASSIGN: the letter to the unit that hands the ticket over, naming the one that takes it. */
-  handedOverTo?: string;
+  /** REASSIGN: the unit that takes the ticket over, named in the letter to the one handing it over. */
+  newUnitName?: string;
+  /** REQUEST_EXTENSION: the date the unit asks for. */
+  requestedUntil?: Date;
   overdueWorkingDays?: number;
 }
 
@@ -135,7 +137,7 @@ const level = (ctx: TicketMailContext) => ctx.details?.level ?? 1;
 const escalationAsk: Record<ReturnType<typeof ladderName>, string> = {
   催办: `现予催办，请立即整改，并${submitAsk}。`,
   督办: `现予督办，请你单位负责同志亲自过问，立即整改到位，${submitAsk}，并书面说明逾期原因。逾期仍未整改的，将按程序予以通报。`,
-  通报: `已列入拟通报名单。请立即整改到位，${submitAsk}，并书面说明逾期原因。`,
+  通报: `现列入拟通报名单，请立即整改到位，${submitAsk}，并书面说明逾期原因。`,
 };
 
 const verifyAsk = '请及时核验：整改到位的予以销号；未整改到位的予以退回，并写明理由。';
@@ -159,7 +161,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
     batch: (ctx) => {
       const same = commonDue(ctx.tickets);
       return [
-        `根据${notice(ctx)}，你单位负责的${ctx.tickets.length}个${kindNoun(ctx.tickets)}存在问题，具体见下表。请立即签收，逐项认真整改、举一反三，并${same ? `于${due(same)}前` : '在各事项反馈期限前'}${submitAsk}。`,
+        `根据${notice(ctx)}，你单位负责的${ctx.tickets.length}个${kindNoun(ctx.tickets)}存在问题，具体如下。请立即签收，逐项认真整改、举一反三，并${same ? `于${due(same)}前` : '在各事项反馈期限前'}${submitAsk}。`,
         ...provisionalNote(ctx.tickets),
       ];
     },
@@ -243,16 +245,51 @@ const templates: Record<NotificationKind, KindTemplate> = {
   },
   reassigned: {
     tag: () => '转办',
-    hint: (ctx) => (ctx.details?.handedOverTo ? `已转${ctx.details.handedOverTo}办理` : `请于${formatDate(first(ctx).dueAt)}前反馈`),
+    hint: (ctx) => `请于${formatDate(first(ctx).dueAt)}前反馈`,
     single: (ctx, t) => {
-      const reason = ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : '';
-      if (ctx.details?.handedOverTo) return [`${matter(t)}的整改事项，经研究，已转${ctx.details.handedOverTo}办理${reason}，你单位无需报送。`];
       const from = ctx.details?.previousUnitName ? `原由${ctx.details.previousUnitName}办理，` : '';
       return [
-        `根据${notice(ctx)}，${targetLabel(t.target)}存在以下问题：${problemsLine(t.problems)}。该事项${from}经研究，现转你单位办理${reason}。请立即签收，认真整改、举一反三，并于${due(t)}前${submitAsk}。`,
+        `根据${notice(ctx)}，${targetLabel(t.target)}存在以下问题：${problemsLine(t.problems)}。该事项${from}经研究，现转你单位办理${reasonOf(ctx)}。请立即签收，认真整改、举一反三，并于${due(t)}前${submitAsk}。`,
         ...provisionalNote([t]),
       ];
     },
+    batch: () => [],
+    columns: [],
+  },
+  reassigned_away: {
+    tag: () => '转办',
+    hint: (ctx) => (ctx.details?.newUnitName ? `已转${ctx.details.newUnitName}办理` : '无需报送'),
+    single: (ctx, t) => [
+      `关于${matter(t)}，经研究，该事项已转${ctx.details?.newUnitName ?? '其他单位'}办理${reasonOf(ctx)}，你单位无需报送。`,
+    ],
+    batch: () => [],
+    columns: [],
+  },
+  extension_requested: {
+    tag: () => '延期申请',
+    hint: (ctx) => (ctx.details?.requestedUntil ? `申请延至${formatDate(ctx.details.requestedUntil)}` : null),
+    single: (ctx, t) => [
+      `${t.unitName}申请将${matter(t)}的整改情况书面反馈期限由${due(t)}延至${ctx.details?.requestedUntil ? formatDateLong(ctx.details.requestedUntil) : '（未填写）'}${reasonOf(ctx)}。请及时研究办理：同意的，在系统中同意延期；不同意的，写明理由。办理结果通知前，原反馈期限不变。`,
+    ],
+    batch: () => [],
+    columns: [],
+  },
+  extension_approved: {
+    tag: () => '同意延期',
+    hint: (ctx) => `延至${formatDate(first(ctx).dueAt)}`,
+    single: (ctx, t) => [
+      `你单位关于${matter(t)}的延期申请收悉。经研究，同意将整改情况书面反馈期限延至${due(t)}${ctx.details?.comment ? `（${clause(ctx.details.comment)}）` : ''}。请于新的期限前${submitAsk}。`,
+      ...provisionalNote([t]),
+    ],
+    batch: () => [],
+    columns: [],
+  },
+  extension_refused: {
+    tag: () => '不同意延期',
+    hint: (ctx) => `仍于${formatDate(first(ctx).dueAt)}前反馈`,
+    single: (ctx, t) => [
+      `你单位关于${matter(t)}的延期申请收悉。经研究，不同意延期${reasonOf(ctx)}，整改情况书面反馈期限仍为${due(t)}。请抓紧整改，并按期${submitAsk}。`,
+    ],
     batch: () => [],
     columns: [],
   },
@@ -261,7 +298,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
     hint: (ctx) => `${extendsLater(ctx) ? '延至' : '调整为'}${formatDate(first(ctx).dueAt)}`,
     single: (ctx, t) => {
       const previous = ctx.details?.previousDueAt;
-      const reason = ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : '';
+      const reason = reasonOf(ctx);
       const change = previous ? `由${formatDateLong(previous)}${extendsLater(ctx) ? '延至' : '调整为'}${due(t)}` : `${extendsLater(ctx) ? '延至' : '调整为'}${due(t)}`;
       const then = t.state === 'rectified' ? '你单位已报送整改情况，待核验。' : `请于${due(t)}前${submitAsk}。`;
       return [`经研究，同意将${matter(t)}的整改情况书面反馈期限${change}${reason}。${then}`, ...provisionalNote([t])];
@@ -270,6 +307,10 @@ const templates: Record<NotificationKind, KindTemplate> = {
     columns: [],
   },
 };
+
+function reasonOf(ctx: TicketMailContext): string {
+  return ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : '';
+}
 
 function remaining(ctx: TicketMailContext): string {
   return ctx.details?.daysBefore !== undefined ? `距整改反馈期限还有${ctx.details.daysBefore}个工作日，` : '';
