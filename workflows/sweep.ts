@@ -20,7 +20,7 @@ import {
 } from '../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
 import type { WorkingCalendar } from './calendar.js';
-import { nextDeadlineAction, type DeadlineActions, type TakenStep } from './deadlines.js';
+import { nextDeadlineAction, workingDaysOverdue, type DeadlineActions, type TakenStep } from './deadlines.js';
 import type { TicketWorkflow } from './ticket.workflow.js';
 
 /** What pino (fastify's `log`) and a console adapter both offer. */
@@ -204,6 +204,26 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
   }
 
   /**
+   * Catching up: a ticket that reached several levels in one sweep has one ESCALATE per level in its
+   * trail, but its unit hears once, at the highest level, with the working days overdue. The
+   * notifier makes one email per unit and level of what is left.
+   */
+  async function queueEscalationMails(tx: Db, mails: QueueTicketMail[], now: Date, calendar: WorkingCalendar): Promise<void> {
+    const highest = new Map<number, QueueTicketMail>();
+    for (const mail of mails) {
+      const seen = highest.get(mail.ticket.id);
+      if (!seen || (mail.details?.level ?? 0) >= (seen.details?.level ?? 0)) highest.set(mail.ticket.id, mail);
+    }
+    await notifier.queueMany(
+      tx,
+      [...highest.values()].map((mail) => ({
+        ...mail,
+        details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
+      })),
+    );
+  }
+
+  /**
    * The levels a ticket may take now: those this sweep recorded, in order, up to the first one that
    * was taken before for this due time yet is above the ticket's level (a REASSIGN reset it);
    * taking the next level instead would skip one, so the ticket stops there.
@@ -228,19 +248,23 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
    * A ticket's last level also writes its next look, so it is not updated a second time; returns
    * the escalations written and the tickets so rescheduled.
    */
-  async function escalateAll(tx: Db, plans: Plan[], now: Date, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
+  async function escalateAll(tx: Db, plans: Plan[], now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
     const scheduled = new Set<number>();
     if (plans.length === 0) return { escalations: 0, scheduled };
     return tx.transaction(async (sp) => {
+      const mails: QueueTicketMail[] = [];
       const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
       const inserted = await record(sp, wanted, now);
       const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt }));
       let escalations = 0;
       for (let round = 1; ; round += 1) {
         const due = owed.filter((t) => t.levels >= round);
-        if (due.length === 0) return { escalations, scheduled };
+        if (due.length === 0) {
+          await queueEscalationMails(sp, mails, now, calendar);
+          return { escalations, scheduled };
+        }
         const last = due.filter((t) => t.levels === round);
-        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])) });
+        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])), collect: mails });
         for (const t of last) scheduled.add(t.id);
         escalations += due.length;
       }
@@ -248,13 +272,15 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
   }
 
   /** escalateAll for a single ticket through the one-event path, in its own savepoint. */
-  async function escalateOne(tx: Db, plan: Plan, now: Date, logger: SweepLogger): Promise<number> {
+  async function escalateOne(tx: Db, plan: Plan, now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<number> {
     return tx.transaction(async (sp) => {
       const wanted = plan.actions.escalations.map(({ step }) => ({ ticketId: plan.ticket.id, kind: 'escalation' as const, step }));
       const levels = levelsWon(plan, await record(sp, wanted, now), logger);
+      const mails: QueueTicketMail[] = [];
       for (let level = 0; level < levels; level += 1) {
-        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' } });
+        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' }, collect: mails });
       }
+      await queueEscalationMails(sp, mails, now, calendar);
       return levels;
     });
   }
@@ -289,7 +315,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       const escalating = plans.filter((plan) => plan.actions.escalations.length > 0);
       let done = plans;
       try {
-        const { escalations, scheduled } = await escalateAll(tx, escalating, now, logger);
+        const { escalations, scheduled } = await escalateAll(tx, escalating, now, calendar, logger);
         result.escalations += escalations;
         done = plans.filter((plan) => !scheduled.has(plan.ticket.id));
       } catch (batchError) {
@@ -297,7 +323,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         done = plans.filter((plan) => plan.actions.escalations.length === 0);
         for (const plan of escalating) {
           try {
-            result.escalations += await escalateOne(tx, plan, now, logger);
+            result.escalations += await escalateOne(tx, plan, now, calendar, logger);
           } catch (error) {
             logger.error({ err: error, ticketId: plan.ticket.id }, 'sweep: cannot escalate a ticket; it is retried on the next sweep');
             failed.push(plan.ticket.id);
