@@ -6,7 +6,7 @@ export interface OutgoingMail {
   messageId: string;
   from: string;
   to: string[];
-  /** Copies: the Cc header. */
+  /** Copies (Cc), e.g. the unit's leaders on the ladder's higher levels. */
   cc?: string[];
   subject: string;
   text: string;

@@ -4,8 +4,8 @@ import { queryRows } from '../db/client.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
 import { inspections, notifications, notificationTickets, units, type NotificationKind, type Unit } from '../db/schema/index.js';
 import { newMessageId } from './outbox.js';
-import { ladderName } from './templates/labels.js';
 import { renderTicketMail, type MailTicket, type RenderedMail, type TicketMailDetails } from './templates/ticket-mail.js';
+import { ladderAddressees, type LadderAddressee, type LadderAddressees } from '../workflows/ladder.js';
 
 export interface TicketNotifierOptions {
   publicUrl: string;
@@ -20,17 +20,16 @@ export interface QueueTicketMail {
   ticket: TicketView;
   eventId: number | null;
   details?: TicketMailDetails;
-  /** REASSIGN: the unit that handed the ticket over, addressed by `reassigned_away`. */
-  formerUnitId?: number;
+  /** Addressed to this unit instead of the ticket's (the unit a reassigned ticket left). */
+  unitId?: number;
 }
 
-type UnitInfo = Pick<Unit, 'id' | 'code' | 'name' | 'parentId' | 'kind' | 'emails' | 'contactName' | 'contactPhone'>;
+type UnitInfo = Pick<Unit, 'id' | 'code' | 'name' | 'parentId' | 'kind' | 'emails' | 'leaderEmails' | 'contactName' | 'contactPhone'>;
 
-/** The units one letter goes to: To, and copies in Cc. */
-export interface Addressing {
-  to: number[];
-  cc: number[];
-}
+/** The mailboxes one letter goes to: To, and copies in Cc (a unit's own, or its leaders'). */
+export type Addressing = LadderAddressees;
+
+const mailboxOf = (unitId: number): LadderAddressee => ({ unitId, who: 'unit' });
 
 /**
  * Kinds sent as one email per unit listing all its tickets (an import's issue notices, a sweep's
@@ -52,6 +51,7 @@ async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitIn
         parentId: units.parentId,
         kind: units.kind,
         emails: units.emails,
+        leaderEmails: units.leaderEmails,
         contactName: units.contactName,
         contactPhone: units.contactPhone,
       })
@@ -62,11 +62,9 @@ async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitIn
 }
 
 /**
- * Who hears what: the letters an email of this kind about this ticket goes out as. The one place
- * deciding To and Cc (SPEC "Deadlines", the ladder): 催办 to the unit; 督办 to the unit, copied to its
- * parent unit when that is not the issuing office; 通报 also copied to the issuing office. A
- * submission is listed for the issuing office and, for a county's own units, the county office, each
- * in its own letter.
+ * Who hears what: the letters an email of this kind about this ticket goes out as. Escalations
+ * follow the ladder (workflows/ladder.ts). A submission or an extension request goes to the issuing
+ * office and, for a county's own units, also to the county office, each in its own letter.
  */
 export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<number, Pick<UnitInfo, 'parentId' | 'kind'>>): Addressing[] {
   const { kind, ticket, details } = mail;
@@ -78,20 +76,22 @@ export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<numbe
     case 'extension_requested': {
       const parent = parentId === null ? undefined : unitsById.get(parentId);
       const offices = parentId !== null && parent?.kind === 'county' && parentId !== issuingOffice ? [issuingOffice, parentId] : [issuingOffice];
-      return offices.map((id) => ({ to: [id], cc: [] }));
+      return offices.map((id) => ({ to: [mailboxOf(id)], cc: [] }));
     }
-    case 'escalation': {
-      const rung = ladderName(details?.level ?? ticket.escalationLevel);
-      const parent = parentId !== null && parentId !== issuingOffice && parentId !== ticket.unitId ? [parentId] : [];
-      if (rung === '催办') return [{ to: [ticket.unitId], cc: [] }];
-      if (rung === '督办') return [{ to: [ticket.unitId], cc: parent }];
-      return [{ to: [ticket.unitId], cc: [...parent, ...(issuingOffice === ticket.unitId ? [] : [issuingOffice])] }];
-    }
-    case 'reassigned_away':
-      return [{ to: [mail.formerUnitId ?? ticket.unitId], cc: [] }];
+    case 'escalation':
+      return [ladderAddressees(details?.level ?? ticket.escalationLevel, { unitId: ticket.unitId, parentId, issuingUnitId: issuingOffice })];
     default:
-      return [{ to: [ticket.unitId], cc: [] }];
+      return [{ to: [mailboxOf(mail.unitId ?? ticket.unitId)], cc: [] }];
   }
+}
+
+const keyOfAddressee = (a: LadderAddressee) => `${a.unitId}${a.who === 'leaders' ? 'L' : ''}`;
+
+function uniqueAddressees(list: LadderAddressee[], except: LadderAddressee[] = []): LadderAddressee[] {
+  const seen = new Set(except.map(keyOfAddressee));
+  return list
+    .filter((a) => !seen.has(keyOfAddressee(a)) && (seen.add(keyOfAddressee(a)), true))
+    .sort((x, y) => keyOfAddressee(x).localeCompare(keyOfAddressee(y)));
 }
 
 /** One email to write: the letter, and the tickets it concerns in the order they are listed. */
@@ -113,11 +113,12 @@ function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, Unit
   const letters = new Map<string, Letter>();
   mails.forEach((mail, index) => {
     for (const addressing of addressingOf(mail, unitsById)) {
-      const to = [...new Set(addressing.to)].sort((a, b) => a - b);
-      const cc = [...new Set(addressing.cc)].filter((id) => !to.includes(id)).sort((a, b) => a - b);
+      const to = uniqueAddressees(addressing.to);
+      const cc = uniqueAddressees(addressing.cc, to);
+      const names = (list: LadderAddressee[]) => list.map(keyOfAddressee).join(',');
       const key = batchedKinds.has(mail.kind)
-        ? `${mail.kind}|${mail.ticket.inspectionId}|${stepOf(mail)}|${to.join(',')}|${cc.join(',')}`
-        : `single|${index}|${to.join(',')}`;
+        ? `${mail.kind}|${mail.ticket.inspectionId}|${stepOf(mail)}|${names(to)}|${names(cc)}`
+        : `single|${index}|${names(to)}`;
       const letter = letters.get(key);
       if (letter) letter.mails.push(mail);
       else letters.set(key, { kind: mail.kind, addressing: { to, cc }, mails: [mail] });
@@ -141,8 +142,19 @@ function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
   };
 }
 
-const emailsOf = (ids: number[], unitsById: ReadonlyMap<number, UnitInfo>) =>
-  [...new Set(ids.flatMap((id) => unitsById.get(id)?.emails ?? []).map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0))];
+function emailsOf(addressees: LadderAddressee[], unitsById: ReadonlyMap<number, UnitInfo>): string[] {
+  const emails = addressees.flatMap(({ unitId, who }) => {
+    const unit = unitsById.get(unitId);
+    return (who === 'leaders' ? unit?.leaderEmails : unit?.emails) ?? [];
+  });
+  return [...new Set(emails.map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0))];
+}
+
+/** How a copy names its addressee: the unit, or 「益阳市卫生健康委员会负责同志」 for its leaders. */
+function copyName({ unitId, who }: LadderAddressee, unitsById: ReadonlyMap<number, UnitInfo>): string {
+  const name = unitsById.get(unitId)?.name ?? '';
+  return name && who === 'leaders' ? `${name}负责同志` : name;
+}
 
 interface InspectionInfo {
   contactName: string | null;
@@ -160,12 +172,13 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
     // The inspection's contact; failing that, the issuing office's own.
     const contactName = info?.contactName ?? office?.contactName ?? null;
     const contactPhone = info?.contactPhone ?? office?.contactPhone ?? null;
-    const addressee = unitsById.get(letter.addressing.to[0] ?? head.ticket.unitId);
+    const addressee = unitsById.get(letter.addressing.to[0]?.unitId ?? head.ticket.unitId);
     return renderTicketMail(letter.kind, {
       inspection: { id: inspection.id, title: inspection.title, documentNumber: inspection.documentNumber, shortCode: inspection.shortCode },
       office: { name: office?.name ?? '', contact: contactName && contactPhone ? { name: contactName, phone: contactPhone } : null },
       addressee: { name: addressee?.name ?? head.ticket.unitName, code: addressee?.code ?? head.ticket.unitCode },
-      copyTo: letter.addressing.cc.map((id) => unitsById.get(id)?.name ?? '').filter((name) => name.length > 0),
+      // Leaders without an address on file are not named as copied.
+      copyTo: letter.addressing.cc.filter((a) => emailsOf([a], unitsById).length > 0 || a.who === 'unit').map((a) => copyName(a, unitsById)).filter((name) => name.length > 0),
       tickets: letter.mails.map(mailTicketOf),
       ...(head.details ? { details: head.details } : {}),
       publicUrl,
@@ -181,7 +194,7 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
   async function queueMany(tx: Db, mails: QueueTicketMail[]): Promise<void> {
     if (mails.length === 0) return;
     const unitsById = new Map<number, UnitInfo>();
-    await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.formerUnitId === undefined ? [] : [m.formerUnitId])]), unitsById);
+    await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById);
     await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
     const inspectionIds = [...new Set(mails.map((m) => m.ticket.inspection.id))];
     const inspectionsById = new Map(
@@ -200,11 +213,11 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
         ticketId: single?.ticket.id ?? null,
         eventId: single?.eventId ?? null,
         kind: letter.kind,
-        unitIds: letter.addressing.to,
+        unitIds: [...new Set(letter.addressing.to.map((a) => a.unitId))],
         recipients,
-        ccUnitIds: letter.addressing.cc,
+        ccUnitIds: [...new Set(letter.addressing.cc.map((a) => a.unitId))],
         cc,
-        reference: single && !batchedKinds.has(letter.kind) ? single.ticket.number : (unitsById.get(letter.addressing.to[0] ?? 0)?.code ?? null),
+        reference: single && !batchedKinds.has(letter.kind) ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
         subject: rendered.subject,
         bodyText: rendered.text,
         bodyHtml: rendered.html,
@@ -262,8 +275,8 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
       if (!row || row.recipients.length > 0 || row.unitIds.length === 0) return;
       const unitsById = new Map<number, UnitInfo>();
       await loadUnits(tx, [...row.unitIds, ...row.ccUnitIds], unitsById);
-      const recipients = emailsOf(row.unitIds, unitsById);
-      const cc = emailsOf(row.ccUnitIds, unitsById).filter((e) => !recipients.includes(e));
+      const recipients = emailsOf(row.unitIds.map(mailboxOf), unitsById);
+      const cc = emailsOf(row.ccUnitIds.map(mailboxOf), unitsById).filter((e) => !recipients.includes(e));
       if (recipients.length > 0) await tx.update(notifications).set({ recipients, cc }).where(eq(notifications.id, id));
     },
   };

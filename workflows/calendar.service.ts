@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
 import type { CalendarRepository } from '../db/repositories/calendar.repository.js';
 import { gt } from 'drizzle-orm';
-import { tickets, type CalendarOverride } from '../db/schema/index.js';
+import { tickets, type CalendarArrangement, type CalendarOverride } from '../db/schema/index.js';
 import { createWorkingCalendar, type DayKind, type WorkingCalendar } from './calendar.js';
 
 export interface CalendarLogger {
@@ -59,7 +59,9 @@ const fingerprintOf = (rows: readonly CalendarOverride[]) => JSON.stringify(rows
 export function createCalendarService({ db, calendar: repository, auditLog, now, logger = console }: CalendarServiceDeps) {
   // Kept for the life of the process, across rebuilt calendars: the log says it once per year.
   const reportedYears = new Set<string>();
-  let cached: { fingerprint: string; calendar: WorkingCalendar; overrides: Map<string, CalendarOverride> } | undefined;
+  let cached:
+    | { fingerprint: string; calendar: WorkingCalendar; overrides: Map<string, CalendarOverride>; arranged: Map<string, CalendarArrangement> }
+    | undefined;
 
   function onBeyondKnownData(day: string): void {
     const year = day.slice(0, 4);
@@ -74,12 +76,17 @@ export function createCalendarService({ db, calendar: repository, auditLog, now,
   /** The calendar with the overrides stored now; the same object as last time when they have not changed (also by another instance). */
   async function snapshot() {
     const rows = await repository.listCalendarOverrides({});
-    const fingerprint = fingerprintOf(rows);
+    const arranged = await repository.listArrangements({});
+    const fingerprint = `${fingerprintOf(rows)}|${JSON.stringify(arranged.map((row) => [row.day, row.kind]))}`;
     if (cached?.fingerprint !== fingerprint) {
       cached = {
         fingerprint,
-        calendar: createWorkingCalendar(new Map(rows.map((row) => [row.day, row.kind])), { onBeyondKnownData }),
+        calendar: createWorkingCalendar(new Map(rows.map((row) => [row.day, row.kind])), {
+          onBeyondKnownData,
+          arrangements: new Map(arranged.map((row) => [row.day, row.kind])),
+        }),
         overrides: new Map(rows.map((row) => [row.day, row])),
+        arranged: new Map(arranged.map((row) => [row.day, row])),
       };
     }
     return cached;

@@ -4,6 +4,7 @@
 import publishedCalendar from 'chinese-days/dist/chinese-days.json' with { type: 'json' };
 import type { Db } from '../db/client.js';
 import { createCalendarRepository } from '../db/repositories/calendar.repository.js';
+import { statutoryHolidays } from './statutory-holidays.js';
 
 export type DayKind = 'workday' | 'restday';
 
@@ -14,6 +15,11 @@ export interface Detailed<T> {
 }
 
 export interface WorkingCalendarOptions {
+  /**
+   * Years' arrangements imported as the State Council published them (POST /api/calendar/import):
+   * a year with any day here is published, and these days replace the package's for that year.
+   */
+  arrangements?: ReadonlyMap<string, DayKind>;
   /** Called at most once per calendar year, with the first day of that year a computation used that no published data or override covers. */
   onBeyondKnownData?: (day: string) => void;
 }
@@ -142,19 +148,25 @@ interface YearTable {
   unknownBefore: Int32Array;
 }
 
-function buildYear(year: number, overrides: ReadonlyMap<number, DayKind> | undefined): YearTable {
+function buildYear(year: number, overrides: ReadonlyMap<number, DayKind> | undefined, imported: ReadonlyMap<number, DayKind> | undefined): YearTable {
   const start = Date.UTC(year, 0, 1) / DAY_MS;
   const length = Date.UTC(year + 1, 0, 1) / DAY_MS - start;
-  const published = publishedYears.has(year);
+  const published = imported !== undefined || publishedYears.has(year);
+  // Unpublished years still rest on their statutory holidays; only the 调休 are unknown.
+  const statutory = published ? undefined : statutoryHolidays(year);
   const days: string[] = [];
   const working = new Uint8Array(length);
   const known = new Uint8Array(length);
   for (let i = 0; i < length; i += 1) {
     const day = formatOrdinal(start + i);
-    const override = overrides?.get(start + i);
+    const override = overrides?.get(start + i) ?? imported?.get(start + i);
     days.push(day);
-    working[i] = (override ? override === 'workday' : publishedWorking(day, start + i)) ? 1 : 0;
-    known[i] = published || override !== undefined ? 1 : 0;
+    let isWorking: boolean;
+    if (override) isWorking = override === 'workday';
+    else if (imported || statutory) isWorking = isMondayToFriday(start + i) && !statutory?.has(day);
+    else isWorking = publishedWorking(day, start + i);
+    working[i] = isWorking ? 1 : 0;
+    known[i] = published || overrides?.has(start + i) ? 1 : 0;
   }
   const workingBefore = cumulative(working);
   return {
@@ -174,6 +186,10 @@ function buildYear(year: number, overrides: ReadonlyMap<number, DayKind> | undef
 function publishedWorking(day: string, ordinal: number): boolean {
   if (publishedWorkdays[day] !== undefined) return true;
   if (publishedHolidays[day] !== undefined) return false;
+  return isMondayToFriday(ordinal);
+}
+
+function isMondayToFriday(ordinal: number): boolean {
   // 1970-01-01 was a Thursday.
   const weekday = (((ordinal + 4) % 7) + 7) % 7;
   return weekday >= 1 && weekday <= 5;
@@ -215,14 +231,16 @@ function groupByYear(overrides: ReadonlyMap<string, DayKind>): Map<number, Map<n
 }
 
 /**
- * A calendar of the published arrangements with `overrides` on top. Beyond the published
- * years, Saturdays and Sundays rest and answers come back provisional.
+ * A calendar of the published arrangements (the package's, and those imported) with `overrides` on
+ * top. Beyond the published years, Saturdays, Sundays and the statutory holidays rest and answers
+ * come back provisional.
  */
 export function createWorkingCalendar(
   overrides: ReadonlyMap<string, DayKind>,
   options: WorkingCalendarOptions = {},
 ): WorkingCalendar {
   const overridesByYear = groupByYear(overrides);
+  const arrangementsByYear = groupByYear(options.arrangements ?? new Map());
   const tables = new Map<number, YearTable>();
   const reportedYears = new Set<number>();
   // Consecutive lookups nearly always land in the same year.
@@ -232,7 +250,7 @@ export function createWorkingCalendar(
     let table = tables.get(year);
     if (!table) {
       if (year < MIN_YEAR || year > MAX_YEAR) throw new RangeError(`Year ${year} is outside the calendar`);
-      table = buildYear(year, overridesByYear.get(year));
+      table = buildYear(year, overridesByYear.get(year), arrangementsByYear.get(year));
       tables.set(year, table);
     }
     return table;
@@ -362,8 +380,13 @@ export function createWorkingCalendar(
   };
 }
 
-/** The calendar with every override stored in `calendar_overrides`. */
+/** The calendar with every override stored in `calendar_overrides` and every imported arrangement. */
 export async function loadWorkingCalendar(db: Db, options: WorkingCalendarOptions = {}): Promise<WorkingCalendar> {
-  const rows = await createCalendarRepository({ db }).listCalendarOverrides({});
-  return createWorkingCalendar(new Map(rows.map((row) => [row.day, row.kind])), options);
+  const repository = createCalendarRepository({ db });
+  const rows = await repository.listCalendarOverrides({});
+  const arranged = await repository.listArrangements({});
+  return createWorkingCalendar(new Map(rows.map((row) => [row.day, row.kind])), {
+    ...options,
+    arrangements: new Map(arranged.map((row) => [row.day, row.kind])),
+  });
 }

@@ -71,6 +71,49 @@ export function verifyReminderDueAt(calendar: WorkingCalendar, rectifiedAt: Date
   return afterWorkingDaysEnded(calendar, shanghaiDay(rectifiedAt), policy.verifyWithinWorkingDays);
 }
 
+/**
+ * The fair period after REJECT or REASSIGN at `at`: the end of the n-th working day after that
+ * day, never earlier than the current due time (SPEC "Fair periods").
+ */
+export function reworkDueAt(calendar: WorkingCalendar, at: Date, currentDueAt: Date, n: number): Detailed<Date> {
+  assertCount(n, 1, 'rework working days');
+  const { value, provisional } = calendar.addWorkingDaysDetailed(shanghaiDay(at), n);
+  const end = endOfShanghaiDay(value);
+  return end > currentDueAt ? { value: end, provisional } : { value: currentDueAt, provisional: false };
+}
+
+/** 'HH:MM' → milliseconds after midnight. */
+function timeOfDayMs(sendAt: string): number {
+  const match = /^([01][0-9]|2[0-3]):([0-5][0-9])$/.exec(sendAt);
+  if (!match) throw new RangeError(`sendAt must be HH:MM, got ${JSON.stringify(sendAt)}`);
+  return (Number(match[1]) * 60 + Number(match[2])) * 60_000;
+}
+
+/**
+ * Office hours: when something due at `moment` goes out. At `moment` itself when that falls on a
+ * working day at or after `sendAt`; at `sendAt` of the same day when it is a working day and
+ * `moment` is earlier; else at `sendAt` of the first working day after it.
+ */
+export function sendMoment(calendar: WorkingCalendar, moment: Date, sendAt: string): Detailed<Date> {
+  const offset = timeOfDayMs(sendAt);
+  const day = shanghaiDay(moment);
+  const today = calendar.isWorkingDayDetailed(day);
+  if (today.value) {
+    const opens = new Date(startOfShanghaiDay(day).getTime() + offset);
+    return { value: moment >= opens ? moment : opens, provisional: today.provisional };
+  }
+  const next = calendar.addWorkingDaysDetailed(day, 1);
+  return { value: new Date(startOfShanghaiDay(next.value).getTime() + offset), provisional: today.provisional || next.provisional };
+}
+
+/** A new deadline date on a rest day is accepted, with the next working day named for a warning; null on a working day. */
+export function restDayDeadline(calendar: WorkingCalendar, day: string): { day: string; nextWorkingDay: string; provisional: boolean } | null {
+  const working = calendar.isWorkingDayDetailed(day);
+  if (working.value) return null;
+  const next = calendar.addWorkingDaysDetailed(day, 1);
+  return { day, nextWorkingDay: next.value, provisional: working.provisional || next.provisional };
+}
+
 /** Whole working days after the due day that have ended by `now`; 0 while not past due. */
 export function workingDaysOverdue(calendar: WorkingCalendar, dueAt: Date, now: Date): Detailed<number> {
   const dueDay = shanghaiDay(dueAt);
@@ -152,8 +195,9 @@ function unitReminders(
   let latestDue: DueStep | null = null;
   let next: Date | null = null;
   for (const step of new Set(policy.remindBeforeWorkingDays)) {
-    const moment = reminderDueAt(calendar, dueDay, step);
-    provisional ||= moment.provisional;
+    const reminder = reminderDueAt(calendar, dueDay, step);
+    const moment = sendMoment(calendar, reminder.value, policy.sendAt);
+    provisional ||= reminder.provisional || moment.provisional;
     const dueFrom = moment.value;
     if (dueFrom >= ticket.dueAt) continue;
     if (dueFrom <= now) {
@@ -175,8 +219,9 @@ function dueEscalations(calendar: WorkingCalendar, ticket: DeadlineTicket, polic
   const due: DueStep[] = [];
   let provisional = false;
   for (let level = ticket.escalationLevel + 1; level <= policy.maxLevel; level += 1) {
-    const moment = escalationDueAt(calendar, dueDay, level, policy);
-    provisional ||= moment.provisional;
+    const ended = escalationDueAt(calendar, dueDay, level, policy);
+    const moment = sendMoment(calendar, ended.value, policy.sendAt);
+    provisional ||= ended.provisional || moment.provisional;
     if (moment.value > now) return { due, next: moment.value, provisional };
     due.push({ step: level, dueFrom: moment.value });
   }
@@ -193,11 +238,12 @@ function verificationReminder(
   if (!ticket.rectifiedAt || done.has(takenKey('verify_reminder', VERIFY_REMINDER_STEP))) {
     return { due: null, next: null, provisional: false };
   }
-  const moment = verifyReminderDueAt(calendar, ticket.rectifiedAt, policy);
+  const due = verifyReminderDueAt(calendar, ticket.rectifiedAt, policy);
+  const moment = sendMoment(calendar, due.value, policy.sendAt);
   const dueNow = moment.value <= now;
   return {
     due: dueNow ? { step: VERIFY_REMINDER_STEP, dueFrom: moment.value } : null,
     next: dueNow ? null : moment.value,
-    provisional: moment.provisional,
+    provisional: due.provisional || moment.provisional,
   };
 }

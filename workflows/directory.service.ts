@@ -15,6 +15,7 @@ export interface UnitFields {
   kind: UnitKind;
   parentCode?: string | null;
   emails?: string[];
+  leaderEmails?: string[];
   contact?: { name?: string | null; phone?: string | null };
 }
 
@@ -67,6 +68,7 @@ export function createDirectoryService({ db, units, users, auditLog }: Deps) {
     if (fields.aliases !== undefined) input.aliases = [...new Set(fields.aliases.map((a) => a.trim()).filter(Boolean))];
     if (fields.kind !== undefined) input.kind = fields.kind;
     if (fields.emails !== undefined) input.emails = [...new Set(fields.emails.map((e) => e.trim().toLowerCase()))];
+    if (fields.leaderEmails !== undefined) input.leaderEmails = [...new Set(fields.leaderEmails.map((e) => e.trim().toLowerCase()))];
     if (fields.contact !== undefined) {
       if (fields.contact.name !== undefined) input.contactName = fields.contact.name;
       if (fields.contact.phone !== undefined) input.contactPhone = fields.contact.phone;

@@ -14,6 +14,7 @@ import {
   ticketDeadlineActions,
   ticketEvents,
   tickets,
+  resolvePolicy,
   type DeadlineActionKind,
   type EscalationPolicy,
   type TicketState,
@@ -91,7 +92,7 @@ const consoleLogger: SweepLogger = {
 export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, notifier, loadCalendar, logger: defaultLogger = consoleLogger, batchSize = 500 }: SweepDeps) {
   /** The due tickets of one batch, oldest first, locked for this transaction; rows another sweep holds are skipped. */
   async function claimDue(tx: Db, now: Date, skip: number[]): Promise<DueTicket[]> {
-    return tx
+    const rows = await tx
       .select({
         id: tickets.id,
         state: tickets.state,
@@ -107,6 +108,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       .limit(batchSize)
       // Only the tickets: locking their inspection rows too would make parallel sweeps skip whole inspections.
       .for('update', { of: tickets, skipLocked: true });
+    return rows.map((row) => ({ ...row, policy: resolvePolicy(row.policy) }));
   }
 
   /** The actions already taken for each ticket's current basis: its due time, or for verification its submission time. */

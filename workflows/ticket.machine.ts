@@ -14,6 +14,15 @@ export interface TicketActor {
   unitId: number | null;
 }
 
+/** A unit's pending 申请延期. */
+export interface ExtensionRequestValue {
+  /** 'YYYY-MM-DD': the unit asks for the end of that day. */
+  until: string;
+  reason: string;
+  /** ISO-8601 instant. */
+  requestedAt: string;
+}
+
 export interface TicketContext {
   unitId: number;
   /** ISO-8601 instant. */
@@ -21,6 +30,9 @@ export interface TicketContext {
   escalationLevel: number;
   maxLevel: number;
   rejections: number;
+  extensionRequest: ExtensionRequestValue | null;
+  extensionsGranted: number;
+  maxExtensions: number;
 }
 
 interface Sent {
@@ -30,11 +42,16 @@ export type TicketMachineEvent =
   | (Sent & { type: 'ACKNOWLEDGE'; comment?: string })
   | (Sent & { type: 'SUBMIT_RECTIFICATION'; feedback: string; evidence?: string[]; rectifiedOn?: string; comment?: string })
   | (Sent & { type: 'VERIFY'; comment?: string })
-  | (Sent & { type: 'REJECT'; reason: string })
+  /** `dueAt`: the fair period the workflow computed (policy.reworkWorkingDays after the rejection day). */
+  | (Sent & { type: 'REJECT'; reason: string; dueAt: string })
   | (Sent & { type: 'WITHDRAW'; reason: string })
   | (Sent & { type: 'EXTEND_DEADLINE'; dueAt: string; reason: string })
-  | (Sent & { type: 'REASSIGN'; unitId: number; reason: string })
-  | (Sent & { type: 'ESCALATE' });
+  | (Sent & { type: 'REASSIGN'; unitId: number; reason: string; dueAt: string })
+  | (Sent & { type: 'ESCALATE' })
+  | (Sent & { type: 'REQUEST_EXTENSION'; until: string; reason: string; requestedAt: string })
+  /** `dueAt`: the end of the granted day (the request's `until`, or an earlier one the office chose). */
+  | (Sent & { type: 'APPROVE_EXTENSION'; dueAt: string; comment?: string })
+  | (Sent & { type: 'REFUSE_EXTENSION'; reason: string });
 
 export type TicketEventType = TicketMachineEvent['type'];
 
@@ -47,6 +64,9 @@ export const ticketEventTypes = [
   'EXTEND_DEADLINE',
   'REASSIGN',
   'ESCALATE',
+  'REQUEST_EXTENSION',
+  'APPROVE_EXTENSION',
+  'REFUSE_EXTENSION',
 ] as const satisfies readonly TicketEventType[];
 
 type GuardArgs = { context: TicketContext; event: TicketMachineEvent };
@@ -67,9 +87,26 @@ const permissionGuards = {
 const payloadGuards = {
   hasFeedback: ({ event }: GuardArgs) => event.type === 'SUBMIT_RECTIFICATION' && filled(event.feedback),
   hasReason: ({ event }: GuardArgs) => 'reason' in event && filled(event.reason),
-  hasValidDueAt: ({ event }: GuardArgs) => event.type === 'EXTEND_DEADLINE' && !Number.isNaN(Date.parse(event.dueAt)),
+  hasValidDueAt: ({ event }: GuardArgs) =>
+    (event.type === 'EXTEND_DEADLINE' || event.type === 'APPROVE_EXTENSION' || event.type === 'REJECT' || event.type === 'REASSIGN') &&
+    !Number.isNaN(Date.parse(event.dueAt)),
+  hasUntil: ({ event }: GuardArgs) => event.type === 'REQUEST_EXTENSION' && /^\d{4}-\d{2}-\d{2}$/.test(event.until),
   isOtherUnit: ({ context, event }: GuardArgs) => event.type === 'REASSIGN' && event.unitId !== context.unitId,
   belowMaxLevel: ({ context }: GuardArgs) => context.escalationLevel < context.maxLevel,
+};
+
+/** What the ticket must be like for the event, whoever sends it; each failure has its own 409. */
+const conditionGuards = {
+  noPendingExtension: ({ context }: GuardArgs) => context.extensionRequest === null,
+  belowMaxExtensions: ({ context }: GuardArgs) => context.extensionsGranted < context.maxExtensions,
+  hasPendingExtension: ({ context }: GuardArgs) => context.extensionRequest !== null,
+};
+export type TicketCondition = keyof typeof conditionGuards;
+
+const conditionsFor: Partial<Record<TicketEventType, TicketCondition[]>> = {
+  REQUEST_EXTENSION: ['noPendingExtension', 'belowMaxExtensions'],
+  APPROVE_EXTENSION: ['hasPendingExtension'],
+  REFUSE_EXTENSION: ['hasPendingExtension'],
 };
 
 /** The permission each event needs; `permissionOf` and the machine read the same guards. */
@@ -82,6 +119,10 @@ const permissionFor: Record<TicketEventType, keyof typeof permissionGuards> = {
   EXTEND_DEADLINE: 'isSupervisor',
   REASSIGN: 'isSupervisor',
   ESCALATE: 'isSystem',
+  REQUEST_EXTENSION: 'isResponsibleOfficer',
+  // The same separation of duties as VERIFY: no office decides on its own unit's request.
+  APPROVE_EXTENSION: 'isIndependentSupervisor',
+  REFUSE_EXTENSION: 'isIndependentSupervisor',
 };
 
 const machineSetup = setup({
@@ -90,25 +131,53 @@ const machineSetup = setup({
     events: {} as TicketMachineEvent,
     input: {} as TicketContext,
   },
-  guards: { ...permissionGuards, ...payloadGuards },
+  guards: { ...permissionGuards, ...payloadGuards, ...conditionGuards },
   actions: {
-    countRejection: assign({ rejections: ({ context }) => context.rejections + 1 }),
+    // A rejection gives a fair period: never earlier than the current due time, escalation from level 0.
+    reject: assign(({ context, event }) =>
+      event.type === 'REJECT' ? { rejections: context.rejections + 1, dueAt: later(context.dueAt, event.dueAt), escalationLevel: 0 } : {},
+    ),
     raiseLevel: assign({ escalationLevel: ({ context }) => context.escalationLevel + 1 }),
     // A new deadline is a fresh start: escalation begins again from level 0.
     moveDeadline: assign(({ event }) => (event.type === 'EXTEND_DEADLINE' ? { dueAt: new Date(event.dueAt).toISOString(), escalationLevel: 0 } : {})),
-    // A new unit inherits the same deadline, so the escalation already reached stays.
-    moveToUnit: assign(({ event }) => (event.type === 'REASSIGN' ? { unitId: event.unitId } : {})),
+    // The new unit gets its own fair period and starts from level 0; the old unit's request lapses.
+    moveToUnit: assign(({ context, event }) =>
+      event.type === 'REASSIGN' ? { unitId: event.unitId, dueAt: later(context.dueAt, event.dueAt), escalationLevel: 0, extensionRequest: null } : {},
+    ),
+    recordExtensionRequest: assign(({ event }) =>
+      event.type === 'REQUEST_EXTENSION' ? { extensionRequest: { until: event.until, reason: event.reason, requestedAt: event.requestedAt } } : {},
+    ),
+    grantExtension: assign(({ context, event }) =>
+      event.type === 'APPROVE_EXTENSION'
+        ? { dueAt: new Date(event.dueAt).toISOString(), escalationLevel: 0, extensionRequest: null, extensionsGranted: context.extensionsGranted + 1 }
+        : {},
+    ),
+    clearExtensionRequest: assign({ extensionRequest: null }),
   },
 });
+
+function later(a: string, b: string): string {
+  return Date.parse(b) > Date.parse(a) ? new Date(b).toISOString() : new Date(a).toISOString();
+}
 
 /** Events every open (non-final) state accepts. */
 const whileOpen = {
   WITHDRAW: { target: 'withdrawn', guard: and(['isSupervisor', 'hasReason']) },
   EXTEND_DEADLINE: { guard: and(['isSupervisor', 'hasReason', 'hasValidDueAt']), actions: 'moveDeadline' },
-  REASSIGN: { target: 'issued', reenter: true, guard: and(['isSupervisor', 'hasReason', 'isOtherUnit']), actions: 'moveToUnit' },
+  REASSIGN: { target: 'issued', reenter: true, guard: and(['isSupervisor', 'hasReason', 'isOtherUnit', 'hasValidDueAt']), actions: 'moveToUnit' },
 } as const;
 
 const escalate = { guard: and(['isSystem', 'belowMaxLevel']), actions: 'raiseLevel' } as const;
+
+/** 申请延期 and its answer, while the unit still has the work to do. The clock keeps running meanwhile. */
+const extensions = {
+  REQUEST_EXTENSION: {
+    guard: and(['isResponsibleOfficer', 'noPendingExtension', 'belowMaxExtensions', 'hasReason', 'hasUntil']),
+    actions: 'recordExtensionRequest',
+  },
+  APPROVE_EXTENSION: { guard: and(['isIndependentSupervisor', 'hasPendingExtension', 'hasValidDueAt']), actions: 'grantExtension' },
+  REFUSE_EXTENSION: { guard: and(['isIndependentSupervisor', 'hasPendingExtension', 'hasReason']), actions: 'clearExtensionRequest' },
+} as const;
 
 export const ticketMachine = machineSetup.createMachine({
   id: 'ticket',
@@ -118,6 +187,7 @@ export const ticketMachine = machineSetup.createMachine({
     issued: {
       on: {
         ...whileOpen,
+        ...extensions,
         ACKNOWLEDGE: { target: 'acknowledged', guard: 'isResponsibleOfficer' },
         ESCALATE: escalate,
       },
@@ -125,7 +195,9 @@ export const ticketMachine = machineSetup.createMachine({
     acknowledged: {
       on: {
         ...whileOpen,
-        SUBMIT_RECTIFICATION: { target: 'rectified', guard: and(['isResponsibleOfficer', 'hasFeedback']) },
+        ...extensions,
+        // A submission answers the work itself: a pending extension request lapses.
+        SUBMIT_RECTIFICATION: { target: 'rectified', guard: and(['isResponsibleOfficer', 'hasFeedback']), actions: 'clearExtensionRequest' },
         ESCALATE: escalate,
       },
     },
@@ -133,7 +205,7 @@ export const ticketMachine = machineSetup.createMachine({
       on: {
         ...whileOpen,
         VERIFY: { target: 'verified', guard: 'isIndependentSupervisor' },
-        REJECT: { target: 'acknowledged', guard: and(['isIndependentSupervisor', 'hasReason']), actions: 'countRejection' },
+        REJECT: { target: 'acknowledged', guard: and(['isIndependentSupervisor', 'hasReason', 'hasValidDueAt']), actions: 'reject' },
       },
     },
     verified: { type: 'final' },
@@ -148,7 +220,17 @@ export interface TicketSnapshot {
 
 export type Decision =
   | { ok: true; state: TicketStateValue; context: TicketContext }
-  | { ok: false; reason: 'not_allowed_in_state' | 'forbidden' | 'invalid_payload' | 'limit_reached'; allowedEvents: TicketEventType[] };
+  | {
+      ok: false;
+      reason: 'not_allowed_in_state' | 'forbidden' | 'invalid_payload' | 'limit_reached' | 'extension_pending' | 'extension_limit' | 'no_extension_request';
+      allowedEvents: TicketEventType[];
+    };
+
+const conditionRefusals: Record<TicketCondition, 'extension_pending' | 'extension_limit' | 'no_extension_request'> = {
+  noPendingExtension: 'extension_pending',
+  belowMaxExtensions: 'extension_limit',
+  hasPendingExtension: 'no_extension_request',
+};
 
 const restore = ({ state, context }: TicketSnapshot) => ticketMachine.resolveState({ value: state, context });
 
@@ -163,12 +245,18 @@ function probe(type: TicketEventType, actor: TicketActor, context: TicketContext
     case 'SUBMIT_RECTIFICATION':
       return { type, actor, feedback: 'probe' };
     case 'REJECT':
+      return { type, actor, reason: 'probe', dueAt: context.dueAt };
     case 'WITHDRAW':
+    case 'REFUSE_EXTENSION':
       return { type, actor, reason: 'probe' };
     case 'EXTEND_DEADLINE':
       return { type, actor, reason: 'probe', dueAt: context.dueAt };
     case 'REASSIGN':
-      return { type, actor, reason: 'probe', unitId: -1 };
+      return { type, actor, reason: 'probe', unitId: -1, dueAt: context.dueAt };
+    case 'REQUEST_EXTENSION':
+      return { type, actor, reason: 'probe', until: context.dueAt.slice(0, 10), requestedAt: context.dueAt };
+    case 'APPROVE_EXTENSION':
+      return { type, actor, dueAt: context.dueAt };
     default:
       return { type, actor };
   }
@@ -189,6 +277,8 @@ export function decide(current: TicketSnapshot, event: TicketMachineEvent): Deci
   });
   if (!eventsHandledIn(current.state).includes(event.type)) return refuse('not_allowed_in_state');
   if (!permissionGuards[permissionFor[event.type]]({ context: current.context, event })) return refuse('forbidden');
+  const unmet = conditionsFor[event.type]?.find((condition) => !conditionGuards[condition]({ context: current.context, event }));
+  if (unmet) return refuse(conditionRefusals[unmet]);
   const snapshot = restore(current);
   if (!snapshot.can(event)) {
     return refuse(event.type === 'ESCALATE' ? 'limit_reached' : 'invalid_payload');

@@ -8,8 +8,31 @@ import type { NewTicket, NotificationKind, TicketState } from '../db/schema/inde
 import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
 import type { TicketMailDetails } from '../notifications/templates/ticket-mail.js';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../server/errors.js';
-import { endOfShanghaiDay } from './calendar.js';
+import { endOfShanghaiDay, loadWorkingCalendar, shanghaiDay, type WorkingCalendar } from './calendar.js';
+import { restDayDeadline, reworkDueAt } from './deadlines.js';
 import { allowedEvents, decide, type TicketActor, type TicketEventType, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
+
+/** Said with an accepted event, e.g. that its new deadline falls on a rest day. Nothing is moved. */
+export interface DeadlineWarning {
+  code: 'deadline.rest_day';
+  field: string;
+  day: string;
+  nextWorkingDay: string;
+  message: string;
+}
+
+/** The warning for a new deadline day that is not a working day; null on a working day. */
+export function restDayWarning(calendar: WorkingCalendar, day: string, field: string): DeadlineWarning | null {
+  const rest = restDayDeadline(calendar, day);
+  if (!rest) return null;
+  return {
+    code: 'deadline.rest_day',
+    field,
+    day,
+    nextWorkingDay: rest.nextWorkingDay,
+    message: `${day} 是休息日，期限仍按该日结束计算；如需顺延，下一个工作日是 ${rest.nextWorkingDay}。`,
+  };
+}
 
 /** An event as a person sends it over the API (ESCALATE comes from the sweep only). */
 export interface TicketEventInput {
@@ -22,6 +45,8 @@ export interface TicketEventInput {
   reason?: string;
   dueAt?: string;
   unitCode?: string;
+  /** REQUEST_EXTENSION: the day asked for; APPROVE_EXTENSION: the day granted (at most the day asked for). */
+  until?: string;
 }
 
 /** The payload fields each event takes; anything else is refused, naming the field. */
@@ -34,6 +59,9 @@ const fieldsOf: Record<TicketEventType, { required: (keyof TicketEventInput)[]; 
   EXTEND_DEADLINE: { required: ['dueAt', 'reason'], optional: [] },
   REASSIGN: { required: ['unitCode', 'reason'], optional: [] },
   ESCALATE: { required: [], optional: [] },
+  REQUEST_EXTENSION: { required: ['until', 'reason'], optional: [] },
+  APPROVE_EXTENSION: { required: [], optional: ['until', 'comment'] },
+  REFUSE_EXTENSION: { required: ['reason'], optional: [] },
 };
 
 // A submission reaches the supervising office in its daily 待核验 digest (the sweep), not one by one.
@@ -44,6 +72,9 @@ const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
   EXTEND_DEADLINE: 'extended',
   REASSIGN: 'reassigned',
   ESCALATE: 'escalation',
+  REQUEST_EXTENSION: 'extension_requested',
+  APPROVE_EXTENSION: 'extension_approved',
+  REFUSE_EXTENSION: 'extension_refused',
 };
 
 const refusalMessages = {
@@ -51,6 +82,9 @@ const refusalMessages = {
   forbidden: (type: string) => `您无权对此工单执行 ${type}（整改由责任单位办理；核验和退回须由非本单位的监管人员办理）。`,
   invalid_payload: (type: string) => `${type} 的内容不完整。`,
   limit_reached: () => '已达到最高督办级别。',
+  extension_pending: () => '本工单已有一项延期申请待审核，审核前不能再次申请。',
+  extension_limit: (max: number) => `本工单已获同意延期${max}次，已达上限，不能再申请延期。`,
+  no_extension_request: () => '本工单没有待审核的延期申请。',
 };
 
 export interface TicketWorkflowDeps {
@@ -89,8 +123,17 @@ function snapshotOf(ticket: TicketView): TicketSnapshot {
       escalationLevel: ticket.escalationLevel,
       maxLevel: ticket.inspection.policy.maxLevel,
       rejections: ticket.rejections,
+      extensionRequest: ticket.extensionRequest ?? null,
+      extensionsGranted: ticket.extensionsGranted,
+      maxExtensions: ticket.inspection.policy.maxExtensions,
     },
   };
+}
+
+// A real calendar day: 2021-02-30 does not survive the round trip.
+function isDay(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return /^[1-9]\d{3}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
 function toDueAt(text: string): Date {
@@ -104,12 +147,32 @@ function refusalOf(decision: Refused, type: TicketEventType, before: TicketView)
   const extra = { state: before.state, version: before.version, allowedEvents: decision.allowedEvents };
   if (decision.reason === 'forbidden') return forbidden('tickets.forbidden', refusalMessages.forbidden(type), { extra });
   if (decision.reason === 'invalid_payload') return unprocessable('tickets.invalid_payload', refusalMessages.invalid_payload(type), { extra });
+  if (decision.reason === 'extension_pending') return conflict('tickets.extension_pending', refusalMessages.extension_pending(), { extra });
+  if (decision.reason === 'extension_limit') {
+    return conflict('tickets.extension_limit', refusalMessages.extension_limit(before.inspection.policy.maxExtensions), { extra });
+  }
+  if (decision.reason === 'no_extension_request') return conflict('tickets.no_extension_request', refusalMessages.no_extension_request(), { extra });
   const message = decision.reason === 'limit_reached' ? refusalMessages.limit_reached() : refusalMessages.not_allowed_in_state(type, before.state);
   return conflict(decision.reason === 'limit_reached' ? 'tickets.escalation_limit' : 'tickets.transition_not_allowed', message, { extra });
 }
 
 /** What an accepted event writes: the ticket's new values, the audit payload, and the email it queues, if any. */
-function changeOf({ before, input, decision, at, newUnit }: { before: TicketView; input: TicketEventInput; decision: Accepted; at: Date; newUnit: { code: string } | undefined }) {
+function changeOf({
+  before,
+  input,
+  decision,
+  at,
+  newUnit,
+  dueProvisional,
+}: {
+  before: TicketView;
+  input: TicketEventInput;
+  decision: Accepted;
+  at: Date;
+  newUnit: { code: string; name: string } | undefined;
+  /** Whether a due time this event computed rests on an unpublished year. */
+  dueProvisional?: boolean;
+}) {
   const toState = decision.state as TicketState;
   const values: TicketChange & Partial<NewTicket> = {
     state: toState,
@@ -126,24 +189,34 @@ function changeOf({ before, input, decision, at, newUnit }: { before: TicketView
   if (toState === 'rectified') values.rectifiedAt = at;
   if (toState === 'verified' || toState === 'withdrawn') values.closedAt = at;
   if (input.type === 'EXTEND_DEADLINE') values.dueProvisional = false;
+  if (dueProvisional !== undefined && values.dueAt.getTime() !== before.dueAt.getTime()) values.dueProvisional = dueProvisional;
+  if (JSON.stringify(decision.context.extensionRequest) !== JSON.stringify(before.extensionRequest ?? null)) values.extensionRequest = decision.context.extensionRequest;
+  if (decision.context.extensionsGranted !== before.extensionsGranted) values.extensionsGranted = decision.context.extensionsGranted;
+  const dueMoved = values.dueAt.getTime() !== before.dueAt.getTime();
 
   const { type: _t, expectedVersion: _v, ...payload } = input;
   const recorded: Record<string, unknown> = { ...payload };
-  if (input.type === 'EXTEND_DEADLINE') Object.assign(recorded, { dueAt: decision.context.dueAt, previousDueAt: before.dueAt.toISOString() });
+  if (input.type === 'EXTEND_DEADLINE' || dueMoved) Object.assign(recorded, { dueAt: decision.context.dueAt, previousDueAt: before.dueAt.toISOString() });
+  if (input.type === 'APPROVE_EXTENSION' && before.extensionRequest) Object.assign(recorded, { requestedUntil: before.extensionRequest.until });
   if (newUnit) Object.assign(recorded, { fromUnitCode: before.unitCode, toUnitCode: newUnit.code });
   if (input.type === 'ESCALATE') Object.assign(recorded, { level: decision.context.escalationLevel });
 
   const kind = notificationOf[input.type];
+  const requestedUntil = input.type === 'REQUEST_EXTENSION' ? input.until : input.type === 'APPROVE_EXTENSION' ? before.extensionRequest?.until : undefined;
   const details: TicketMailDetails = {
     ...(input.comment ? { comment: input.comment } : {}),
     ...(input.reason ? { reason: input.reason } : {}),
     ...(input.feedback ? { feedback: input.feedback } : {}),
     ...(input.evidence ? { evidence: input.evidence } : {}),
-    ...(input.type === 'EXTEND_DEADLINE' ? { previousDueAt: before.dueAt } : {}),
-    ...(newUnit ? { previousUnitName: before.unitName } : {}),
+    ...(input.type === 'EXTEND_DEADLINE' || input.type === 'APPROVE_EXTENSION' ? { previousDueAt: before.dueAt } : {}),
+    ...(newUnit ? { previousUnitName: before.unitName, newUnitName: newUnit.name } : {}),
     ...(input.type === 'ESCALATE' ? { level: decision.context.escalationLevel } : {}),
+    ...(requestedUntil ? { requestedUntil } : {}),
   };
-  return { toState, values, recorded, at, mail: kind ? { kind, details } : undefined };
+  const mails: { kind: NotificationKind; details: TicketMailDetails; unitId?: number }[] = kind ? [{ kind, details }] : [];
+  // The unit that had a reassigned ticket is told it need not report on it.
+  if (newUnit) mails.push({ kind: 'reassigned_away', details, unitId: before.unitId });
+  return { toState, values, recorded, at, mail: mails[0], mails };
 }
 
 /** Load → decide (the pure machine) → persist ticket, audit event and notifications in one transaction. */
@@ -160,7 +233,13 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
    */
   async function applyWithin(
     tx: Db,
-    { ticketId, sender, input, collect }: { ticketId: number; sender: EventSender; input: TicketEventInput; collect?: QueueTicketMail[] },
+    {
+      ticketId,
+      sender,
+      input,
+      warnings,
+      collect,
+    }: { ticketId: number; sender: EventSender; input: TicketEventInput; warnings?: DeadlineWarning[]; collect?: QueueTicketMail[] },
   ): Promise<TicketView> {
     const payloadErrors = validatePayload(input);
     if (payloadErrors.length > 0) {
@@ -184,21 +263,52 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     // permission: a closed ticket answers 409 and a sender who may not send the event 403, whatever it
     // names. Until then the machine sees a stand-in that passes, as `allowedEvents` does.
     let payloadProblem: AppError | undefined;
+    let dueProvisional: boolean | undefined;
+    const said: DeadlineWarning[] = [];
+    const at = now();
+    // Read inside the transaction (on PGlite the outer handle would wait for it), only by events that compute a date.
+    let calendar: WorkingCalendar | undefined;
+    const calendarNow = async () => (calendar ??= await loadWorkingCalendar(tx));
+    const policy = before.inspection.policy;
+    const dayProblem = (field: string, value: string | undefined, message: string) =>
+      unprocessable(`tickets.invalid_${field === 'dueAt' ? 'due_at' : field}`, `${message}。`, { errors: [{ field, value, message }] });
     switch (input.type) {
       case 'SUBMIT_RECTIFICATION':
         event = { type: input.type, actor, feedback: input.feedback ?? '', evidence: input.evidence ?? [], ...(input.rectifiedOn ? { rectifiedOn: input.rectifiedOn } : {}) };
         break;
-      case 'REJECT':
+      case 'REJECT': {
+        const due = reworkDueAt(await calendarNow(), at, before.dueAt, policy.reworkWorkingDays);
+        dueProvisional = due.provisional;
+        event = { type: input.type, actor, reason: input.reason ?? '', dueAt: due.value.toISOString() };
+        break;
+      }
       case 'WITHDRAW':
+      case 'REFUSE_EXTENSION':
         event = { type: input.type, actor, reason: input.reason ?? '' };
         break;
       case 'EXTEND_DEADLINE': {
         const dueAt = toDueAt(input.dueAt ?? '');
-        const future = !Number.isNaN(dueAt.getTime()) && dueAt.getTime() > now().getTime();
-        if (!future) {
-          payloadProblem = unprocessable('tickets.invalid_due_at', '新的期限必须是将来的日期。', { errors: [{ field: 'dueAt', value: input.dueAt, message: '新的期限必须是将来的日期' }] });
-        }
+        const future = !Number.isNaN(dueAt.getTime()) && dueAt.getTime() > at.getTime();
+        if (!future) payloadProblem = dayProblem('dueAt', input.dueAt, '新的期限必须是将来的日期');
+        else said.push(...[restDayWarning(await calendarNow(), shanghaiDay(dueAt), 'dueAt')].filter((w) => w !== null));
         event = { type: input.type, actor, reason: input.reason ?? '', dueAt: future ? dueAt.toISOString() : current.context.dueAt };
+        break;
+      }
+      case 'REQUEST_EXTENSION': {
+        const until = input.until ?? '';
+        // A day after the current due day: asking for the same or an earlier day asks for nothing.
+        if (!isDay(until) || until <= shanghaiDay(before.dueAt)) payloadProblem = dayProblem('until', input.until, '申请延期的日期必须晚于当前反馈期限');
+        event = { type: input.type, actor, reason: input.reason ?? '', until: payloadProblem ? current.context.dueAt.slice(0, 10) : until, requestedAt: at.toISOString() };
+        break;
+      }
+      case 'APPROVE_EXTENSION': {
+        const requested = before.extensionRequest?.until;
+        const until = input.until ?? requested ?? '';
+        const dueAt = isDay(until) ? endOfShanghaiDay(until) : undefined;
+        if (!dueAt || dueAt.getTime() <= at.getTime()) payloadProblem = dayProblem('until', input.until, '同意延期的日期必须是将来的日期');
+        else if (requested && until > requested) payloadProblem = dayProblem('until', input.until, `同意延期的日期不能晚于申请的日期 ${requested}`);
+        else said.push(...[restDayWarning(await calendarNow(), until, 'until')].filter((w) => w !== null));
+        event = { type: input.type, actor, dueAt: !payloadProblem && dueAt ? dueAt.toISOString() : current.context.dueAt, ...(input.comment ? { comment: input.comment } : {}) };
         break;
       }
       case 'REASSIGN': {
@@ -209,33 +319,35 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
           });
         }
         newUnit = unit;
-        event = { type: input.type, actor, reason: input.reason ?? '', unitId: unit?.id ?? -1 };
+        const due = reworkDueAt(await calendarNow(), at, before.dueAt, policy.reworkWorkingDays);
+        dueProvisional = due.provisional;
+        event = { type: input.type, actor, reason: input.reason ?? '', unitId: unit?.id ?? -1, dueAt: due.value.toISOString() };
         break;
       }
-      default:
+      case 'ACKNOWLEDGE':
+      case 'VERIFY':
         event = { type: input.type, actor, ...(input.comment ? { comment: input.comment } : {}) };
+        break;
+      case 'ESCALATE':
+        event = { type: input.type, actor };
+        break;
     }
 
     const decision = decide(current, event);
     if (!decision.ok) throw decision.reason === 'invalid_payload' && payloadProblem ? payloadProblem : refusalOf(decision, input.type, before);
     if (payloadProblem) throw payloadProblem;
 
-    const change = changeOf({ before, input, decision, at: now(), newUnit });
+    const change = changeOf({ before, input, decision, at, newUnit, ...(dueProvisional !== undefined ? { dueProvisional } : {}) });
     const updated = await tickets.update({ id: ticketId, values: change.values }, tx);
     const appended = await events.append({ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }, tx);
 
     // No event changes the inspection, target, finding or problems: only a new unit needs the view read again.
     const after = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
     if (!after) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
-    if (change.mail) {
-      const mails: QueueTicketMail[] = [{ kind: change.mail.kind, ticket: after, eventId: appended.id, details: change.mail.details }];
-      // The unit handing the ticket over is told it need not report any more.
-      if (newUnit && before.unitId !== newUnit.id) {
-        mails.push({ kind: 'reassigned_away', ticket: after, eventId: appended.id, details: { ...change.mail.details, newUnitName: newUnit.name }, formerUnitId: before.unitId });
-      }
-      if (collect) collect.push(...mails);
-      else await notifier.queueMany(tx, mails);
-    }
+    const mails: QueueTicketMail[] = change.mails.map((mail) => ({ kind: mail.kind, ticket: after, eventId: appended.id, details: mail.details, ...(mail.unitId !== undefined ? { unitId: mail.unitId } : {}) }));
+    if (collect) collect.push(...mails);
+    else await notifier.queueMany(tx, mails);
+    warnings?.push(...said);
     return after;
   }
 
@@ -249,7 +361,7 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     },
 
     /** Applies one event in its own transaction. */
-    async apply(args: { ticketId: number; sender: EventSender; input: TicketEventInput }): Promise<TicketView> {
+    async apply(args: { ticketId: number; sender: EventSender; input: TicketEventInput; warnings?: DeadlineWarning[] }): Promise<TicketView> {
       return db.transaction((tx) => applyWithin(tx, args));
     },
     /** For callers that already hold a transaction (the sweep). */

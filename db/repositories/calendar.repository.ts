@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { calendarOverrides, type CalendarOverride } from '../schema/index.js';
+import { calendarArrangements, calendarOverrides, type CalendarArrangement, type CalendarOverride } from '../schema/index.js';
 
 export interface CalendarOverrideInput {
   day: string;
@@ -30,6 +30,25 @@ export function createCalendarRepository({ db }: { db: Db }) {
         .returning();
       if (!row) throw new Error('upsert into calendar_overrides returned nothing');
       return row;
+    },
+
+    /** Imported arrangement days, of one year or all, oldest first. */
+    async listArrangements({ year }: { year?: number }, tx: Db = db): Promise<CalendarArrangement[]> {
+      return tx
+        .select()
+        .from(calendarArrangements)
+        .where(year === undefined ? undefined : eq(calendarArrangements.year, year))
+        .orderBy(asc(calendarArrangements.day));
+    },
+
+    /** Replaces a year's imported arrangement with `days`; returns the days it replaced. */
+    async replaceArrangement(
+      { year, days, importedBy }: { year: number; days: { day: string; kind: CalendarArrangement['kind']; name: string | null }[]; importedBy: number | null },
+      tx: Db,
+    ): Promise<CalendarArrangement[]> {
+      const previous = await tx.delete(calendarArrangements).where(eq(calendarArrangements.year, year)).returning();
+      if (days.length > 0) await tx.insert(calendarArrangements).values(days.map((d) => ({ ...d, year, importedBy })));
+      return previous;
     },
 
     /** True when an override was there to delete. */

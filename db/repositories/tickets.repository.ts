@@ -6,6 +6,7 @@ import {
   targets,
   tickets,
   units,
+  resolvePolicy,
   type EscalationPolicy,
   type NewTicket,
   type Platform,
@@ -75,7 +76,7 @@ const viewColumns = {
 };
 
 type ViewRow = { ticket: Ticket } & Omit<TicketView, keyof Ticket>;
-const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest });
+const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest, inspection: { ...rest.inspection, policy: resolvePolicy(rest.inspection.policy) } });
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);

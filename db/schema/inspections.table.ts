@@ -10,6 +10,12 @@ export interface EscalationPolicy {
   escalateEveryWorkingDays: number;
   maxLevel: number;
   verifyWithinWorkingDays: number;
+  /** The fair period after REJECT or REASSIGN: the end of this many working days after that day. */
+  reworkWorkingDays: number;
+  /** Extensions a unit may be granted on its own request. */
+  maxExtensions: number;
+  /** Office hours: reminders and escalations go out from this time ('HH:MM', Asia/Shanghai) on working days. */
+  sendAt: string;
 }
 
 export const defaultEscalationPolicy: EscalationPolicy = {
@@ -18,7 +24,15 @@ export const defaultEscalationPolicy: EscalationPolicy = {
   escalateEveryWorkingDays: 3,
   maxLevel: 3,
   verifyWithinWorkingDays: 5,
+  reworkWorkingDays: 5,
+  maxExtensions: 2,
+  sendAt: '09:00',
 };
+
+/** A stored policy with the defaults for what it predates (inspections created before a field existed). */
+export function resolvePolicy(stored: Partial<EscalationPolicy>): EscalationPolicy {
+  return { ...defaultEscalationPolicy, ...stored };
+}
 
 /** How many targets were checked and failed per group, as the notice's 附件1/附件2 list them. */
 export interface InspectionScopeGroup {

@@ -21,12 +21,6 @@ export const stateLabels: Record<TicketState, string> = {
   withdrawn: '已撤销',
 };
 
-/** The ladder's names (SPEC "Deadlines"): 催办, 督办, then 通报 for the last level and any above it. */
-export function ladderName(level: number): '催办' | '督办' | '通报' {
-  if (level <= 1) return '催办';
-  return level === 2 ? '督办' : '通报';
-}
-
 export function targetKindLabel(target: { kind: TargetKind; platform: Platform | null }): string {
   if (target.kind === 'website') return '网站';
   return platformLabels[target.platform ?? 'other'];

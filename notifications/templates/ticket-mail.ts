@@ -3,7 +3,8 @@ import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDate, formatDateHour, formatDateLong } from './dates.js';
 import { renderLayout, type MailField, type MailList } from './layout.js';
-import { ladderName, problemSummary, problemsLine, problemWording, targetLabel, type ProblemWords } from './labels.js';
+import { ladderOf, type LadderName } from '../../workflows/ladder.js';
+import { problemSummary, problemsLine, problemWording, targetLabel, type ProblemWords } from './labels.js';
 
 /** What the workflow knows about the event or the step; each kind reads the parts it needs. */
 export interface TicketMailDetails {
@@ -18,8 +19,8 @@ export interface TicketMailDetails {
   previousUnitName?: string;
   /** REASSIGN: the unit that takes the ticket over, named in the letter to the one handing it over. */
   newUnitName?: string;
-  /** REQUEST_EXTENSION: the date the unit asks for. */
-  requestedUntil?: Date;
+  /** REQUEST_EXTENSION: the day the unit asks for ('YYYY-MM-DD'); APPROVE_EXTENSION: the day it asked for. */
+  requestedUntil?: string;
   overdueWorkingDays?: number;
 }
 
@@ -86,6 +87,8 @@ interface KindTemplate {
 }
 
 const due = (t: MailTicket) => formatDateLong(t.dueAt);
+// A 'YYYY-MM-DD' day as the end of that day in Shanghai, as every deadline is.
+const endOfDay = (day: string) => new Date(`${day}T23:59:59.999+08:00`);
 const first = (ctx: TicketMailContext): MailTicket => {
   const ticket = ctx.tickets[0];
   if (!ticket) throw new Error('an email needs at least one ticket');
@@ -132,9 +135,10 @@ function overdueDays(tickets: MailTicket[]): { max: number; same: boolean } {
 }
 
 const level = (ctx: TicketMailContext) => ctx.details?.level ?? 1;
+const ladderName = (value: number): LadderName => ladderOf(value) ?? '催办';
 
 // What each rung of the ladder asks of the unit.
-const escalationAsk: Record<ReturnType<typeof ladderName>, string> = {
+const escalationAsk: Record<LadderName, string> = {
   催办: `现予催办，请立即整改，并${submitAsk}。`,
   督办: `现予督办，请你单位负责同志亲自过问，立即整改到位，${submitAsk}，并书面说明逾期原因。逾期仍未整改的，将按程序予以通报。`,
   通报: `现列入拟通报名单，请立即整改到位，${submitAsk}，并书面说明逾期原因。`,
@@ -267,9 +271,9 @@ const templates: Record<NotificationKind, KindTemplate> = {
   },
   extension_requested: {
     tag: () => '延期申请',
-    hint: (ctx) => (ctx.details?.requestedUntil ? `申请延至${formatDate(ctx.details.requestedUntil)}` : null),
+    hint: (ctx) => (ctx.details?.requestedUntil ? `申请延至${formatDate(endOfDay(ctx.details.requestedUntil))}` : null),
     single: (ctx, t) => [
-      `${t.unitName}申请将${matter(t)}的整改情况书面反馈期限由${due(t)}延至${ctx.details?.requestedUntil ? formatDateLong(ctx.details.requestedUntil) : '（未填写）'}${reasonOf(ctx)}。请及时研究办理：同意的，在系统中同意延期；不同意的，写明理由。办理结果通知前，原反馈期限不变。`,
+      `${t.unitName}申请将${matter(t)}的整改情况书面反馈期限由${due(t)}延至${ctx.details?.requestedUntil ? formatDateLong(endOfDay(ctx.details.requestedUntil)) : '（未填写）'}${reasonOf(ctx)}。请及时研究办理：同意的，在系统中同意延期；不同意的，写明理由。办理结果通知前，原反馈期限不变。`,
     ],
     batch: () => [],
     columns: [],

@@ -35,7 +35,7 @@ const details = {
   previousDueAt: new Date('2021-06-20T15:59:59.999Z'),
   previousUnitName: '益阳市交通运输局',
   newUnitName: '益阳市交通运输局',
-  requestedUntil: new Date('2021-07-09T15:59:59.999Z'),
+  requestedUntil: '2021-07-09',
 };
 
 // Words the issue found in the old emails: over-deferential, chatty, software, a financial term.

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { StateCounts } from '../../../db/repositories/inspections.repository.js';
-import type { Inspection } from '../../../db/schema/index.js';
+import { resolvePolicy, type Inspection } from '../../../db/schema/index.js';
 import { DateString, Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 const WorkingDays = Type.Integer({ minimum: 0, maximum: 60 });
@@ -11,6 +11,9 @@ export const PolicySchema = StrictObject({
   escalateEveryWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
   maxLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   verifyWithinWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60 })),
+  reworkWorkingDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, description: '退回、转办后的整改期：其后第N个工作日结束' })),
+  maxExtensions: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: '单位申请延期可获同意的次数' })),
+  sendAt: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: '提醒和督办的发送时刻（北京时间，工作日）' })),
 });
 
 export const ScopeGroupSchema = StrictObject({
@@ -75,6 +78,9 @@ export const InspectionSchema = Type.Object({
     escalateEveryWorkingDays: Type.Integer(),
     maxLevel: Type.Integer(),
     verifyWithinWorkingDays: Type.Integer(),
+    reworkWorkingDays: Type.Integer(),
+    maxExtensions: Type.Integer(),
+    sendAt: Type.String(),
   }),
   scope: Type.Array(Type.Object({ group: Type.String(), targetKind: Type.String(), checked: Type.Integer(), failed: Type.Optional(Type.Integer()) })),
   contact: Nullable(Type.Object({ name: Type.String(), phone: Type.String() })),
@@ -98,7 +104,7 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts) {
     feedbackDeadline: inspection.feedbackDeadline,
     dueWorkingDays: inspection.dueWorkingDays,
     issuingUnitId: inspection.issuingUnitId,
-    policy: inspection.policy,
+    policy: resolvePolicy(inspection.policy),
     scope: inspection.scope,
     contact: inspection.contactName || inspection.contactPhone ? { name: inspection.contactName ?? '', phone: inspection.contactPhone ?? '' } : null,
     createdAt: inspection.createdAt.toISOString(),

@@ -8,7 +8,7 @@ export const NotificationSchema = Type.Object({
   ticketId: Nullable(Type.Integer()),
   kind: Type.String(),
   to: Type.Array(Type.String()),
-  cc: Type.Array(Type.String()),
+  cc: Type.Array(Type.String({ description: 'copies: leaders and supervising units on the ladder' })),
   ticketCount: Type.Optional(Type.Integer({ description: 'how many tickets the email concerns (a batch lists several)' })),
   subject: Type.String(),
   status: Type.String(),

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
+import type { DeadlineWarning } from '../../../workflows/ticket.workflow.js';
 import type { TicketState } from '../../../db/schema/index.js';
 import { problemOf } from '../../plugins/error-handler.plugin.js';
 import { toNotificationDto } from '../notifications/notifications.schemas.js';
@@ -89,12 +90,14 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request) => {
+      const warnings: DeadlineWarning[] = [];
       const ticket = await services.ticketWorkflow.apply({
         ticketId: request.params.id,
         sender: { kind: 'user', viewer: request.viewer },
         input: request.body,
+        warnings,
       });
-      return { ticket: toTicketDto(ticket, services.now()) };
+      return { ticket: toTicketDto(ticket, services.now()), ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
 
@@ -114,8 +117,9 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       // Each item in its own transaction: one refusal does not undo the others.
       for (const { id, ...input } of request.body.items) {
         try {
-          const ticket = await services.ticketWorkflow.apply({ ticketId: id, sender: { kind: 'user', viewer: request.viewer }, input });
-          results.push({ id, ok: true, ticket: toTicketDto(ticket, services.now()) });
+          const warnings: DeadlineWarning[] = [];
+          const ticket = await services.ticketWorkflow.apply({ ticketId: id, sender: { kind: 'user', viewer: request.viewer }, input, warnings });
+          results.push({ id, ok: true, ticket: toTicketDto(ticket, services.now()), ...(warnings.length > 0 ? { warnings } : {}) });
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           results.push({ id, ok: false, problem: problemOf(request, error) });

@@ -3,6 +3,7 @@ import type { TicketView } from '../../../db/repositories/tickets.repository.js'
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
+import { ladderNames, ladderOf } from '../../../workflows/ladder.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
 import { DateString, Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
@@ -20,6 +21,10 @@ export const TicketSchema = Type.Object({
   dueProvisional: Type.Boolean({ description: 'the due time lies past the published holiday calendar and may move' }),
   overdue: Type.Boolean(),
   escalationLevel: Type.Integer(),
+  ladder: Nullable(StringEnum(ladderNames, { description: 'the escalation level by name: 催办 (1), 督办 (2), 通报 (3)' })),
+  extensionRequest: Nullable(
+    Type.Object({ until: Type.String({ format: 'date' }), reason: Type.String(), requestedAt: Type.String({ format: 'date-time' }) }, { description: '待审核的延期申请' }),
+  ),
   rejections: Type.Integer(),
   version: Type.Integer(),
   target: Type.Object({ kind: Type.String(), platform: Nullable(Type.String()), name: Type.String() }),
@@ -77,10 +82,21 @@ const eventFields = {
   reason: Type.Optional(Type.String({ maxLength: 2000 })),
   dueAt: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T.*)?$', description: 'a date (end of that day in Asia/Shanghai) or an ISO-8601 instant' })),
   unitCode: Type.Optional(Type.String({ maxLength: 64 })),
+  until: Type.Optional(DateString),
 };
 
 export const TicketEventBody = StrictObject(eventFields);
-export const TicketEventResponse = Type.Object({ ticket: TicketSchema });
+export const DeadlineWarningSchema = Type.Object({
+  code: Type.Literal('deadline.rest_day'),
+  field: Type.String(),
+  day: Type.String({ format: 'date' }),
+  nextWorkingDay: Type.String({ format: 'date' }),
+  message: Type.String(),
+});
+export const TicketEventResponse = Type.Object({
+  ticket: TicketSchema,
+  warnings: Type.Optional(Type.Array(DeadlineWarningSchema, { description: 'e.g. a new deadline on a rest day: accepted as given, the next working day named' })),
+});
 
 export const BulkEventsBody = StrictObject({
   items: Type.Array(StrictObject({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }), ...eventFields }), { minItems: 1, maxItems: 500 }),
@@ -91,6 +107,7 @@ export const BulkEventsResponse = Type.Object({
       id: Type.Integer(),
       ok: Type.Boolean(),
       ticket: Type.Optional(TicketSchema),
+      warnings: Type.Optional(Type.Array(DeadlineWarningSchema)),
       problem: Type.Optional(ProblemSchema),
     }),
   ),
@@ -108,6 +125,8 @@ export function toTicketDto(ticket: TicketView, now: Date) {
     dueProvisional: ticket.dueProvisional,
     overdue: overdueStates.includes(ticket.state) && ticket.dueAt.getTime() < now.getTime(),
     escalationLevel: ticket.escalationLevel,
+    ladder: ladderOf(ticket.escalationLevel),
+    extensionRequest: ticket.extensionRequest ?? null,
     rejections: ticket.rejections,
     version: ticket.version,
     target: { kind: ticket.target.kind, platform: ticket.target.platform, name: ticket.target.name },

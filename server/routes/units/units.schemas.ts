@@ -20,7 +20,11 @@ export const UnitSchema = Type.Object({
   kind: Type.String(),
   parentCode: Nullable(Type.String()),
   emails: Type.Array(Type.String()),
+  leaderEmails: Type.Array(Type.String(), { description: '主要负责人/分管负责人：督办起抄送，通报时收件' }),
   contact: Type.Object({ name: Nullable(Type.String()), phone: Nullable(Type.String()) }),
+  warnings: Type.Array(Type.Object({ code: Type.String(), field: Type.String(), message: Type.String() }), {
+    description: 'what the administrator should complete, e.g. leader emails for the ladder',
+  }),
 });
 
 export const CreateUnitBody = StrictObject({
@@ -30,6 +34,7 @@ export const CreateUnitBody = StrictObject({
   kind: UnitKind,
   parentCode: Type.Optional(Nullable(UnitCode)),
   emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
+  leaderEmails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
   contact: Type.Optional(Contact),
 });
 
@@ -39,6 +44,7 @@ export const UpdateUnitBody = StrictObject({
   kind: Type.Optional(UnitKind),
   parentCode: Type.Optional(Nullable(UnitCode)),
   emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
+  leaderEmails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
   contact: Type.Optional(Contact),
 });
 
@@ -54,8 +60,16 @@ export function toUnitDto(unit: UnitWithParent) {
     kind: unit.kind,
     parentCode: unit.parentCode,
     emails: unit.emails,
+    leaderEmails: unit.leaderEmails,
     contact: { name: unit.contactName, phone: unit.contactPhone },
+    warnings: unitWarnings(unit),
   };
+}
+
+/** A unit the ladder cannot fully reach: 督办 and 通报 still go out to whom they can. */
+function unitWarnings(unit: UnitWithParent) {
+  if (unit.leaderEmails.length > 0) return [];
+  return [{ code: 'units.no_leader_emails', field: 'leaderEmails', message: '未登记单位负责人邮箱：督办时无法抄送、通报时无法送达单位负责人，请补充。' }];
 }
 
 export const UnitsImportResult = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
