@@ -156,6 +156,14 @@ function copyName({ unitId, who }: LadderAddressee, unitsById: ReadonlyMap<numbe
   return name && who === 'leaders' ? `${name}负责同志` : name;
 }
 
+export interface QueueOptions {
+  /**
+   * Asked for each email before it is written, in the same transaction: false leaves it out. The
+   * daily digest claims its (office, inspection, day) here, so that only one instance sends it.
+   */
+  accept?: (tx: Db, letter: { kind: NotificationKind; inspectionId: number; to: LadderAddressee[] }) => Promise<boolean>;
+}
+
 interface InspectionInfo {
   contactName: string | null;
   contactPhone: string | null;
@@ -191,8 +199,8 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
    * listing every ticket; decisions stay one email per ticket. Each email records the tickets it
    * concerns in `notification_tickets`.
    */
-  async function queueMany(tx: Db, mails: QueueTicketMail[]): Promise<void> {
-    if (mails.length === 0) return;
+  /** The emails these mails make, rendered, each with its addressees and tickets. */
+  async function prepare(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}) {
     const unitsById = new Map<number, UnitInfo>();
     await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById);
     await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
@@ -204,7 +212,16 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
     );
 
     const at = now();
-    const rows = lettersOf(mails, unitsById).map((letter) => {
+    let letters = lettersOf(mails, unitsById);
+    if (options.accept) {
+      const accepted: Letter[] = [];
+      for (const letter of letters) {
+        const [head] = letter.mails;
+        if (head && (await options.accept(tx, { kind: letter.kind, inspectionId: head.ticket.inspectionId, to: letter.addressing.to }))) accepted.push(letter);
+      }
+      letters = accepted;
+    }
+    const rows = letters.map((letter) => {
       const rendered = render(letter, unitsById, inspectionsById, at);
       const recipients = emailsOf(letter.addressing.to, unitsById);
       const cc = emailsOf(letter.addressing.cc, unitsById).filter((e) => !recipients.includes(e));
@@ -225,6 +242,12 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
         ticketIds: [...new Set(letter.mails.map((m) => m.ticket.id))],
       };
     });
+    return rows;
+  }
+
+  async function queueMany(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<number> {
+    if (mails.length === 0) return 0;
+    const rows = await prepare(tx, mails, options);
     // INSERT … SELECT FROM unnest: one array parameter per column rather than a dozen per email.
     for (let i = 0; i < rows.length; i += CHUNK) {
       const part = rows.slice(i, i + CHUNK);
@@ -254,10 +277,15 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
           select * from unnest(${sql.param(slice.map((l) => l.notificationId))}::bigint[], ${sql.param(slice.map((l) => l.ticketId))}::int[])`);
       }
     }
+    return rows.length;
   }
 
   return {
     queueMany,
+    /** What queueMany would write for these mails, without writing it. */
+    async preview(tx: Db, mails: QueueTicketMail[]) {
+      return mails.length === 0 ? [] : prepare(tx, mails);
+    },
     async queue(tx: Db, mail: QueueTicketMail): Promise<void> {
       await queueMany(tx, [mail]);
     },

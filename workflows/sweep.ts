@@ -12,6 +12,7 @@ import type { TicketsRepository } from '../db/repositories/tickets.repository.js
 import {
   inspections,
   ticketDeadlineActions,
+  verifyDigests,
   ticketEvents,
   tickets,
   resolvePolicy,
@@ -20,7 +21,7 @@ import {
   type TicketState,
 } from '../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
-import type { WorkingCalendar } from './calendar.js';
+import { shanghaiDay, startOfShanghaiDay, type WorkingCalendar } from './calendar.js';
 import { nextDeadlineAction, workingDaysOverdue, type DeadlineActions, type TakenStep } from './deadlines.js';
 import type { TicketWorkflow } from './ticket.workflow.js';
 
@@ -344,6 +345,64 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
     });
   }
 
+  /**
+   * The daily 待核验 digest (SPEC "Notifications"): on a working day, from the inspection's
+   * `sendAt`, each supervising office gets one email per inspection listing every submission that
+   * waits for its verification. Exactly once per office, inspection and day: the email is written
+   * only by the transaction that inserts its row in `verify_digests`. Returns the digests written.
+   */
+  async function sendVerifyDigests(calendar: WorkingCalendar, now: Date): Promise<number> {
+    const day = shanghaiDay(now);
+    if (!calendar.isWorkingDay(day)) return 0;
+    const waiting = await db
+      .selectDistinct({ inspectionId: tickets.inspectionId, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
+      .from(tickets)
+      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+      .where(eq(tickets.state, 'rectified'));
+    const sendAtOf = (policy: Partial<EscalationPolicy>) => {
+      const [h, m] = resolvePolicy(policy).sendAt.split(':').map(Number);
+      return new Date(startOfShanghaiDay(day).getTime() + ((h ?? 9) * 60 + (m ?? 0)) * 60_000);
+    };
+    const due = waiting.filter((w) => now >= sendAtOf(w.policy));
+    if (due.length === 0) return 0;
+    // Once the issuing office's digest of the day is written, so are the county offices' (same transaction).
+    const done = new Set(
+      (
+        await db
+          .select({ inspectionId: verifyDigests.inspectionId, unitId: verifyDigests.unitId })
+          .from(verifyDigests)
+          .where(and(eq(verifyDigests.day, day), inArray(verifyDigests.inspectionId, due.map((d) => d.inspectionId))))
+      ).map((r) => `${r.inspectionId}:${r.unitId}`),
+    );
+    const open = due.filter((d) => !done.has(`${d.inspectionId}:${d.issuingUnitId}`)).map((d) => d.inspectionId);
+    if (open.length === 0) return 0;
+    return db.transaction(async (tx) => {
+      const ids = await tx
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(and(eq(tickets.state, 'rectified'), inArray(tickets.inspectionId, open)))
+        .orderBy(asc(tickets.rectifiedAt), asc(tickets.id));
+      const views = await ticketsRepository.findViews({ ids: ids.map((r) => r.id) }, tx);
+      const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
+      return notifier.queueMany(
+        tx,
+        byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null })),
+        {
+          accept: async (sp, letter) => {
+            const unitId = letter.to[0]?.unitId;
+            if (unitId === undefined) return false;
+            const inserted = await sp
+              .insert(verifyDigests)
+              .values({ unitId, inspectionId: letter.inspectionId, day })
+              .onConflictDoNothing()
+              .returning({ unitId: verifyDigests.unitId });
+            return inserted.length > 0;
+          },
+        },
+      );
+    });
+  }
+
   return {
     /** Everything due at `now`, in batches of `batchSize` tickets, each batch one transaction. */
     async run({ now, logger = defaultLogger }: { now: Date; logger?: SweepLogger }): Promise<SweepResult> {
@@ -356,6 +415,8 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         const claimed = await runBatch(calendar, now, failed, result, logger);
         if (claimed < batchSize) break;
       }
+      const digests = await sendVerifyDigests(calendar, now);
+      if (digests > 0) logger.info({ digests }, 'sweep: daily verification digests queued');
       result.failed = failed.length;
       return result;
     },
