@@ -157,6 +157,8 @@ function copyName({ unitId, who }: LadderAddressee, unitsById: ReadonlyMap<numbe
 }
 
 export interface QueueOptions {
+  /** The moment the emails are written (their sign-off's date), when not the notifier's clock: a sweep run for a given moment. */
+  at?: Date;
   /**
    * Asked for each email before it is written, in the same transaction: false leaves it out. The
    * daily digest claims its (office, inspection, day) here, so that only one instance sends it.
@@ -211,7 +213,7 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
       ),
     );
 
-    const at = now();
+    const at = options.at ?? now();
     let letters = lettersOf(mails, unitsById);
     if (options.accept) {
       const accepted: Letter[] = [];

@@ -203,7 +203,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         result.verifyReminders += 1;
       }
     }
-    await notifier.queueMany(tx, mails);
+    await notifier.queueMany(tx, mails, { at: now });
   }
 
   /**
@@ -223,6 +223,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         ...mail,
         details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
       })),
+      { at: now },
     );
   }
 
@@ -388,6 +389,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         tx,
         byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null })),
         {
+          at: now,
           accept: async (sp, letter) => {
             const unitId = letter.to[0]?.unitId;
             if (unitId === undefined) return false;

@@ -138,8 +138,9 @@ describe('the 2021 notice: feedback due Friday 2021-06-25', () => {
     const [event] = await s.escalations(ticketId);
     expect(event).toMatchObject({ type: 'ESCALATE', actor: 'system', fromState: 'issued', toState: 'issued', payload: { level: 1 }, at: at('2021-06-29 00:00') });
     const [mail] = await s.mails(ticketId, 'escalation');
-    expect(mail).toMatchObject({ recipients: ['gulou@yiyang.test', 'ah@yiyang.test'], eventId: event?.id });
-    expect(mail?.subject).toContain('逾期督办·一级');
+    // 催办 goes to the unit alone.
+    expect(mail).toMatchObject({ recipients: ['gulou@yiyang.test'], cc: [], eventId: event?.id });
+    expect(mail?.subject).toMatch(/^【催办】/);
     expect(await s.nextActionAt(ticketId)).toEqual(at('2021-07-02 00:00'));
   });
 
@@ -149,7 +150,9 @@ describe('the 2021 notice: feedback due Friday 2021-06-25', () => {
     await expectDueFrom(s, ticketId, '2021-07-07 00:00', { escalations: 1 });
     expect((await s.escalations(ticketId)).map((e) => e.payload)).toEqual([{ level: 1 }, { level: 2 }, { level: 3 }]);
     const last = (await s.mails(ticketId, 'escalation')).at(-1);
-    expect(last?.recipients).toEqual(['gulou@yiyang.test', 'ah@yiyang.test', 'gov@yiyang.test']);
+    // 通报: the unit, copied to the county office above it and to the issuing office.
+    expect(last?.recipients).toEqual(['gulou@yiyang.test']);
+    expect([...(last?.cc ?? [])].sort()).toEqual(['ah@yiyang.test', 'gov@yiyang.test']);
     expect(await s.nextActionAt(ticketId)).toBeNull();
   });
 
@@ -226,13 +229,11 @@ describe('a late sweep', () => {
       [3, 'ESCALATE', { level: 2 }],
       [4, 'ESCALATE', { level: 3 }],
     ]);
+    // Catching up: the trail has every level, the unit one email at the highest.
     const mails = await s.mails(ticketId, 'escalation');
-    expect(mails.map((m) => m.eventId)).toEqual(events.slice(1).map((e) => e.id));
-    expect(mails.map((m) => m.recipients)).toEqual([
-      ['wjw@yiyang.test', 'gov@yiyang.test'],
-      ['wjw@yiyang.test', 'gov@yiyang.test'],
-      ['wjw@yiyang.test', 'gov@yiyang.test'],
-    ]);
+    expect(mails.map((m) => m.eventId)).toEqual([events[3]?.id]);
+    expect(mails.map((m) => [m.recipients, m.cc])).toEqual([[['wjw@yiyang.test'], ['gov@yiyang.test']]]);
+    expect(mails[0]?.subject).toMatch(/^【通报】.*（已逾期\d+个工作日）$/);
     const detail = await s.t.request(s.tokens['gov-sup'] ?? '', 'GET', `/api/tickets/${ticketId}`);
     expect(detail.json().ticket).toMatchObject({ escalationLevel: 3, overdue: true });
   });
@@ -277,9 +278,9 @@ describe('submitted, rejected and verified tickets', () => {
     const [mail, ...more] = await s.mails(submitted, 'verify_reminder');
     expect(more).toEqual([]);
     expect(mail).toMatchObject({ recipients: ['gov@yiyang.test'], eventId: null });
-    expect(mail?.subject).toContain('【待核验提醒】');
+    expect(mail?.subject).toMatch(/^【核验提醒】/);
     const [body] = await s.t.services.db.select({ text: notifications.bodyText }).from(notifications).where(eq(notifications.id, mail?.id ?? 0));
-    expect(body?.text).toContain('已安排专人回复全部留言');
+    expect(body?.text).toContain('已超过核验时限');
     expect(await s.nextActionAt(submitted)).toBeNull();
     await s.lookAgain(submitted);
     expect(await s.sweepAt('2021-06-30 09:00')).toEqual({ ...nothing, examined: 1 });
