@@ -89,9 +89,8 @@ const keyOfAddressee = (a: LadderAddressee) => `${a.unitId}${a.who === 'leaders'
 
 function uniqueAddressees(list: LadderAddressee[], except: LadderAddressee[] = []): LadderAddressee[] {
   const seen = new Set(except.map(keyOfAddressee));
-  return list
-    .filter((a) => !seen.has(keyOfAddressee(a)) && (seen.add(keyOfAddressee(a)), true))
-    .sort((x, y) => keyOfAddressee(x).localeCompare(keyOfAddressee(y)));
+  // In the ladder's order (the unit's leaders before the units above it), each once.
+  return list.filter((a) => !seen.has(keyOfAddressee(a)) && (seen.add(keyOfAddressee(a)), true));
 }
 
 /** One email to write: the letter, and the tickets it concerns in the order they are listed. */
@@ -115,7 +114,7 @@ function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, Unit
     for (const addressing of addressingOf(mail, unitsById)) {
       const to = uniqueAddressees(addressing.to);
       const cc = uniqueAddressees(addressing.cc, to);
-      const names = (list: LadderAddressee[]) => list.map(keyOfAddressee).join(',');
+      const names = (list: LadderAddressee[]) => list.map(keyOfAddressee).sort().join(',');
       const key = batchedKinds.has(mail.kind)
         ? `${mail.kind}|${mail.ticket.inspectionId}|${stepOf(mail)}|${names(to)}|${names(cc)}`
         : `single|${index}|${names(to)}`;
