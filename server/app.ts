@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
+import { securityHeadersPlugin } from './plugins/security-headers.plugin.js';
 import { uploadsPlugin } from './plugins/uploads.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
@@ -20,7 +21,8 @@ import { reportsRoutes } from './routes/reports/reports.routes.js';
 import type { Services } from './services.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'>;
+  /** `trustProxy` and `nodeEnv` default to none and development. */
+  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv'>>;
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
@@ -31,11 +33,24 @@ export const appVersion = '0.1.0';
 // ajv-formats is typed for its own copy of Ajv; fastify's Ajv is the same library.
 const formatsPlugin = ajvFormats as unknown as NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>[number];
 
+/**
+ * fastify ignores a bare hop count (it cannot tell the proxy from a client that connects directly),
+ * so a count is given as the equivalent function: trust the nearest `hops` addresses. README says to
+ * keep such a server reachable only through its proxy, or to list the proxies' addresses instead.
+ */
+function trustProxyOption(trust: Config['trustProxy']): NonNullable<FastifyServerOptions['trustProxy']> {
+  if (trust === undefined) return false;
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return trust;
+}
+
 /** Builds a ready Fastify instance; never listens (server/main.ts does). */
 export async function buildApp({ config, jwtSecret, services, logger = false }: AppDeps) {
   const app = Fastify({
     logger,
     genReqId: () => randomUUID(),
+    // Behind a reverse proxy, request.ip (login throttling, logs) is the client's, not the proxy's.
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 50 * 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
     ajv: {
@@ -46,9 +61,16 @@ export async function buildApp({ config, jwtSecret, services, logger = false }: 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandlerPlugin);
-  await app.register(openapiPlugin, { version: appVersion });
+  await app.register(securityHeadersPlugin, { https: services.publicUrl.startsWith('https:') });
+  // In production the API's description is for signed-in users only.
+  await app.register(openapiPlugin, { version: appVersion, requireUser: config.nodeEnv === 'production' });
   await app.register(uploadsPlugin);
-  await app.register(authPlugin, { secret: jwtSecret, expiresIn: config.jwtExpiresIn, users: services.users });
+  await app.register(authPlugin, {
+    secret: jwtSecret,
+    expiresIn: config.jwtExpiresIn,
+    secureCookie: services.publicUrl.startsWith('https:'),
+    sessions: services.sessions,
+  });
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, expiresIn: config.jwtExpiresIn, loginMaxPerMinute: config.loginMaxPerMinute });

@@ -53,12 +53,13 @@ async function createFirstAdmin(
   }
   const password = options.password ?? generatePassword();
   await services.directory.createUser({
-    fields: { username: 'admin', password, role: 'admin', unitCode: root.code, displayName: '系统管理员' },
+    fields: { username: 'admin', password, role: 'admin', unitCode: root.code, displayName: '系统管理员', mustChangePassword: !options.password },
     actor: null,
   });
   if (!options.password) {
     options.print(`Created the administrator "admin" with password: ${password}`);
-    options.print('It is shown only this once; keep it, or set RECTIFY_ADMIN_PASSWORD before the first start.');
+    options.print('It is shown only this once and must be changed at the first sign-in (PUT /api/me/password, or the web sign-in page).');
+    options.print('To choose it yourself instead, set RECTIFY_ADMIN_PASSWORD before the first start.');
   }
 }
 

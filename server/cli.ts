@@ -9,6 +9,7 @@ import { AppError } from './errors.js';
 import { ensureAdmin, resolvePublicUrl } from './bootstrap.js';
 import { runAuditVerify } from './commands/audit.command.js';
 import { runSweepCommand } from './commands/sweep.command.js';
+import { runUserCommand } from './commands/user.command.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
@@ -22,9 +23,12 @@ Commands:
   import <inspection> <file>         import findings (CSV/XLSX/JSON) into an inspection, given by id or short code
   audit verify                       walk every ticket's hash-chained audit trail and report the first break
   sweep [--now ISO-8601]             send the reminders and escalations due now (or as at --now), each exactly once
-  user add --username U --role R --unit CODE [--password P] [--display-name N]
-                                     create a user (role: admin | supervisor | officer);
-                                     without --password one is generated and printed once
+  user add --username U --role R --unit UNIT [--password P] [--display-name N]
+                                     create a user (role: admin | supervisor | officer; UNIT: code, name or alias);
+                                     without --password one is generated, printed once, and must be changed
+  user passwd U [--password P]       set a user's password (generated and printed once without --password)
+  user disable U | user enable U     deactivate (its sessions end at once) or reactivate a user
+  user list [--unit UNIT]            list the users (of one unit)
 
 Settings come from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): see README.md.
 `;
@@ -89,36 +93,10 @@ export async function runCli(argv: string[]): Promise<number> {
       console.log('Migrations applied.');
       return 0;
     }
-    case 'user': {
-      const [sub, ...args] = rest;
-      if (sub !== 'add') break;
-      const { values } = parseArgs({
-        args,
-        options: {
-          username: { type: 'string' },
-          role: { type: 'string' },
-          unit: { type: 'string' },
-          password: { type: 'string' },
-          'display-name': { type: 'string' },
-        },
-        strict: true,
-      });
-      const role = values.role;
-      if (!values.username || !values.unit || (role !== 'admin' && role !== 'supervisor' && role !== 'officer')) {
-        console.error('user add needs --username, --unit and --role admin|supervisor|officer');
-        return 2;
-      }
-      const { generatePassword } = await import('./auth/password.js');
-      const password = values.password ?? generatePassword();
-      await withServices(config, 'rectify user add', (services) =>
-        services.directory.createUser({
-          fields: { username: values.username ?? '', password, role, unitCode: values.unit ?? '', displayName: values['display-name'] ?? null },
-          actor: null,
-        }),
+    case 'user':
+      return withServices(config, `rectify user ${rest[0] ?? ''}`.trim(), (services) =>
+        runUserCommand(services, rest, { out: (line) => console.log(line), err: (line) => console.error(line) }),
       );
-      console.log(`Created ${role} "${values.username}"${values.password ? '' : ` with password: ${password}`}`);
-      return 0;
-    }
     default:
       break;
   }

@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { passwordProblem } from './auth/password-policy.js';
 
 /** Every setting Rectify reads from the environment; nothing else reads `process.env`. */
 const EnvSchema = Type.Object({
@@ -13,13 +15,15 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   JWT_EXPIRES_IN: Type.String({ pattern: '^[0-9]+[smhd]$', default: '8h' }),
-  RECTIFY_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8 })),
+  // Checked against the password policy below, not here: a schema message would echo the value.
+  RECTIFY_ADMIN_PASSWORD: Type.Optional(Type.String()),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.Optional(Type.String({ minLength: 3 })),
   MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   LOGIN_MAX_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
+  TRUST_PROXY: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
@@ -32,13 +36,14 @@ const hints: Record<string, string> = {
   DATABASE_URL: 'a PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/rectify; leave it unset for the embedded database',
   JWT_SECRET: 'at least 32 bytes, e.g. the output of `openssl rand -base64 48`',
   JWT_EXPIRES_IN: 'a duration such as 8h, 30m or 1d',
-  RECTIFY_ADMIN_PASSWORD: 'at least 8 characters',
+  RECTIFY_ADMIN_PASSWORD: 'at least 10 characters, not a common password',
   SMTP_URL: 'smtp://user:pass@host:587 or smtps://host:465; leave it unset to write .eml files',
   PUBLIC_URL: 'the address people open Rectify at, e.g. https://rectify.example.gov.cn',
   MAIL_FROM: 'a sender such as 益阳市政务公开政务服务管理办公室 <zwgk@yiyang.gov.cn>',
   SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
   MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
   LOGIN_MAX_PER_MINUTE: 'a whole number from 1 to 10000',
+  TRUST_PROXY: 'the number of reverse proxies in front of Rectify (e.g. 1), or their addresses/CIDR ranges separated by commas (e.g. 10.0.0.5,10.1.0.0/16)',
   NODE_ENV: 'development, production or test',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
 };
@@ -60,6 +65,8 @@ export interface Config {
   publicUrlConfigured: boolean;
   sweepIntervalS: number;
   loginMaxPerMinute: number;
+  /** Reverse proxies whose X-Forwarded-For is believed (fastify's trustProxy): a hop count or addresses. */
+  trustProxy: number | string[] | undefined;
   logLevel: string;
 }
 
@@ -86,6 +93,20 @@ export function defaultMailFrom(publicUrl: string): string {
   }
   const domain = /^[0-9.]+$|:/.test(host) ? `[${host}]` : host;
   return `${DEFAULT_MAIL_NAME} <noreply@${domain}>`;
+}
+
+/** `1` → 1 hop; `10.0.0.5, 10.1.0.0/16` → those addresses; null when it is neither. */
+function parseTrustProxy(value: string | undefined): number | string[] | undefined | null {
+  if (value === undefined) return undefined;
+  if (/^\s*\d{1,2}\s*$/.test(value)) return Number(value);
+  const items = value.split(',').map((item) => item.trim());
+  const valid = items.every((item) => {
+    const [address = '', prefix, extra] = item.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+  return valid && items.length > 0 ? items : null;
 }
 
 /** Reads and validates the settings once, at start-up; throws a ConfigError naming every bad key. */
@@ -120,6 +141,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } else if (secretCheckable && parsed.JWT_SECRET !== undefined && Buffer.byteLength(parsed.JWT_SECRET) < 32) {
     problems.push(`JWT_SECRET is shorter than 32 bytes (expected ${hints.JWT_SECRET})`);
   }
+  const trustProxy = parseTrustProxy(parsed.TRUST_PROXY);
+  if (trustProxy === null) problems.push(`TRUST_PROXY=${JSON.stringify(given.TRUST_PROXY)}: is not a hop count or a list of addresses (expected ${hints.TRUST_PROXY})`);
+  const adminPasswordProblem = parsed.RECTIFY_ADMIN_PASSWORD === undefined ? undefined : passwordProblem(parsed.RECTIFY_ADMIN_PASSWORD);
+  if (adminPasswordProblem) problems.push(`RECTIFY_ADMIN_PASSWORD is not accepted: ${adminPasswordProblem} (expected ${hints.RECTIFY_ADMIN_PASSWORD})`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicUrl = (parsed.PUBLIC_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/+$/, '');
@@ -139,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrlConfigured: parsed.PUBLIC_URL !== undefined,
     sweepIntervalS: parsed.SWEEP_INTERVAL_S,
     loginMaxPerMinute: parsed.LOGIN_MAX_PER_MINUTE,
+    trustProxy: trustProxy ?? undefined,
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -4,6 +4,7 @@ import { createCalendarRepository } from '../db/repositories/calendar.repository
 import { createInspectionsRepository } from '../db/repositories/inspections.repository.js';
 import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
 import { createReportsRepository } from '../db/repositories/reports.repository.js';
+import { createSessionsRepository } from '../db/repositories/sessions.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
@@ -33,6 +34,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const db = database.db;
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
+  const sessions = createSessionsRepository({ db });
   const auditLog = createAuditLogRepository({ db });
   const calendar = createCalendarRepository({ db });
   const inspections = createInspectionsRepository({ db });
@@ -40,7 +42,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
   const ticketEvents = createTicketEventsRepository({ db });
   const notifications = createNotificationsRepository({ db });
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now });
-  const directory = createDirectoryService({ db, units, users, auditLog });
+  const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier });
   const inspectionReport = createInspectionReport({ inspections, reports: createReportsRepository({ db }), units, now });
@@ -56,6 +58,7 @@ export function createServices({ database, publicUrl, mailFrom, now }: ServiceDe
     publicUrl,
     units,
     users,
+    sessions,
     auditLog,
     calendar,
     inspections,

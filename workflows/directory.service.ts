@@ -2,10 +2,12 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
 import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitInput, UnitsRepository, UnitWithParent } from '../db/repositories/units.repository.js';
+import type { SessionsRepository } from '../db/repositories/sessions.repository.js';
 import type { PublicUser, UsersRepository } from '../db/repositories/users.repository.js';
 import type { Db } from '../db/client.js';
 import type { Role, UnitKind } from '../db/schema/index.js';
-import { hashPassword } from '../server/auth/password.js';
+import { generatePassword, hashPassword, verifyPassword } from '../server/auth/password.js';
+import { assertPasswordPolicy } from '../server/auth/password-policy.js';
 import { conflict, notFound, unprocessable } from '../server/errors.js';
 
 export interface UnitFields {
@@ -26,12 +28,24 @@ export interface NewUserFields {
   unitCode: string;
   displayName?: string | null;
   email?: string | null;
+  /** For a generated password: the user must choose its own at first sign-in. */
+  mustChangePassword?: boolean;
+}
+
+/** What an administrator may change on a user (PATCH /api/users/:id, `rectify user disable|enable`). */
+export interface UserPatch {
+  displayName?: string | null;
+  email?: string | null;
+  role?: Role;
+  unitCode?: string;
+  active?: boolean;
 }
 
 interface Deps {
   db: Db;
   units: UnitsRepository;
   users: UsersRepository;
+  sessions: SessionsRepository;
   auditLog: AuditLogRepository;
 }
 
@@ -49,7 +63,7 @@ function rethrowUnique(error: unknown): never {
 }
 
 /** Units and users: the directory administrators keep, with every change in the audit log. */
-export function createDirectoryService({ db, units, users, auditLog }: Deps) {
+export function createDirectoryService({ db, units, users, sessions, auditLog }: Deps) {
   async function parentFor(parentCode: string | null | undefined, tx: Db) {
     if (parentCode === null || parentCode === undefined) return null;
     const parent = await units.findByCode({ code: parentCode }, tx);
@@ -116,6 +130,7 @@ export function createDirectoryService({ db, units, users, auditLog }: Deps) {
     },
 
     async createUser({ fields, actor }: { fields: NewUserFields; actor: Viewer | null }): Promise<PublicUser> {
+      assertPasswordPolicy(fields.password, 'password');
       const passwordHash = await hashPassword(fields.password);
       try {
         return await db.transaction(async (tx) => {
@@ -126,17 +141,102 @@ export function createDirectoryService({ db, units, users, auditLog }: Deps) {
             });
           }
           const user = await users.create(
-            { username: fields.username, passwordHash, role: fields.role, unitId: unit.id, displayName: fields.displayName ?? null, email: fields.email ?? null },
+            {
+              username: fields.username,
+              passwordHash,
+              role: fields.role,
+              unitId: unit.id,
+              displayName: fields.displayName ?? null,
+              email: fields.email ?? null,
+              mustChangePassword: fields.mustChangePassword ?? false,
+            },
             tx,
           );
           const { password: _secret, ...logged } = fields;
           await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'create', entity: 'user', entityKey: user.username, details: logged }, tx);
           const { passwordHash: _hash, ...rest } = user;
-          return { ...rest, unitCode: unit.code };
+          return { ...rest, unitCode: unit.code, unitName: unit.name };
         });
       } catch (error) {
         rethrowUnique(error);
       }
+    },
+
+    async updateUser({ id, patch, actor }: { id: number; patch: UserPatch; actor: Viewer | null }): Promise<PublicUser> {
+      return db.transaction(async (tx) => {
+        const user = await users.findPublic({ id }, tx);
+        if (!user) throw notFound('users.not_found', `用户 ${id} 不存在。`);
+        let unitId: number | undefined;
+        if (patch.unitCode !== undefined) {
+          const unit = await units.findByCode({ code: patch.unitCode }, tx);
+          if (!unit) {
+            throw unprocessable('users.unit_not_found', `单位 ${patch.unitCode} 不存在`, {
+              errors: [{ field: 'unitCode', value: patch.unitCode, message: '单位不存在' }],
+            });
+          }
+          unitId = unit.id;
+        }
+        const losesAdmin = user.role === 'admin' && user.active && ((patch.role !== undefined && patch.role !== 'admin') || patch.active === false);
+        if (losesAdmin) {
+          const admins = await users.lockActiveAdmins(tx);
+          if (!admins.some((adminId) => adminId !== user.id)) {
+            throw conflict('users.last_admin', '这是唯一在用的管理员账号，不能停用或改为其他角色；请先为另一位用户设置管理员角色。', {
+              errors: [{ field: patch.active === false ? 'active' : 'role', message: '至少需要保留一名在用的管理员' }],
+            });
+          }
+        }
+        const { unitCode: _code, ...columns } = patch;
+        await users.update({ id, patch: { ...columns, ...(unitId !== undefined ? { unitId } : {}) } }, tx);
+        // Deactivation ends every session now (authenticate also checks `active`), so re-enabling
+        // the account later does not bring old tokens back.
+        if (patch.active === false) await sessions.revokeAllOfUser({ userId: id, at: new Date() }, tx);
+        await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'update', entity: 'user', entityKey: user.username, details: { ...patch } }, tx);
+        const updated = await users.findPublic({ id }, tx);
+        if (!updated) throw notFound('users.not_found', `用户 ${id} 不存在。`);
+        return updated;
+      });
+    },
+
+    /**
+     * An administrator sets a password for a user: a generated one (shown once, to be changed at the
+     * next sign-in) unless `password` is given (the command line's `user passwd --password`). Either
+     * way every session of the user ends.
+     */
+    async resetPassword({ id, password, actor }: { id: number; password?: string; actor: Viewer | null }): Promise<{ user: PublicUser; generatedPassword: string | undefined }> {
+      if (password !== undefined) assertPasswordPolicy(password, 'password');
+      const chosen = password ?? generatePassword();
+      const passwordHash = await hashPassword(chosen);
+      return db.transaction(async (tx) => {
+        const user = await users.findPublic({ id }, tx);
+        if (!user) throw notFound('users.not_found', `用户 ${id} 不存在。`);
+        await users.setPassword({ id, passwordHash, mustChangePassword: password === undefined }, tx);
+        await sessions.revokeAllOfUser({ userId: id, at: new Date() }, tx);
+        await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'reset_password', entity: 'user', entityKey: user.username, details: { generated: password === undefined } }, tx);
+        const updated = await users.findPublic({ id }, tx);
+        if (!updated) throw notFound('users.not_found', `用户 ${id} 不存在。`);
+        return { user: updated, generatedPassword: password === undefined ? chosen : undefined };
+      });
+    },
+
+    /** A user changes its own password: the current one is checked, every other session of the user ends. */
+    async changeOwnPassword({ userId, sessionId, currentPassword, newPassword }: { userId: number; sessionId: string; currentPassword: string; newPassword: string }): Promise<void> {
+      const credentials = await users.findCredentials({ id: userId });
+      if (!credentials || !(await verifyPassword(currentPassword, credentials.passwordHash))) {
+        throw unprocessable('auth.wrong_password', '当前密码不正确。', { errors: [{ field: 'currentPassword', message: '当前密码不正确' }] });
+      }
+      if (newPassword === currentPassword) {
+        throw unprocessable('auth.password_policy', '新密码不能与当前密码相同。', {
+          title: '密码不符合要求',
+          errors: [{ field: 'newPassword', message: '新密码不能与当前密码相同' }],
+        });
+      }
+      assertPasswordPolicy(newPassword, 'newPassword');
+      const passwordHash = await hashPassword(newPassword);
+      await db.transaction(async (tx) => {
+        await users.setPassword({ id: userId, passwordHash, mustChangePassword: false }, tx);
+        await sessions.revokeAllOfUser({ userId, except: sessionId, at: new Date() }, tx);
+        await auditLog.record({ actorUserId: userId, action: 'change_password', entity: 'user', entityKey: credentials.username, details: {} }, tx);
+      });
     },
   };
 }

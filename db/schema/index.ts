@@ -11,3 +11,4 @@ export * from './notifications.table.js';
 export * from './calendar.table.js';
 export * from './audit-log.table.js';
 export * from './settings.table.js';
+export * from './sessions.table.js';

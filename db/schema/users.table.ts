@@ -18,6 +18,8 @@ export const users = pgTable(
     displayName: text('display_name'),
     email: text('email'),
     active: boolean('active').notNull().default(true),
+    /** Set after a generated or reset password: the user may do nothing else until it is changed. */
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -190,7 +190,14 @@ describe.skipIf(onPostgres)('a server on the embedded database', { timeout: 180_
     expect(line).toBeDefined();
     const password = line?.split('with password: ')[1]?.trim() ?? '';
     expect(password).toMatch(/^[A-Za-z0-9]{16}$/);
-    expect((await login(first, password)).status).toBe(200);
+    const signedIn = await login(first, password);
+    expect(signedIn.status).toBe(200);
+    // A generated password must be changed before anything else.
+    const { token, user } = JSON.parse(signedIn.text) as { token: string; user: { mustChangePassword: boolean } };
+    expect(user.mustChangePassword).toBe(true);
+    const refused = await call(first, 'GET', '/api/units', token);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.text)).toMatchObject({ code: 'auth.password_change_required' });
     await first.close();
 
     log.mockClear();

@@ -9,8 +9,9 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
-import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
+import type { Role } from '../../db/schema/index.js';
+import { ADMIN_PASSWORD, buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+import { PASSWORD, createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 
 // Fixed so that a failure replays; FUZZ_SEED explores other sequences, FUZZ_RUNS longer ones.
 const SEED = Number(process.env.FUZZ_SEED ?? 20210625);
@@ -64,6 +65,7 @@ interface OpenApiDocument {
 let t: TestApp;
 let tokens: Record<string, string>;
 let existingIds: number[] = [];
+const seededRoles: Record<string, Role> = { admin: 'admin', 'gov-sup': 'supervisor', 'wjw-off': 'officer', 'ah-sup': 'supervisor' };
 
 beforeAll(async () => {
   t = await buildTestApp({ now: '2021-06-18T02:00:00Z' });
@@ -290,7 +292,7 @@ function signedWith(key: string, claims: object): string {
 }
 
 /** Who is asking: nobody, each role, and Authorization values that are not valid sessions. */
-function authorization(): fc.Arbitrary<string | undefined> {
+function bearer(): fc.Arbitrary<string | undefined> {
   const forged = signedWith('not-the-server-secret-but-long-enough-32b', { sub: '1', role: 'admin' });
   const [header = '', payload = ''] = (tokens.admin ?? '').split('.');
   const unsigned = `${header}.${payload}.`;
@@ -303,6 +305,22 @@ function authorization(): fc.Arbitrary<string | undefined> {
       arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'Bearer x.y.z', 'Basic YWRtaW46YWRtaW4=', `bearer ${tokens.admin}`, `Bearer ${forged}`, `Bearer ${unsigned}`, `Bearer ${tokens.admin}x`, 'Bearer \u00ff\u00fe'),
     },
     { weight: 1, arbitrary: fc.string({ maxLength: 60 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`) },
+  );
+}
+
+/** The headers that say who is asking: a bearer token, or the browser's session cookie with or without its same-origin header. */
+function authorization(): fc.Arbitrary<Record<string, string>> {
+  return fc.oneof(
+    { weight: 6, arbitrary: bearer().map((value): Record<string, string> => (value === undefined ? {} : { authorization: value })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({
+          token: fc.constantFrom(tokens.admin ?? '', tokens['wjw-off'] ?? '', 'x.y.z', `${tokens.admin ?? ''}; rectify_session=other`),
+          csrf: fc.constantFrom(undefined, '1', '0'),
+        })
+        .map(({ token, csrf }): Record<string, string> => ({ cookie: `rectify_session=${token}`, ...(csrf === undefined ? {} : { 'x-rectify-request': csrf }) })),
+    },
   );
 }
 
@@ -329,8 +347,7 @@ function requestFor(route: Route): fc.Arbitrary<GeneratedRequest> {
       method: fc.oneof({ weight: 12, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS') }),
     })
     .map(({ path, query, payload, contentType, auth, accept, method }) => {
-      const headers: Record<string, string> = {};
-      if (auth !== undefined) headers.authorization = auth;
+      const headers: Record<string, string> = { ...auth };
       if (accept !== null) headers.accept = accept;
       // The fitting content type most of the time, so bodies get past the parser into validation.
       const type = contentType ?? payload.natural;
@@ -346,14 +363,33 @@ function preview(request: GeneratedRequest): string {
   return `${request.method} ${shorten(request.url)} ${shorten(JSON.stringify(request.headers))} ${body}`;
 }
 
+/** Each seeded user active again, with its known password and role, and signed in anew. */
+async function freshSessions(): Promise<Record<string, string>> {
+  const fresh: Record<string, string> = {};
+  for (const [username, role] of Object.entries(seededRoles)) {
+    const user = await t.services.users.findPublic({ username });
+    if (!user) throw new Error(`no user ${username}`);
+    await t.services.directory.updateUser({ id: user.id, patch: { active: true, role }, actor: null });
+    await t.services.directory.resetPassword({ id: user.id, password: username === 'admin' ? ADMIN_PASSWORD : PASSWORD, actor: null });
+    fresh[username] = await t.login(username, username === 'admin' ? ADMIN_PASSWORD : PASSWORD);
+  }
+  return fresh;
+}
+
 describe('every route, under generated requests', { timeout: 300_000 }, () => {
   it('never answers 5xx, and answers every 4xx as application/problem+json', async () => {
-    const routes = routesOf(t.app.swagger() as unknown as OpenApiDocument);
+    // Routes that end sessions or change the seeded accounts (logout, password changes and resets,
+    // deactivation, role changes) run last, each with fresh sessions, so they do not turn every
+    // later request into a 401.
+    const ending = (route: Route) => /^\/api\/(auth\/logout|me\/password|users\/\{id\})/.test(route.path) && route.method !== 'GET';
+    const all = routesOf(t.app.swagger() as unknown as OpenApiDocument);
+    const routes = [...all.filter((route) => !ending(route)), ...all.filter(ending)];
     // The SPEC's API table, at the least; a route missing from the document would go unfuzzed.
     expect(routes.length).toBeGreaterThanOrEqual(28);
     const failures: string[] = [];
     let sent = 0;
     for (const [index, route] of routes.entries()) {
+      if (ending(route)) tokens = await freshSessions();
       const property = fc.asyncProperty(requestFor(route), async (request) => {
         sent += 1;
         const options: InjectOptions = {

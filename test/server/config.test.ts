@@ -156,4 +156,13 @@ describe('loadConfig', () => {
   it('refuses a short JWT_SECRET outside production too', () => {
     expect(problemsOf({ JWT_SECRET: 'short' })[0]).toContain('JWT_SECRET is shorter than 32 bytes');
   });
+
+  it('reads TRUST_PROXY as a hop count or a list of addresses and ranges, and refuses anything else', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', '::1']);
+    for (const value of ['true', 'proxy.example.gov.cn', '10.0.0.0/33', '10.0.0.1,,10.0.0.2', '-1']) {
+      expect(problemsOf({ TRUST_PROXY: value })[0]).toMatch(/^TRUST_PROXY=.*hop count or a list of addresses/);
+    }
+  });
 });
