@@ -5,9 +5,12 @@ import nodemailer from 'nodemailer';
 import { MailDeliveryError, toNodemailerMessage, type OutgoingMail } from './mail-message.js';
 import type { Mailer } from './mailer.js';
 
-/** `<rectify.n.1b2c…@example.gov.cn>` → `rectify.n.1b2c…@example.gov.cn.eml`: one file per message, a retry overwrites it. */
-export function emlFileName(messageId: string): string {
-  const base = messageId
+/**
+ * The mail's file stem (`20210618-issued-2021-2-003-1b2c3d4e.eml`), or for a mail without one its
+ * Message-ID (`rectify.n.1b2c…@example.gov.cn.eml`): one file per message, a retry overwrites it.
+ */
+export function emlFileName(messageId: string, stem?: string): string {
+  const base = (stem ?? messageId)
     .replace(/[<>]/g, '')
     .replace(/[^A-Za-z0-9._@-]/g, '_')
     .replace(/^\.+/, '')
@@ -43,7 +46,7 @@ export function createEmlFileDriver(options: { dir: string; from: string }): Mai
         const info = await transport.sendMail(toNodemailerMessage(mail, options.from));
         if (!Buffer.isBuffer(info.message)) throw new Error('nodemailer returned a stream although buffer was requested');
         await fs.mkdir(options.dir, { recursive: true, mode: 0o700 });
-        await writeAtomically(path.join(options.dir, emlFileName(mail.messageId)), info.message);
+        await writeAtomically(path.join(options.dir, emlFileName(mail.messageId, mail.fileStem)), info.message);
       } catch (error) {
         // A full disk or a folder without write permission heals once someone fixes it.
         const reason = error instanceof Error ? error.message : String(error);

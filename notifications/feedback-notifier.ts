@@ -15,7 +15,7 @@ export interface QueueFeedbackMail {
 }
 
 /** Renders written-feedback emails and queues them in the caller's transaction (the outbox). */
-export function createFeedbackNotifier({ publicUrl, mailDomain }: { publicUrl: string; mailDomain: string }) {
+export function createFeedbackNotifier({ publicUrl, mailDomain, now }: { publicUrl: string; mailDomain: string; now: () => Date }) {
   return {
     async queue(tx: Db, { kind, feedback, ...details }: QueueFeedbackMail): Promise<void> {
       const issuingId = feedback.inspection.issuingUnitId;
@@ -34,6 +34,7 @@ export function createFeedbackNotifier({ publicUrl, mailDomain }: { publicUrl: s
         issuingOffice: { name: byId.get(issuingId)?.name ?? '' },
         ...details,
         publicUrl,
+        at: now(),
       });
       await tx.insert(notifications).values({
         feedbackId: feedback.id,

@@ -11,6 +11,19 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html: string;
+  /** A readable file name without extension, for drivers that write files: date, kind and ticket or unit. */
+  fileStem?: string;
+}
+
+/**
+ * `20210618-escalation-YY-WJW-1b2c3d4e`: the Beijing date the email was written, its kind, the ticket
+ * number or the unit a batch goes to, and a piece of its Message-ID so two emails never share a name.
+ */
+export function mailFileStem({ createdAt, kind, reference, messageId }: { createdAt: Date; kind: string; reference: string | null; messageId: string }): string {
+  const day = new Date(createdAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const unique = /rectify\.n\.([0-9a-f]{8})/.exec(messageId)?.[1] ?? messageId.replace(/[^A-Za-z0-9]/g, '').slice(-8);
+  const ref = (reference ?? '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60);
+  return [day, kind, ref, unique].filter((part) => part.length > 0).join('-');
 }
 
 /** A delivery that did not happen; `permanent` tells the outbox not to try the same message again. */

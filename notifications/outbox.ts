@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { notifications, type Notification, type NotificationKind } from '../db/schema/notifications.table.js';
+import { notifications, notificationTickets, type Notification, type NotificationKind } from '../db/schema/notifications.table.js';
+import { mailFileStem } from './mail-message.js';
 import { MAIL_SEND_TIMEOUT_MS, MailDeliveryError, type Mailer } from './mailer.js';
 
 /** A notification as the workflow creates it; the outbox adds the Message-ID and delivery state. */
@@ -12,6 +13,10 @@ export interface NotificationDraft {
   /** The units addressed, also those without an email address (the row then fails visibly). */
   unitIds?: number[];
   recipients: string[];
+  cc?: string[];
+  ccUnitIds?: number[];
+  /** A ticket number, or the code of the unit a batch goes to (names its .eml file). */
+  reference?: string | null;
   subject: string;
   bodyText: string;
   bodyHtml: string;
@@ -50,6 +55,9 @@ export async function enqueueNotification(tx: Db, row: NotificationDraft, option
       kind: row.kind,
       unitIds: row.unitIds ?? [],
       recipients: normaliseRecipients(row.recipients),
+      cc: normaliseRecipients(row.cc ?? []),
+      ccUnitIds: row.ccUnitIds ?? [],
+      reference: row.reference ?? null,
       subject: row.subject,
       bodyText: row.bodyText,
       bodyHtml: row.bodyHtml,
@@ -57,6 +65,7 @@ export async function enqueueNotification(tx: Db, row: NotificationDraft, option
     })
     .returning();
   if (!inserted) throw new Error('inserting a notification returned no row');
+  if (inserted.ticketId !== null) await tx.insert(notificationTickets).values({ notificationId: inserted.id, ticketId: inserted.ticketId });
   return inserted;
 }
 
@@ -209,6 +218,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
         subject: row.subject,
         text: row.bodyText,
         html: row.bodyHtml,
+        fileStem: mailFileStem(row),
       });
     } catch (error) {
       const permanent = error instanceof MailDeliveryError && error.permanent;

@@ -1,17 +1,18 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { queryRows } from '../db/client.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
-import { notifications, units, type TicketNotificationKind as NotificationKind, type Unit } from '../db/schema/index.js';
+import { inspections, notifications, notificationTickets, units, type TicketNotificationKind as NotificationKind, type Unit } from '../db/schema/index.js';
 import { newMessageId } from './outbox.js';
-import { renderTicketMail, type TicketMailDetails } from './templates/ticket-mail.js';
-import { ladderAddressees, type LadderAddressee } from '../workflows/ladder.js';
+import { renderTicketMail, type MailTicket, type RenderedMail, type TicketMailDetails } from './templates/ticket-mail.js';
+import { ladderAddressees, type LadderAddressee, type LadderAddressees } from '../workflows/ladder.js';
 
 export interface TicketNotifierOptions {
   publicUrl: string;
   /** Host part of Message-IDs. */
   mailDomain: string;
-  /** The workflows' clock: an email is created (and due to go out) at the moment of what caused it, also in a replay. */
-  now?: () => Date;
+  /** The date of each email's sign-off. */
+  now: () => Date;
 }
 
 export interface QueueTicketMail {
@@ -23,7 +24,18 @@ export interface QueueTicketMail {
   unitId?: number;
 }
 
-type UnitInfo = Pick<Unit, 'id' | 'parentId' | 'kind' | 'emails' | 'leaderEmails'>;
+type UnitInfo = Pick<Unit, 'id' | 'code' | 'name' | 'parentId' | 'kind' | 'emails' | 'leaderEmails' | 'contactName' | 'contactPhone'>;
+
+/** The mailboxes one letter goes to: To, and copies in Cc (a unit's own, or its leaders'). */
+export type Addressing = LadderAddressees;
+
+const mailboxOf = (unitId: number): LadderAddressee => ({ unitId, who: 'unit' });
+
+/**
+ * Kinds sent as one email per unit listing all its tickets (an import's issue notices, a sweep's
+ * step, the supervising office's lists); the other kinds are decisions on one ticket, one email each.
+ */
+const batchedKinds = new Set<NotificationKind>(['issued', 'reminder', 'escalation', 'submitted', 'verify_reminder']);
 
 // Bound parameters per statement stay far below PostgreSQL's 65,535.
 const CHUNK = 1000;
@@ -32,105 +44,249 @@ async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitIn
   const missing = [...new Set(ids)].filter((id) => !into.has(id));
   for (let i = 0; i < missing.length; i += CHUNK) {
     const rows = await tx
-      .select({ id: units.id, parentId: units.parentId, kind: units.kind, emails: units.emails, leaderEmails: units.leaderEmails })
+      .select({
+        id: units.id,
+        code: units.code,
+        name: units.name,
+        parentId: units.parentId,
+        kind: units.kind,
+        emails: units.emails,
+        leaderEmails: units.leaderEmails,
+        contactName: units.contactName,
+        contactPhone: units.contactPhone,
+      })
       .from(units)
       .where(inArray(units.id, missing.slice(i, i + CHUNK)));
     for (const row of rows) into.set(row.id, row);
   }
 }
 
-const mailboxOf = (unitId: number): LadderAddressee => ({ unitId, who: 'unit' });
-
-/** Who hears what: To and Cc of a notification of each kind, as units' mailboxes or leaders. */
-function addresseesOf({ kind, ticket, details, unitId }: QueueTicketMail, unitsById: Map<number, UnitInfo>): { to: LadderAddressee[]; cc: LadderAddressee[] } {
+/**
+ * Who hears what: the letters an email of this kind about this ticket goes out as. Escalations
+ * follow the ladder (workflows/ladder.ts). A submission or an extension request goes to the issuing
+ * office and, for a county's own units, also to the county office, each in its own letter.
+ */
+export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<number, Pick<UnitInfo, 'parentId' | 'kind'>>): Addressing[] {
+  const { kind, ticket, details } = mail;
   const issuingOffice = ticket.inspection.issuingUnitId;
   const parentId = unitsById.get(ticket.unitId)?.parentId ?? null;
   switch (kind) {
     case 'submitted':
-    case 'extension_requested': {
-      // The inspecting office decides; a county office also follows its own units' submissions and requests.
-      const parent = parentId === null ? undefined : unitsById.get(parentId);
-      return { to: (parent?.kind === 'county' ? [issuingOffice, parent.id] : [issuingOffice]).map(mailboxOf), cc: [] };
-    }
     case 'verify_reminder':
-      return { to: [mailboxOf(issuingOffice)], cc: [] };
+    case 'extension_requested': {
+      const parent = parentId === null ? undefined : unitsById.get(parentId);
+      const offices = parentId !== null && parent?.kind === 'county' && parentId !== issuingOffice ? [issuingOffice, parentId] : [issuingOffice];
+      return offices.map((id) => ({ to: [mailboxOf(id)], cc: [] }));
+    }
     case 'escalation':
-      return ladderAddressees(details?.level ?? ticket.escalationLevel, { unitId: ticket.unitId, parentId, issuingUnitId: issuingOffice });
+      return [ladderAddressees(details?.level ?? ticket.escalationLevel, { unitId: ticket.unitId, parentId, issuingUnitId: issuingOffice })];
     default:
-      return { to: [mailboxOf(unitId ?? ticket.unitId)], cc: [] };
+      return [{ to: [mailboxOf(mail.unitId ?? ticket.unitId)], cc: [] }];
   }
 }
 
-function addressesOf(addressees: LadderAddressee[], unitsById: Map<number, UnitInfo>): string[] {
+const keyOfAddressee = (a: LadderAddressee) => `${a.unitId}${a.who === 'leaders' ? 'L' : ''}`;
+
+function uniqueAddressees(list: LadderAddressee[], except: LadderAddressee[] = []): LadderAddressee[] {
+  const seen = new Set(except.map(keyOfAddressee));
+  // In the ladder's order (the unit's leaders before the units above it), each once.
+  return list.filter((a) => !seen.has(keyOfAddressee(a)) && (seen.add(keyOfAddressee(a)), true));
+}
+
+/** One email to write: the letter, and the tickets it concerns in the order they are listed. */
+interface Letter {
+  kind: NotificationKind;
+  addressing: Addressing;
+  mails: QueueTicketMail[];
+}
+
+// The step a batch belongs to: an escalation level or a reminder's days; tickets at different steps are different emails.
+function stepOf({ kind, details, ticket }: QueueTicketMail): string {
+  if (kind === 'escalation') return String(details?.level ?? ticket.escalationLevel);
+  if (kind === 'reminder') return String(details?.daysBefore ?? '');
+  return '';
+}
+
+/** Groups the mails into letters: one per kind, inspection, step and recipient set for batched kinds; one per mail otherwise. */
+function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, UnitInfo>): Letter[] {
+  const letters = new Map<string, Letter>();
+  mails.forEach((mail, index) => {
+    for (const addressing of addressingOf(mail, unitsById)) {
+      const to = uniqueAddressees(addressing.to);
+      const cc = uniqueAddressees(addressing.cc, to);
+      const names = (list: LadderAddressee[]) => list.map(keyOfAddressee).sort().join(',');
+      const key = batchedKinds.has(mail.kind)
+        ? `${mail.kind}|${mail.ticket.inspectionId}|${stepOf(mail)}|${names(to)}|${names(cc)}`
+        : `single|${index}|${names(to)}`;
+      const letter = letters.get(key);
+      if (letter) letter.mails.push(mail);
+      else letters.set(key, { kind: mail.kind, addressing: { to, cc }, mails: [mail] });
+    }
+  });
+  return [...letters.values()];
+}
+
+function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
+  return {
+    id: ticket.id,
+    number: ticket.number,
+    state: ticket.state,
+    dueAt: ticket.dueAt,
+    provisional: ticket.dueProvisional,
+    target: ticket.target,
+    problems: ticket.problems,
+    unitName: ticket.unitName,
+    ...(details?.overdueWorkingDays !== undefined ? { overdueWorkingDays: details.overdueWorkingDays } : {}),
+    rectifiedAt: ticket.rectifiedAt,
+  };
+}
+
+function emailsOf(addressees: LadderAddressee[], unitsById: ReadonlyMap<number, UnitInfo>): string[] {
   const emails = addressees.flatMap(({ unitId, who }) => {
     const unit = unitsById.get(unitId);
     return (who === 'leaders' ? unit?.leaderEmails : unit?.emails) ?? [];
   });
-  return [...new Set(emails.map((e) => e.trim().toLowerCase()))];
+  return [...new Set(emails.map((e) => e.trim().toLowerCase()).filter((e) => e.length > 0))];
 }
 
-/** The subject and bodies of one ticket email, as queueMany stores them. */
-export function renderQueuedMail({ kind, ticket, details }: Omit<QueueTicketMail, 'eventId'>, publicUrl: string) {
-  return renderTicketMail(kind, {
-    ticket: { id: ticket.id, number: ticket.number, state: ticket.state, dueAt: ticket.dueAt, escalationLevel: ticket.escalationLevel, provisional: ticket.dueProvisional },
-    inspection: ticket.inspection,
-    target: ticket.target,
-    problems: ticket.problems,
-    unit: { name: ticket.unitName },
-    publicUrl,
-    ...(details ? { details } : {}),
-  });
+/** How a copy names its addressee: the unit, or 「益阳市卫生健康委员会负责同志」 for its leaders. */
+function copyName({ unitId, who }: LadderAddressee, unitsById: ReadonlyMap<number, UnitInfo>): string {
+  const name = unitsById.get(unitId)?.name ?? '';
+  return name && who === 'leaders' ? `${name}负责同志` : name;
 }
 
-/** Renders ticket emails and queues them in the caller's transaction (the outbox). */
-export function createTicketNotifier({ publicUrl, mailDomain, now = () => new Date() }: TicketNotifierOptions) {
-  async function queueMany(tx: Db, mails: QueueTicketMail[]): Promise<void> {
-    if (mails.length === 0) return;
+export interface QueueOptions {
+  /** The moment the emails are written (their sign-off's date), when not the notifier's clock: a sweep run for a given moment. */
+  at?: Date;
+  /**
+   * Asked for each email before it is written, in the same transaction: false leaves it out. The
+   * daily digest claims its (office, inspection, day) here, so that only one instance sends it.
+   */
+  accept?: (tx: Db, letter: { kind: NotificationKind; inspectionId: number; to: LadderAddressee[] }) => Promise<boolean>;
+}
+
+interface InspectionInfo {
+  contactName: string | null;
+  contactPhone: string | null;
+}
+
+/** Renders emails about tickets and queues them in the caller's transaction (the outbox). */
+export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotifierOptions) {
+  function render(letter: Letter, unitsById: ReadonlyMap<number, UnitInfo>, inspectionsById: ReadonlyMap<number, InspectionInfo>, at: Date): RenderedMail {
+    const [head] = letter.mails;
+    if (!head) throw new Error('a letter without tickets');
+    const { inspection } = head.ticket;
+    const office = unitsById.get(inspection.issuingUnitId);
+    const info = inspectionsById.get(inspection.id);
+    // The inspection's contact; failing that, the issuing office's own.
+    const contactName = info?.contactName ?? office?.contactName ?? null;
+    const contactPhone = info?.contactPhone ?? office?.contactPhone ?? null;
+    const addressee = unitsById.get(letter.addressing.to[0]?.unitId ?? head.ticket.unitId);
+    return renderTicketMail(letter.kind, {
+      inspection: { id: inspection.id, title: inspection.title, documentNumber: inspection.documentNumber, shortCode: inspection.shortCode },
+      office: { name: office?.name ?? '', contact: contactName && contactPhone ? { name: contactName, phone: contactPhone } : null },
+      addressee: { name: addressee?.name ?? head.ticket.unitName, code: addressee?.code ?? head.ticket.unitCode },
+      // Leaders without an address on file are not named as copied.
+      copyTo: letter.addressing.cc.filter((a) => emailsOf([a], unitsById).length > 0 || a.who === 'unit').map((a) => copyName(a, unitsById)).filter((name) => name.length > 0),
+      tickets: letter.mails.map(mailTicketOf),
+      ...(head.details ? { details: head.details } : {}),
+      publicUrl,
+      now: at,
+    });
+  }
+
+  /**
+   * Queues the emails about these tickets: batched kinds become one email per unit (and step),
+   * listing every ticket; decisions stay one email per ticket. Each email records the tickets it
+   * concerns in `notification_tickets`.
+   */
+  /** The emails these mails make, rendered, each with its addressees and tickets. */
+  async function prepare(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}) {
     const unitsById = new Map<number, UnitInfo>();
     await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById);
     await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
+    const inspectionIds = [...new Set(mails.map((m) => m.ticket.inspection.id))];
+    const inspectionsById = new Map(
+      (await tx.select({ id: inspections.id, contactName: inspections.contactName, contactPhone: inspections.contactPhone }).from(inspections).where(inArray(inspections.id, inspectionIds))).map(
+        ({ id, ...info }) => [id, info],
+      ),
+    );
 
-    const at = now().toISOString();
-    const rows = mails.map((mail) => {
-      const { to, cc } = addresseesOf(mail, unitsById);
-      const unitIds = [...new Set([...to, ...cc].map((a) => a.unitId))];
-      const recipients = addressesOf(to, unitsById);
-      const copies = addressesOf(cc, unitsById).filter((e) => !recipients.includes(e));
-      const rendered = renderQueuedMail(mail, publicUrl);
+    const at = options.at ?? now();
+    let letters = lettersOf(mails, unitsById);
+    if (options.accept) {
+      const accepted: Letter[] = [];
+      for (const letter of letters) {
+        const [head] = letter.mails;
+        if (head && (await options.accept(tx, { kind: letter.kind, inspectionId: head.ticket.inspectionId, to: letter.addressing.to }))) accepted.push(letter);
+      }
+      letters = accepted;
+    }
+    const rows = letters.map((letter) => {
+      const rendered = render(letter, unitsById, inspectionsById, at);
+      const recipients = emailsOf(letter.addressing.to, unitsById);
+      const cc = emailsOf(letter.addressing.cc, unitsById).filter((e) => !recipients.includes(e));
+      const single = letter.mails.length === 1 ? letter.mails[0] : undefined;
       return {
-        ticketId: mail.ticket.id,
-        eventId: mail.eventId,
-        kind: mail.kind,
-        unitIds,
+        ticketId: single?.ticket.id ?? null,
+        eventId: single?.eventId ?? null,
+        kind: letter.kind,
+        unitIds: [...new Set(letter.addressing.to.map((a) => a.unitId))],
         recipients,
-        cc: copies,
+        ccUnitIds: [...new Set(letter.addressing.cc.map((a) => a.unitId))],
+        cc,
+        reference: single && !batchedKinds.has(letter.kind) ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
         subject: rendered.subject,
         bodyText: rendered.text,
         bodyHtml: rendered.html,
         messageId: newMessageId(mailDomain),
+        ticketIds: [...new Set(letter.mails.map((m) => m.ticket.id))],
       };
     });
-    // INSERT … SELECT FROM unnest: one array parameter per column rather than nine per mail, so a
-    // large import does not spend its time building and sending statements of thousands of parameters.
+    return rows;
+  }
+
+  async function queueMany(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<number> {
+    if (mails.length === 0) return 0;
+    const rows = await prepare(tx, mails, options);
+    // INSERT … SELECT FROM unnest: one array parameter per column rather than a dozen per email.
     for (let i = 0; i < rows.length; i += CHUNK) {
       const part = rows.slice(i, i + CHUNK);
       const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
-      await tx.execute(sql`
-        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc, subject, body_text, body_html, message_id, created_at, next_attempt_at)
+      const inserted = await queryRows<{ id: number | string; message_id: string }>(
+        tx,
+        sql`
+        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id)
         select r.ticket_id, r.event_id, r.kind, r.unit_ids::int[],
                array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
+               r.cc_unit_ids::int[],
                array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
-               r.subject, r.body_text, r.body_html, r.message_id, ${at}::timestamptz, ${at}::timestamptz
+               r.reference, r.subject, r.body_text, r.body_html, r.message_id
         from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.kind)}::text[],
                     ${column((r) => `{${r.unitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
-                    ${column((r) => JSON.stringify(r.cc))}::text[],
+                    ${column((r) => `{${r.ccUnitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],
                     ${column((r) => r.subject)}::text[], ${column((r) => r.bodyText)}::text[], ${column((r) => r.bodyHtml)}::text[], ${column((r) => r.messageId)}::text[])
-          as r(ticket_id, event_id, kind, unit_ids, recipients, cc, subject, body_text, body_html, message_id)`);
+          as r(ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id)
+        returning id, message_id`,
+      );
+      const idOf = new Map(inserted.map((r) => [r.message_id, Number(r.id)]));
+      const links = part.flatMap((row) => row.ticketIds.map((ticketId) => ({ notificationId: idOf.get(row.messageId) ?? 0, ticketId })));
+      for (let j = 0; j < links.length; j += CHUNK * 5) {
+        const slice = links.slice(j, j + CHUNK * 5);
+        await tx.execute(sql`
+          insert into ${notificationTickets} (notification_id, ticket_id)
+          select * from unnest(${sql.param(slice.map((l) => l.notificationId))}::bigint[], ${sql.param(slice.map((l) => l.ticketId))}::int[])`);
+      }
     }
+    return rows.length;
   }
 
   return {
     queueMany,
+    /** What queueMany would write for these mails, without writing it. */
+    async preview(tx: Db, mails: QueueTicketMail[]) {
+      return mails.length === 0 ? [] : prepare(tx, mails);
+    },
     async queue(tx: Db, mail: QueueTicketMail): Promise<void> {
       await queueMany(tx, [mail]);
     },
@@ -141,15 +297,16 @@ export function createTicketNotifier({ publicUrl, mailDomain, now = () => new Da
      */
     async readdressIfUnaddressed(tx: Db, { id }: { id: number }): Promise<void> {
       const [row] = await tx
-        .select({ unitIds: notifications.unitIds, recipients: notifications.recipients })
+        .select({ unitIds: notifications.unitIds, recipients: notifications.recipients, ccUnitIds: notifications.ccUnitIds })
         .from(notifications)
         .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
         .for('update');
       if (!row || row.recipients.length > 0 || row.unitIds.length === 0) return;
       const unitsById = new Map<number, UnitInfo>();
-      await loadUnits(tx, row.unitIds, unitsById);
-      const recipients = [...new Set(row.unitIds.flatMap((unitId) => unitsById.get(unitId)?.emails ?? []).map((e) => e.trim().toLowerCase()))];
-      if (recipients.length > 0) await tx.update(notifications).set({ recipients }).where(eq(notifications.id, id));
+      await loadUnits(tx, [...row.unitIds, ...row.ccUnitIds], unitsById);
+      const recipients = emailsOf(row.unitIds.map(mailboxOf), unitsById);
+      const cc = emailsOf(row.ccUnitIds.map(mailboxOf), unitsById).filter((e) => !recipients.includes(e));
+      if (recipients.length > 0) await tx.update(notifications).set({ recipients, cc }).where(eq(notifications.id, id));
     },
   };
 }

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema/index.js';
 import { generatePassword } from './auth/password.js';
+import type { Db } from '../db/client.js';
+import { createSettingsRepository } from '../db/repositories/settings.repository.js';
 import type { Config } from './config.js';
 import type { Services } from './services.js';
 
@@ -59,4 +61,19 @@ async function createFirstAdmin(
     options.print('It is shown only this once and must be changed at the first sign-in (PUT /api/me/password, or the web sign-in page).');
     options.print('To choose it yourself instead, set RECTIFY_ADMIN_PASSWORD before the first start.');
   }
+}
+
+/**
+ * The base of links in emails. The server stores the address it serves at; other commands (import,
+ * sweep, demo) use PUBLIC_URL when given, else that stored address, so their links open the server
+ * people use whatever port it runs on.
+ */
+export async function resolvePublicUrl(db: Db, config: Pick<Config, 'publicUrl' | 'publicUrlConfigured'>, role: 'server' | 'command'): Promise<string> {
+  const settings = createSettingsRepository({ db });
+  if (role === 'server') {
+    await settings.set({ key: 'public_url', value: config.publicUrl });
+    return config.publicUrl;
+  }
+  if (config.publicUrlConfigured) return config.publicUrl;
+  return (await settings.get({ key: 'public_url' })) ?? config.publicUrl;
 }

@@ -7,7 +7,7 @@ import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { AppError } from './errors.js';
 import { secureDataDir } from '../db/data-dir-lock.js';
-import { ensureAdmin } from './bootstrap.js';
+import { ensureAdmin, resolvePublicUrl } from './bootstrap.js';
 import { runAuditVerify } from './commands/audit.command.js';
 import { runSweepCommand } from './commands/sweep.command.js';
 import { runUserCommand } from './commands/user.command.js';
@@ -43,7 +43,8 @@ async function withServices<T>(config: Config, command: string, fn: (services: R
   const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
+    const publicUrl = await resolvePublicUrl(database.db, config, 'command');
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);

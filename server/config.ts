@@ -18,7 +18,7 @@ const EnvSchema = Type.Object({
   // Checked against the password policy below, not here: a schema message would echo the value.
   RECTIFY_ADMIN_PASSWORD: Type.Optional(Type.String()),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
-  MAIL_FROM: Type.String({ minLength: 3, default: 'Rectify <rectify@localhost>' }),
+  MAIL_FROM: Type.Optional(Type.String({ minLength: 3 })),
   MAIL_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
@@ -40,6 +40,7 @@ const hints: Record<string, string> = {
   RECTIFY_ADMIN_PASSWORD: 'at least 10 characters, not a common password',
   SMTP_URL: 'smtp://user:pass@host:587 or smtps://host:465; leave it unset to write .eml files',
   PUBLIC_URL: 'the address people open Rectify at, e.g. https://rectify.example.gov.cn',
+  MAIL_FROM: 'a sender such as 益阳市政务公开政务服务管理办公室 <zwgk@yiyang.gov.cn>',
   SWEEP_INTERVAL_S: 'seconds between sweeps, 0 turns the timer off',
   MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
   LOGIN_MAX_PER_MINUTE: 'a whole number from 1 to 10000',
@@ -65,6 +66,8 @@ export interface Config {
   mailFrom: string;
   mailMaxAttempts: number;
   publicUrl: string;
+  /** PUBLIC_URL was given; otherwise commands other than `serve` use the one the server last stored. */
+  publicUrlConfigured: boolean;
   sweepIntervalS: number;
   loginMaxPerMinute: number;
   /** The largest evidence file accepted, in MiB. */
@@ -79,6 +82,24 @@ export class ConfigError extends Error {
     super(`Rectify cannot start, the configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** The display name of the default sender: what the emails are about, not the software sending them. */
+export const DEFAULT_MAIL_NAME = '政府网站与政务新媒体检查整改';
+
+/**
+ * MAIL_FROM when unset: `政府网站与政务新媒体检查整改 <noreply@HOST>`, HOST being PUBLIC_URL's host
+ * name, so replies and Message-IDs name the site people open; an address in brackets for an IP.
+ */
+export function defaultMailFrom(publicUrl: string): string {
+  let host = 'localhost';
+  try {
+    host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') || host;
+  } catch {
+    // PUBLIC_URL's own check reports a malformed address; the sender falls back meanwhile.
+  }
+  const domain = /^[0-9.]+$|:/.test(host) ? `[${host}]` : host;
+  return `${DEFAULT_MAIL_NAME} <noreply@${domain}>`;
 }
 
 /** `1` → 1 hop; `10.0.0.5, 10.1.0.0/16` → those addresses; null when it is neither. */
@@ -135,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (adminPasswordProblem) problems.push(`RECTIFY_ADMIN_PASSWORD is not accepted: ${adminPasswordProblem} (expected ${hints.RECTIFY_ADMIN_PASSWORD})`);
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const publicUrl = (parsed.PUBLIC_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/+$/, '');
   return {
     nodeEnv: parsed.NODE_ENV,
     port: parsed.PORT,
@@ -145,9 +167,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtExpiresIn: parsed.JWT_EXPIRES_IN,
     adminPassword: parsed.RECTIFY_ADMIN_PASSWORD,
     smtpUrl: parsed.SMTP_URL,
-    mailFrom: parsed.MAIL_FROM,
+    mailFrom: parsed.MAIL_FROM ?? defaultMailFrom(publicUrl),
     mailMaxAttempts: parsed.MAIL_MAX_ATTEMPTS,
-    publicUrl: (parsed.PUBLIC_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
+    publicUrlConfigured: parsed.PUBLIC_URL !== undefined,
     sweepIntervalS: parsed.SWEEP_INTERVAL_S,
     loginMaxPerMinute: parsed.LOGIN_MAX_PER_MINUTE,
     attachmentMaxMb: parsed.ATTACHMENT_MAX_MB,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { buildApp, type App } from './app.js';
-import { ensureAdmin, resolveJwtSecret } from './bootstrap.js';
+import { ensureAdmin, resolveJwtSecret, resolvePublicUrl } from './bootstrap.js';
 import type { Config } from './config.js';
 import { createMailer } from '../notifications/mailer.js';
 import { createOutboxWorker } from '../notifications/outbox.js';
@@ -41,7 +41,8 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   });
   try {
     await migrate(database);
-    const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
+    const publicUrl = await resolvePublicUrl(database.db, config, 'server');
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     if (options.demo) for (const line of describeDemo(await loadDemo(services))) console.log(line);
     const jwtSecret = resolveJwtSecret(config);
@@ -60,7 +61,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     const address = await app.listen({ port: config.port, host: config.host });
     const sweepTimer = startSweepTimer(services.sweep, { intervalS: config.sweepIntervalS, now: services.now, logger: app.log });
     const gcTimer = startAttachmentsGcTimer(services.attachments, { intervalMs: ATTACHMENTS_GC_INTERVAL_MS, logger: app.log });
-    app.log.info({ database: database.kind, dataDir: config.dataDir, publicUrl: config.publicUrl }, `Rectify listening on ${address}`);
+    app.log.info({ database: database.kind, dataDir: config.dataDir, publicUrl }, `Rectify listening on ${address}`);
 
     let closing: Promise<void> | undefined;
     const close = () =>

@@ -65,7 +65,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     inspections,
     tickets,
     attachments,
-    notifier: createFeedbackNotifier({ publicUrl, mailDomain: mailDomain(mailFrom) }),
+    notifier: createFeedbackNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now }),
     now,
   });
   const calendarService = createCalendarService({ db, calendar, auditLog, now });

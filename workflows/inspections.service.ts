@@ -5,7 +5,7 @@ import type { InspectionsRepository } from '../db/repositories/inspections.repos
 import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import { defaultEscalationPolicy, type EscalationPolicy, type Inspection, type InspectionScopeGroup } from '../db/schema/index.js';
-import { conflict, unprocessable, type FieldError } from '../server/errors.js';
+import { conflict, notFound, unprocessable, type FieldError } from '../server/errors.js';
 
 export interface NewInspectionFields {
   title: string;
@@ -19,6 +19,12 @@ export interface NewInspectionFields {
   issuingUnitCode: string;
   policy?: Partial<EscalationPolicy>;
   scope?: InspectionScopeGroup[];
+  contact?: InspectionContact | null;
+}
+
+export interface InspectionContact {
+  name: string;
+  phone: string;
 }
 
 interface Deps {
@@ -75,6 +81,8 @@ export function createInspectionsService({ db, inspections, units, auditLog }: D
               issuingUnitId: issuingUnit.id,
               policy,
               scope: fields.scope ?? [],
+              contactName: fields.contact?.name.trim() ?? null,
+              contactPhone: fields.contact?.phone.trim() ?? null,
               createdBy: actor.userId,
             },
             tx,
@@ -90,6 +98,19 @@ export function createInspectionsService({ db, inspections, units, auditLog }: D
         }
         throw error;
       }
+    },
+
+    /** Changes the contact printed in the inspection's emails; only supervisors over its issuing unit may. */
+    async updateContact({ id, contact, actor }: { id: number; contact: InspectionContact | null; actor: Viewer }): Promise<Inspection> {
+      return db.transaction(async (tx) => {
+        const updated = await inspections.updateContact(
+          { id, viewer: actor, contactName: contact?.name.trim() ?? null, contactPhone: contact?.phone.trim() ?? null },
+          tx,
+        );
+        if (!updated) throw notFound('inspections.not_found', `检查 ${id} 不存在。`);
+        await auditLog.record({ actorUserId: actor.userId, action: 'update', entity: 'inspection', entityKey: updated.shortCode, details: { contact } }, tx);
+        return updated;
+      });
     },
   };
 }

@@ -13,6 +13,7 @@ import type { TicketsRepository } from '../db/repositories/tickets.repository.js
 import {
   inspections,
   ticketDeadlineActions,
+  verifyDigests,
   ticketEvents,
   tickets,
   resolvePolicy,
@@ -21,8 +22,8 @@ import {
   type TicketState,
 } from '../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
-import type { WorkingCalendar } from './calendar.js';
-import { nextDeadlineAction, type DeadlineActions, type TakenStep } from './deadlines.js';
+import { shanghaiDay, startOfShanghaiDay, type WorkingCalendar } from './calendar.js';
+import { nextDeadlineAction, workingDaysOverdue, type DeadlineActions, type TakenStep } from './deadlines.js';
 import type { TicketWorkflow } from './ticket.workflow.js';
 
 /** What pino (fastify's `log`) and a console adapter both offer. */
@@ -203,7 +204,28 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         result.verifyReminders += 1;
       }
     }
-    await notifier.queueMany(tx, mails);
+    await notifier.queueMany(tx, mails, { at: now });
+  }
+
+  /**
+   * Catching up: a ticket that reached several levels in one sweep has one ESCALATE per level in its
+   * trail, but its unit hears once, at the highest level, with the working days overdue. The
+   * notifier makes one email per unit and level of what is left.
+   */
+  async function queueEscalationMails(tx: Db, mails: QueueTicketMail[], now: Date, calendar: WorkingCalendar): Promise<void> {
+    const highest = new Map<number, QueueTicketMail>();
+    for (const mail of mails) {
+      const seen = highest.get(mail.ticket.id);
+      if (!seen || (mail.details?.level ?? 0) >= (seen.details?.level ?? 0)) highest.set(mail.ticket.id, mail);
+    }
+    await notifier.queueMany(
+      tx,
+      [...highest.values()].map((mail) => ({
+        ...mail,
+        details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
+      })),
+      { at: now },
+    );
   }
 
   /**
@@ -231,19 +253,23 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
    * A ticket's last level also writes its next look, so it is not updated a second time; returns
    * the escalations written and the tickets so rescheduled.
    */
-  async function escalateAll(tx: Db, plans: Plan[], now: Date, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
+  async function escalateAll(tx: Db, plans: Plan[], now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
     const scheduled = new Set<number>();
     if (plans.length === 0) return { escalations: 0, scheduled };
     return tx.transaction(async (sp) => {
+      const mails: QueueTicketMail[] = [];
       const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
       const inserted = await record(sp, wanted, now);
       const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt }));
       let escalations = 0;
       for (let round = 1; ; round += 1) {
         const due = owed.filter((t) => t.levels >= round);
-        if (due.length === 0) return { escalations, scheduled };
+        if (due.length === 0) {
+          await queueEscalationMails(sp, mails, now, calendar);
+          return { escalations, scheduled };
+        }
         const last = due.filter((t) => t.levels === round);
-        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])) });
+        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])), collect: mails });
         for (const t of last) scheduled.add(t.id);
         escalations += due.length;
       }
@@ -251,13 +277,15 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
   }
 
   /** escalateAll for a single ticket through the one-event path, in its own savepoint. */
-  async function escalateOne(tx: Db, plan: Plan, now: Date, logger: SweepLogger): Promise<number> {
+  async function escalateOne(tx: Db, plan: Plan, now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<number> {
     return tx.transaction(async (sp) => {
       const wanted = plan.actions.escalations.map(({ step }) => ({ ticketId: plan.ticket.id, kind: 'escalation' as const, step }));
       const levels = levelsWon(plan, await record(sp, wanted, now), logger);
+      const mails: QueueTicketMail[] = [];
       for (let level = 0; level < levels; level += 1) {
-        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' } });
+        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' }, collect: mails });
       }
+      await queueEscalationMails(sp, mails, now, calendar);
       return levels;
     });
   }
@@ -292,7 +320,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       const escalating = plans.filter((plan) => plan.actions.escalations.length > 0);
       let done = plans;
       try {
-        const { escalations, scheduled } = await escalateAll(tx, escalating, now, logger);
+        const { escalations, scheduled } = await escalateAll(tx, escalating, now, calendar, logger);
         result.escalations += escalations;
         done = plans.filter((plan) => !scheduled.has(plan.ticket.id));
       } catch (batchError) {
@@ -302,7 +330,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         done = plans.filter((plan) => plan.actions.escalations.length === 0);
         for (const plan of escalating) {
           try {
-            result.escalations += await escalateOne(tx, plan, now, logger);
+            result.escalations += await escalateOne(tx, plan, now, calendar, logger);
           } catch (error) {
             logger.error({ err: error, ticketId: plan.ticket.id }, 'sweep: cannot escalate a ticket; it is retried on the next sweep');
             failed.push(plan.ticket.id);
@@ -321,6 +349,65 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
     });
   }
 
+  /**
+   * The daily 待核验 digest (SPEC "Notifications"): on a working day, from the inspection's
+   * `sendAt`, each supervising office gets one email per inspection listing every submission that
+   * waits for its verification. Exactly once per office, inspection and day: the email is written
+   * only by the transaction that inserts its row in `verify_digests`. Returns the digests written.
+   */
+  async function sendVerifyDigests(calendar: WorkingCalendar, now: Date): Promise<number> {
+    const day = shanghaiDay(now);
+    if (!calendar.isWorkingDay(day)) return 0;
+    const waiting = await db
+      .selectDistinct({ inspectionId: tickets.inspectionId, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
+      .from(tickets)
+      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+      .where(eq(tickets.state, 'rectified'));
+    const sendAtOf = (policy: Partial<EscalationPolicy>) => {
+      const [h, m] = resolvePolicy(policy).sendAt.split(':').map(Number);
+      return new Date(startOfShanghaiDay(day).getTime() + ((h ?? 9) * 60 + (m ?? 0)) * 60_000);
+    };
+    const due = waiting.filter((w) => now >= sendAtOf(w.policy));
+    if (due.length === 0) return 0;
+    // Once the issuing office's digest of the day is written, so are the county offices' (same transaction).
+    const done = new Set(
+      (
+        await db
+          .select({ inspectionId: verifyDigests.inspectionId, unitId: verifyDigests.unitId })
+          .from(verifyDigests)
+          .where(and(eq(verifyDigests.day, day), inArray(verifyDigests.inspectionId, due.map((d) => d.inspectionId))))
+      ).map((r) => `${r.inspectionId}:${r.unitId}`),
+    );
+    const open = due.filter((d) => !done.has(`${d.inspectionId}:${d.issuingUnitId}`)).map((d) => d.inspectionId);
+    if (open.length === 0) return 0;
+    return db.transaction(async (tx) => {
+      const ids = await tx
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(and(eq(tickets.state, 'rectified'), inArray(tickets.inspectionId, open)))
+        .orderBy(asc(tickets.rectifiedAt), asc(tickets.id));
+      const views = await ticketsRepository.findViews({ ids: ids.map((r) => r.id) }, tx);
+      const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
+      return notifier.queueMany(
+        tx,
+        byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null })),
+        {
+          at: now,
+          accept: async (sp, letter) => {
+            const unitId = letter.to[0]?.unitId;
+            if (unitId === undefined) return false;
+            const inserted = await sp
+              .insert(verifyDigests)
+              .values({ unitId, inspectionId: letter.inspectionId, day })
+              .onConflictDoNothing()
+              .returning({ unitId: verifyDigests.unitId });
+            return inserted.length > 0;
+          },
+        },
+      );
+    });
+  }
+
   return {
     /** Everything due at `now`, in batches of `batchSize` tickets, each batch one transaction. */
     async run({ now, logger = defaultLogger }: { now: Date; logger?: SweepLogger }): Promise<SweepResult> {
@@ -333,6 +420,8 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         const claimed = await runBatch(calendar, now, failed, result, logger);
         if (claimed < batchSize) break;
       }
+      const digests = await sendVerifyDigests(calendar, now);
+      if (digests > 0) logger.info({ digests }, 'sweep: daily verification digests queued');
       result.failed = failed.length;
       return result;
     },

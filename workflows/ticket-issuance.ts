@@ -15,7 +15,7 @@ import {
   type Platform,
   type TargetKind,
 } from '../db/schema/index.js';
-import type { TicketNotifier } from '../notifications/ticket-notifier.js';
+import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
 import { chainHash } from './audit-chain.js';
 import type { WorkingCalendar } from './calendar.js';
 import { dueAtAfterWorkingDays, dueAtForDeadline } from './deadlines.js';
@@ -214,6 +214,8 @@ export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
         };
       };
 
+      // One issue notice per unit listing all its new tickets: the emails are queued once, after every chunk.
+      const mails: QueueTicketMail[] = [];
       for (const part of chunks(issued)) {
         const events = part.map(({ id, number }) => {
           const content = {
@@ -239,11 +241,9 @@ export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
         );
         // bigserial: the pg driver returns it as a string.
         const eventOf = new Map(rows.map((r) => [r.ticket_id, Number(r.id)]));
-        await notifier.queueMany(
-          tx,
-          part.map((ticket) => ({ kind: 'issued' as const, ticket: viewOf(ticket), eventId: eventOf.get(ticket.id) ?? null })),
-        );
+        for (const ticket of part) mails.push({ kind: 'issued', ticket: viewOf(ticket), eventId: eventOf.get(ticket.id) ?? null });
       }
+      await notifier.queueMany(tx, mails);
       return { created: issued.length, unchanged, tickets: issued.map(({ id, number }) => ({ id, number })) };
     },
   };

@@ -5,7 +5,7 @@ import type { TicketEventsRepository } from '../db/repositories/ticket-events.re
 import type { TicketChange, TicketsRepository, TicketView } from '../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { NewTicket, TicketNotificationKind as NotificationKind, TicketState } from '../db/schema/index.js';
-import type { TicketNotifier } from '../notifications/ticket-notifier.js';
+import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
 import type { TicketMailDetails } from '../notifications/templates/ticket-mail.js';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../server/errors.js';
 import type { AttachmentsService } from './attachments.service.js';
@@ -67,8 +67,8 @@ const fieldsOf: Record<TicketEventType, { required: (keyof TicketEventInput)[]; 
   REFUSE_EXTENSION: { required: ['reason'], optional: [] },
 };
 
+// A submission reaches the supervising office in its daily 待核验 digest (the sweep), not one by one.
 const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
-  SUBMIT_RECTIFICATION: 'submitted',
   REJECT: 'rejected',
   VERIFY: 'verified',
   WITHDRAW: 'withdrawn',
@@ -237,9 +237,19 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       : { actor: { role: sender.viewer.role, unitId: sender.viewer.unitId }, userId: sender.viewer.userId, name: sender.viewer.username };
   }
 
+  /**
+   * `collect`: the emails are handed to the caller instead of queued (the sweep, which sends one
+   * email per unit and step, at the highest level a ticket reached).
+   */
   async function applyWithin(
     tx: Db,
-    { ticketId, sender, input, warnings }: { ticketId: number; sender: EventSender; input: TicketEventInput; warnings?: DeadlineWarning[] },
+    {
+      ticketId,
+      sender,
+      input,
+      warnings,
+      collect,
+    }: { ticketId: number; sender: EventSender; input: TicketEventInput; warnings?: DeadlineWarning[]; collect?: QueueTicketMail[] },
   ): Promise<TicketView> {
     const payloadErrors = validatePayload(input);
     if (payloadErrors.length > 0) {
@@ -351,10 +361,9 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     // No event changes the inspection, target, finding or problems: only a new unit needs the view read again.
     const after = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
     if (!after) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
-    await notifier.queueMany(
-      tx,
-      change.mails.map((mail) => ({ kind: mail.kind, ticket: after, eventId: appended.id, details: mail.details, ...(mail.unitId !== undefined ? { unitId: mail.unitId } : {}) })),
-    );
+    const mails: QueueTicketMail[] = change.mails.map((mail) => ({ kind: mail.kind, ticket: after, eventId: appended.id, details: mail.details, ...(mail.unitId !== undefined ? { unitId: mail.unitId } : {}) }));
+    if (collect) collect.push(...mails);
+    else await notifier.queueMany(tx, mails);
     warnings?.push(...said);
     return after;
   }
@@ -383,7 +392,10 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
      * `nextActionAt` gives, for some tickets, the moment the caller has worked out for its next
      * look; it is written with the escalation instead of "now" and a second update.
      */
-    async escalateLocked(tx: Db, { ticketIds, nextActionAt }: { ticketIds: number[]; nextActionAt?: ReadonlyMap<number, Date | null> }): Promise<TicketView[]> {
+    async escalateLocked(
+      tx: Db,
+      { ticketIds, nextActionAt, collect }: { ticketIds: number[]; nextActionAt?: ReadonlyMap<number, Date | null>; collect?: QueueTicketMail[] },
+    ): Promise<TicketView[]> {
       if (ticketIds.length === 0) return [];
       const input: TicketEventInput = { type: 'ESCALATE' };
       const { actor, userId, name } = actorOf({ kind: 'system' });
@@ -406,10 +418,9 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const eventOf = new Map(appended.map((e) => [e.ticketId, e.id]));
       // ESCALATE writes only the TicketChange columns, all of them in `values`.
       const afters = changes.map(({ before, values, mail }) => ({ after: { ...before, ...values }, mail }));
-      await notifier.queueMany(
-        tx,
-        afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id) ?? null, details: mail.details }] : [])),
-      );
+      const mails = afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id) ?? null, details: mail.details }] : []));
+      if (collect) collect.push(...mails);
+      else await notifier.queueMany(tx, mails);
       return afters.map(({ after }) => after);
     },
   };

@@ -45,6 +45,19 @@ export function createInspectionsRepository({ db }: { db: Db }) {
       return tx.select({ id: inspections.id, shortCode: inspections.shortCode, title: inspections.title }).from(inspections).orderBy(desc(inspections.id)).limit(limit);
     },
 
+    /** Sets the contact of an inspection issued within the viewer's subtree; undefined when there is none such. */
+    async updateContact(
+      { id, viewer, contactName, contactPhone }: { id: number; viewer: Viewer; contactName: string | null; contactPhone: string | null },
+      tx: Db = db,
+    ): Promise<Inspection | undefined> {
+      const [row] = await tx
+        .update(inspections)
+        .set({ contactName, contactPhone })
+        .where(and(eq(inspections.id, id), unitScope(viewer, inspections.issuingUnitId)))
+        .returning();
+      return row;
+    },
+
     /** Locks the inspection for the rest of the transaction: imports into one inspection take turns numbering tickets. */
     async lock({ id }: { id: number }, tx: Db): Promise<Inspection | undefined> {
       const [row] = await tx.select().from(inspections).where(eq(inspections.id, id)).for('update');

@@ -1,10 +1,18 @@
-import { and, asc, desc, eq, getTableColumns, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, getTableColumns, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { notifications, type Notification, type NotificationStatus } from '../schema/index.js';
+import { notifications, notificationTickets, type Notification, type NotificationStatus } from '../schema/index.js';
 
-export type NotificationSummary = Omit<Notification, 'bodyText' | 'bodyHtml'>;
+export type NotificationSummary = Omit<Notification, 'bodyText' | 'bodyHtml'> & { ticketCount: number };
 
-const { bodyText: _text, bodyHtml: _html, ...summary } = getTableColumns(notifications);
+const { bodyText: _text, bodyHtml: _html, ...columns } = getTableColumns(notifications);
+const summary = {
+  ...columns,
+  ticketCount: sql<number>`(select count(*)::int from ${notificationTickets} nt where nt.notification_id = ${notifications.id})`,
+};
+
+// The emails about a ticket: its own, and the batches that list it.
+const concerns = (ticketId: number) =>
+  exists(sql`(select 1 from ${notificationTickets} nt where nt.notification_id = ${notifications.id} and nt.ticket_id = ${ticketId})`);
 
 /** Reads of the outbox for people (ticket view, admin list); delivery itself lives in notifications/outbox.ts. */
 export function createNotificationsRepository({ db }: { db: Db }) {
@@ -20,7 +28,11 @@ export function createNotificationsRepository({ db }: { db: Db }) {
     },
 
     async listForTicket({ ticketId }: { ticketId: number }, tx: Db = db): Promise<NotificationSummary[]> {
-      return tx.select(summary).from(notifications).where(eq(notifications.ticketId, ticketId)).orderBy(asc(notifications.id));
+      return tx
+        .select(summary)
+        .from(notifications)
+        .innerJoin(notificationTickets, and(eq(notificationTickets.notificationId, notifications.id), eq(notificationTickets.ticketId, ticketId)))
+        .orderBy(asc(notifications.id));
     },
 
     async list(
@@ -33,7 +45,7 @@ export function createNotificationsRepository({ db }: { db: Db }) {
         .where(
           and(
             status ? eq(notifications.status, status) : undefined,
-            ticketId !== undefined ? eq(notifications.ticketId, ticketId) : undefined,
+            ticketId !== undefined ? concerns(ticketId) : undefined,
             before !== undefined ? lt(notifications.id, before) : undefined,
           ),
         )

@@ -12,4 +12,5 @@ export * from './calendar.table.js';
 export * from './audit-log.table.js';
 export * from './feedbacks.table.js';
 export * from './attachments.table.js';
+export * from './settings.table.js';
 export * from './sessions.table.js';

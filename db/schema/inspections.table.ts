@@ -59,6 +59,9 @@ export const inspections = pgTable(
       .references(() => units.id, { onDelete: 'restrict' }),
     policy: jsonb('policy').$type<EscalationPolicy>().notNull(),
     scope: jsonb('scope').$type<InspectionScopeGroup[]>().notNull().default(sql`'[]'::jsonb`),
+    // The issuing office's 联系人 and 联系电话, printed in every email of the inspection.
+    contactName: text('contact_name'),
+    contactPhone: text('contact_phone'),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { feedbacks } from './feedbacks.table.js';
+import { inspections } from './inspections.table.js';
 import { ticketEvents } from './ticket-events.table.js';
 import { tickets } from './tickets.table.js';
+import { units } from './units.table.js';
 
 export const ticketNotificationKinds = [
   'issued',
@@ -32,7 +34,11 @@ export type NotificationKind = (typeof notificationKinds)[number];
 export const notificationStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
 export type NotificationStatus = (typeof notificationStatuses)[number];
 
-/** The outbox: written in the transaction of the event that caused it, delivered later by the worker. */
+/**
+ * The outbox: written in the transaction of the event that caused it, delivered later by the worker.
+ * One email may concern many tickets (an import's or a sweep's batch): `notification_tickets` lists
+ * them; `ticket_id` and `event_id` are set only when it concerns exactly one.
+ */
 export const notifications = pgTable(
   'notifications',
   {
@@ -46,6 +52,10 @@ export const notifications = pgTable(
     recipients: text('recipients').array().notNull(),
     // Copies (Cc): leaders and supervising units on the ladder's higher levels.
     cc: text('cc').array().notNull().default(sql`'{}'::text[]`),
+    // The units copied (Cc), as unit_ids for To.
+    ccUnitIds: integer('cc_unit_ids').array().notNull().default(sql`'{}'::int[]`),
+    // What the email is about in a file name: a ticket number, or the code of the unit a batch goes to.
+    reference: text('reference'),
     subject: text('subject').notNull(),
     bodyText: text('body_text').notNull(),
     bodyHtml: text('body_html').notNull(),
@@ -74,3 +84,34 @@ export const notifications = pgTable(
 
 export type Notification = typeof notifications.$inferSelect;
 export type NewNotification = typeof notifications.$inferInsert;
+
+/** The tickets each email concerns, so that a ticket's page lists the batches it was in. */
+export const notificationTickets = pgTable(
+  'notification_tickets',
+  {
+    notificationId: bigint('notification_id', { mode: 'number' })
+      .notNull()
+      .references(() => notifications.id, { onDelete: 'cascade' }),
+    ticketId: integer('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'restrict' }),
+  },
+  (t) => [primaryKey({ columns: [t.notificationId, t.ticketId] }), index('notification_tickets_ticket_idx').on(t.ticketId)],
+);
+
+/** The daily 待核验 digests sent: the key lets one instance, once per working day, send each office its digest. */
+export const verifyDigests = pgTable(
+  'verify_digests',
+  {
+    unitId: integer('unit_id')
+      .notNull()
+      .references(() => units.id, { onDelete: 'restrict' }),
+    inspectionId: integer('inspection_id')
+      .notNull()
+      .references(() => inspections.id, { onDelete: 'restrict' }),
+    day: date('day', { mode: 'string' }).notNull(),
+    notificationId: bigint('notification_id', { mode: 'number' }).references(() => notifications.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.unitId, t.inspectionId, t.day] })],
+);

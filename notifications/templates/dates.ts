@@ -54,8 +54,14 @@ export function formatDateLong(date: Date): string {
   return `${p.year}年${p.month}月${p.day}日（${p.weekday}）${endOfDay ? '' : ` ${p.hour}:${p.minute}`}`;
 }
 
-/** 6月25日, for subjects. */
-export function formatDateShort(date: Date): string {
+/** 2021年6月25日: subjects and the sign-off (落款), which carry no weekday. The year is always there. */
+export function formatDate(date: Date): string {
   const p = partsOf(date);
-  return `${p.month}月${p.day}日`;
+  return `${p.year}年${p.month}月${p.day}日`;
+}
+
+/** 2021年6月21日（星期一）9时: the moment a digest is made. */
+export function formatDateHour(date: Date): string {
+  const p = partsOf(date);
+  return `${p.year}年${p.month}月${p.day}日（${p.weekday}）${Number(p.hour)}时`;
 }

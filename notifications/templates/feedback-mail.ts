@@ -1,5 +1,5 @@
 import type { FeedbackNotificationKind } from '../../db/schema/notifications.table.js';
-import { formatDateLong } from './dates.js';
+import { formatDate, formatDateLong } from './dates.js';
 import { renderLayout, type MailField } from './layout.js';
 import type { RenderedMail } from './ticket-mail.js';
 
@@ -15,6 +15,8 @@ export interface FeedbackMailContext {
   comment?: string;
   reason?: string;
   publicUrl: string;
+  /** The moment the email is written: the date of its sign-off. */
+  at: Date;
 }
 
 interface KindTemplate {
@@ -72,6 +74,14 @@ export function renderFeedbackMail(kind: FeedbackNotificationKind, ctx: Feedback
     ...template.fields(ctx),
   ];
   const link = `${ctx.publicUrl.replace(/\/+$/, '')}/inspections/${ctx.feedback.inspectionId}`;
-  const { text, html } = renderLayout({ subject, greeting: template.greeting(ctx), lead: template.lead(ctx), fields, next: template.next(ctx), link });
+  const { text, html } = renderLayout({
+    subject,
+    addressee: template.greeting(ctx).replace(/：$/, ''),
+    paragraphs: [template.lead(ctx), template.next(ctx)],
+    facts: fields,
+    link: { label: '办理地址', url: link },
+    contact: null,
+    signOff: { office: ctx.issuingOffice.name, date: formatDate(ctx.at) },
+  });
   return { subject, text, html };
 }

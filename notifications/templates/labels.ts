@@ -19,39 +19,60 @@ export const platformLabels: Record<Platform, string> = {
   other: '其他',
 };
 
+/** The state names of the SPEC, as the workbench shows them. */
 export const stateLabels: Record<TicketState, string> = {
   issued: '待签收',
-  acknowledged: '已签收，整改中',
-  rectified: '已提交整改，待核验',
-  verified: '已核销',
+  acknowledged: '整改中',
+  rectified: '待核验',
+  verified: '已销号',
   withdrawn: '已撤销',
 };
-
-const levelNumerals = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
-
-/** 1 → 一级; the escalation level is capped at 10 by the tickets table. */
-export function levelLabel(level: number): string {
-  return `${levelNumerals[level] ?? String(level)}级`;
-}
 
 export function targetKindLabel(target: { kind: TargetKind; platform: Platform | null }): string {
   if (target.kind === 'website') return '网站';
   return platformLabels[target.platform ?? 'other'];
 }
 
-/** 健康益阳（微信订阅号） */
+/**
+ * 「“健康益阳”微信订阅号」, 「益阳市水利局网站」: the target as a notice names it. A website whose
+ * name already says 网站 is not called 网站 twice.
+ */
 export function targetLabel(target: { kind: TargetKind; platform: Platform | null; name: string }): string {
-  return `${target.name}（${targetKindLabel(target)}）`;
+  if (target.kind === 'website') return /网站$|网$/.test(target.name) ? target.name : `“${target.name}”网站`;
+  const kind = targetKindLabel(target);
+  return `“${target.name}”${kind === '其他' ? '政务新媒体' : kind}`;
 }
 
-/** A problem as people read it: its label, or for one outside the catalogue the inspector's own words. */
-export function problemWords(problem: { code: string; label: string; text?: string }): string {
-  return problem.code === 'other' && problem.text ? problem.text : problem.label;
+/** One problem of a finding; `text` is the inspector's own words for it. */
+export interface ProblemWords {
+  code: string;
+  label: string;
+  text?: string;
 }
 
-/** At most two labels, so a subject stays readable on a phone: 甲、乙等3项. */
-export function problemSummary(problems: { code: string; label: string; text?: string }[]): string {
+// Punctuation and spaces do not make the inspector's words differ from the label.
+const bare = (value: string) => value.replace(/[\s，,。.、；;：:“”"'‘’（）()]/g, '');
+
+/**
+ * A problem as the unit must read it: the catalogue's label, with the inspector's words when they
+ * say more (「栏目更新不及时（应更新未更新栏目超过10个）」), and for a problem outside the catalogue
+ * the words themselves (「其他：发布内容违规」), never a bare 其他.
+ */
+export function problemWording(problem: ProblemWords): string {
+  const text = problem.text?.trim() ?? '';
+  if (problem.code === 'other') return text && bare(text) !== bare(problem.label) ? `${problem.label}：${text}` : problem.label;
+  if (!text || bare(text) === bare(problem.label)) return problem.label;
+  return `${problem.label}（${text}）`;
+}
+
+/** The problems of one ticket in one line: 互动回应差；菜单链接错误. */
+export function problemsLine(problems: ProblemWords[]): string {
+  return problems.length === 0 ? '（未列明）' : problems.map(problemWording).join('；');
+}
+
+/** At most two problems, so a subject stays readable on a phone: 甲、乙等3项. */
+export function problemSummary(problems: ProblemWords[]): string {
   if (problems.length === 0) return '整改事项';
-  const shown = problems.slice(0, 2).map(problemWords).join('、');
+  const shown = problems.slice(0, 2).map(problemWording).join('、');
   return problems.length > 2 ? `${shown}等${problems.length}项` : shown;
 }

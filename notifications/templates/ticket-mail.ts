@@ -1,46 +1,63 @@
 import type { TicketNotificationKind as NotificationKind } from '../../db/schema/notifications.table.js';
 import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
-import { formatDateLong, formatDateShort } from './dates.js';
-import { renderLayout, type MailField } from './layout.js';
-import { problemSummary, problemWords, stateLabels, targetLabel } from './labels.js';
-import { ladderOf } from '../../workflows/ladder.js';
+import { formatDate, formatDateHour, formatDateLong } from './dates.js';
+import { renderLayout, type MailField, type MailList } from './layout.js';
+import { ladderOf, type LadderName } from '../../workflows/ladder.js';
+import { problemSummary, problemsLine, problemWording, targetLabel, type ProblemWords } from './labels.js';
 
-/** What the workflow knows about the event; each kind reads the parts it needs. */
+/** What the workflow knows about the event or the step; each kind reads the parts it needs. */
 export interface TicketMailDetails {
   comment?: string;
   reason?: string;
   feedback?: string;
   evidence?: string[];
+  /** The escalation level reached (the highest one, when a sweep reached several at once). */
   level?: number;
   daysBefore?: number;
   previousDueAt?: Date;
   previousUnitName?: string;
-  overdueWorkingDays?: number;
-  /** REASSIGN, to the old unit: who takes the ticket over. */
+  /** REASSIGN: the unit that takes the ticket over, named in the letter to the one handing it over. */
   newUnitName?: string;
-  /** REQUEST_EXTENSION: the day asked for; APPROVE_EXTENSION: the day asked for when the office granted less. */
+  /** REQUEST_EXTENSION: the day the unit asks for ('YYYY-MM-DD'); APPROVE_EXTENSION: the day it asked for. */
   requestedUntil?: string;
+  overdueWorkingDays?: number;
 }
 
-export interface TicketMailContext {
-  ticket: {
-    id: number;
-    number: string;
-    state: TicketState;
-    dueAt: Date;
-    escalationLevel: number;
-    /** The due date lies past the published holiday calendar and may move. */
-    provisional?: boolean;
-  };
-  inspection: { title: string; documentNumber: string | null; shortCode: string };
+/** One ticket as an email shows it. */
+export interface MailTicket {
+  id: number;
+  number: string;
+  state: TicketState;
+  dueAt: Date;
+  /** The due date lies past the published holiday calendar and may move. */
+  provisional?: boolean;
   target: { kind: TargetKind; platform: Platform | null; name: string };
-  problems: { code: string; label: string; text?: string }[];
+  problems: ProblemWords[];
   /** The responsible unit. */
-  unit: { name: string };
-  /** Base address of Rectify, e.g. https://rectify.example.gov.cn */
-  publicUrl: string;
+  unitName: string;
+  /** Whole working days past due, for escalations. */
+  overdueWorkingDays?: number;
+  /** When the unit submitted its rectification, for the supervising office's lists. */
+  rectifiedAt?: Date | null;
+}
+
+/** Everything one email says: to whom, about which tickets, on behalf of which office. */
+export interface TicketMailContext {
+  inspection: { id: number; title: string; documentNumber: string | null; shortCode: string };
+  /** The issuing office: the sign-off (落款) and the contact person printed in every email. */
+  office: { name: string; contact: { name: string; phone: string } | null };
+  /** The unit in To, addressed by name. */
+  addressee: { name: string; code: string };
+  /** The units in Cc, by name; their copy asks them to urge the addressee. */
+  copyTo?: string[];
+  /** One ticket for a decision; one or more for a batch. */
+  tickets: MailTicket[];
   details?: TicketMailDetails;
+  /** Base address of the web workbench, e.g. https://rectify.example.gov.cn */
+  publicUrl: string;
+  /** When the email is written: the date of the sign-off. */
+  now: Date;
 }
 
 export interface RenderedMail {
@@ -49,196 +66,326 @@ export interface RenderedMail {
   html: string;
 }
 
+/** A batch lists at most this many tickets; the rest are one link away. */
+export const MAIL_LIST_LIMIT = 200;
+
 interface KindTemplate {
   /** The bracketed tag that opens the subject. */
   tag(ctx: TicketMailContext): string;
-  /** What the officer must know at a glance, in brackets at the end of the subject. */
+  /** What the reader must know at a glance, in brackets at the end of the subject. */
   hint(ctx: TicketMailContext): string | null;
-  /** Mails to the unit greet it by name; mails to the supervising office do not. */
-  greeting(ctx: TicketMailContext): string;
-  lead(ctx: TicketMailContext): string;
-  fields(ctx: TicketMailContext): MailField[];
-  next(ctx: TicketMailContext): string;
+  /** The body, for one ticket. */
+  single(ctx: TicketMailContext, ticket: MailTicket): string[];
+  /** The body, for a list of tickets. */
+  batch(ctx: TicketMailContext): string[];
+  /** The columns a batch lists after the number and the target. */
+  columns: { label: string; value: (ticket: MailTicket, ctx: TicketMailContext) => string }[];
+  /** Listed even for a single ticket (the supervising office's lists). */
+  alwaysList?: boolean;
+  /** The filter of the workbench list a batch links to. */
+  listFilter?: (ctx: TicketMailContext) => Record<string, string>;
 }
 
-const due = (ctx: TicketMailContext) => formatDateLong(ctx.ticket.dueAt);
-// A 'YYYY-MM-DD' day as an instant inside that day in Shanghai, for the date formatters.
-const shanghaiNoon = (day: string) => new Date(`${day}T12:00:00+08:00`);
-const dueShort = (ctx: TicketMailContext) => formatDateShort(ctx.ticket.dueAt);
-const toUnit = (ctx: TicketMailContext) => `${ctx.unit.name}：`;
-const toOffice = () => '您好：';
+const due = (t: MailTicket) => formatDateLong(t.dueAt);
+// A 'YYYY-MM-DD' day as the end of that day in Shanghai, as every deadline is.
+const endOfDay = (day: string) => new Date(`${day}T23:59:59.999+08:00`);
+const first = (ctx: TicketMailContext): MailTicket => {
+  const ticket = ctx.tickets[0];
+  if (!ticket) throw new Error('an email needs at least one ticket');
+  return ticket;
+};
 
-function optional(label: string, value: string | string[] | undefined): MailField[] {
-  if (value === undefined || value.length === 0) return [];
-  return [{ label, value }];
+// 《关于…的通报》（益政务办发〔2021〕2号）
+function notice(ctx: TicketMailContext): string {
+  const title = ctx.inspection.title.trim();
+  const quoted = title.startsWith('《') ? title : `《${title}》`;
+  return ctx.inspection.documentNumber ? `${quoted}（${ctx.inspection.documentNumber}）` : quoted;
 }
 
-// What the unit still has to do depends on whether it has acknowledged the ticket yet.
-function unitTodo(ctx: TicketMailContext): string {
-  const submit = `完成整改，并在系统中提交书面整改情况和佐证材料（截图或链接）`;
-  return ctx.ticket.state === 'issued' ? `请登录系统签收工单，于${due(ctx)}前${submit}。` : `请于${due(ctx)}前${submit}。`;
+const ownerVerb = (t: MailTicket) => (t.target.kind === 'website' ? '主办' : '开设');
+
+// 「“健康益阳”微信订阅号（工单编号2021-2-003）互动回应差问题」
+const matter = (t: MailTicket) => `${targetLabel(t.target)}（工单编号${t.number}）${problemsLine(t.problems)}问题`;
+
+// A sentence typed by a person, closed once: 「仍有留言未回复。」 and 「仍有留言未回复」 read the same.
+const clause = (value: string) => value.trim().replace(/[。．.；;，,\s]+$/u, '');
+
+function kindNoun(tickets: MailTicket[]): string {
+  const kinds = new Set(tickets.map((t) => t.target.kind));
+  if (kinds.size > 1) return '网站和政务新媒体';
+  return kinds.has('website') ? '网站' : '政务新媒体';
 }
+
+/** The one due date of a batch, or undefined when its tickets differ. */
+function commonDue(tickets: MailTicket[]): MailTicket | undefined {
+  const [head, ...rest] = tickets;
+  return head && rest.every((t) => t.dueAt.getTime() === head.dueAt.getTime()) ? head : undefined;
+}
+
+function provisionalNote(tickets: MailTicket[]): string[] {
+  return tickets.some((t) => t.provisional) ? ['反馈期限所在年度的节假日安排尚未公布，期限暂按双休日推算，如有调整另行通知。'] : [];
+}
+
+const submitAsk = '通过系统报送整改情况书面反馈及整改前后截图等佐证材料';
+
+function overdueDays(tickets: MailTicket[]): { max: number; same: boolean } {
+  const days = tickets.map((t) => t.overdueWorkingDays ?? 0);
+  const max = Math.max(0, ...days);
+  return { max, same: days.every((d) => d === max) };
+}
+
+const level = (ctx: TicketMailContext) => ctx.details?.level ?? 1;
+const ladderName = (value: number): LadderName => ladderOf(value) ?? '催办';
+
+// What each rung of the ladder asks of the unit.
+const escalationAsk: Record<LadderName, string> = {
+  催办: `现予催办，请立即整改，并${submitAsk}。`,
+  督办: `现予督办，请你单位负责同志亲自过问，立即整改到位，${submitAsk}，并书面说明逾期原因。逾期仍未整改的，将按程序予以通报。`,
+  通报: `现列入拟通报名单，请立即整改到位，${submitAsk}，并书面说明逾期原因。`,
+};
+
+const verifyAsk = '请及时核验：整改到位的予以销号；未整改到位的予以退回，并写明理由。';
+
+const problemsColumn = { label: '存在问题', value: (t: MailTicket) => problemsLine(t.problems) };
+const dueColumn = { label: '反馈期限', value: due };
+const unitColumn = { label: '责任单位', value: (t: MailTicket) => t.unitName };
+const submittedColumn = { label: '报送时间', value: (t: MailTicket) => (t.rectifiedAt ? formatDateLong(t.rectifiedAt) : '') };
 
 const templates: Record<NotificationKind, KindTemplate> = {
   issued: {
     tag: () => '整改通知',
-    hint: (ctx) => `${dueShort(ctx)}前反馈`,
-    greeting: toUnit,
-    lead: () => '在本次政府网站与政务新媒体检查中，贵单位负责的以下检查对象存在问题，现下发整改工单，请按期整改并书面反馈。',
-    fields: (ctx) => optional('说明', ctx.details?.comment),
-    next: unitTodo,
+    hint: (ctx) => {
+      const same = commonDue(ctx.tickets);
+      return same ? `请于${formatDate(same.dueAt)}前反馈` : null;
+    },
+    single: (ctx, t) => [
+      `根据${notice(ctx)}，你单位${ownerVerb(t)}的${targetLabel(t.target)}存在以下问题：${problemsLine(t.problems)}。请立即签收，认真整改、举一反三，并于${due(t)}前${submitAsk}。`,
+      ...provisionalNote([t]),
+    ],
+    batch: (ctx) => {
+      const same = commonDue(ctx.tickets);
+      return [
+        `根据${notice(ctx)}，你单位负责的${ctx.tickets.length}个${kindNoun(ctx.tickets)}存在问题，具体如下。请立即签收，逐项认真整改、举一反三，并${same ? `于${due(same)}前` : '在各事项反馈期限前'}${submitAsk}。`,
+        ...provisionalNote(ctx.tickets),
+      ];
+    },
+    columns: [problemsColumn, dueColumn],
   },
   reminder: {
     tag: () => '整改提醒',
-    hint: (ctx) => (ctx.details?.daysBefore !== undefined ? `还剩${ctx.details.daysBefore}个工作日` : `${dueShort(ctx)}到期`),
-    greeting: toUnit,
-    lead: (ctx) =>
-      `以下整改工单将于${due(ctx)}到期${ctx.details?.daysBefore !== undefined ? `（还剩${ctx.details.daysBefore}个工作日）` : ''}，系统尚未收到贵单位的整改情况。`,
-    fields: () => [],
-    next: (ctx) => `${unitTodo(ctx)}逾期未反馈的将进入逾期督办。`,
+    hint: (ctx) => (ctx.details?.daysBefore !== undefined ? `还剩${ctx.details.daysBefore}个工作日` : null),
+    single: (ctx, t) => [
+      `根据${notice(ctx)}，你单位${ownerVerb(t)}的${matter(t)}，整改情况书面反馈期限为${due(t)}。${remaining(ctx)}尚未收到你单位整改情况，请抓紧报送。`,
+    ],
+    batch: (ctx) => {
+      const same = commonDue(ctx.tickets);
+      return [
+        `根据${notice(ctx)}，你单位负责的以下${ctx.tickets.length}项整改事项，整改情况书面反馈期限为${same ? due(same) : '下表所列日期'}。${remaining(ctx)}尚未收到你单位整改情况，请抓紧报送。`,
+      ];
+    },
+    columns: [problemsColumn, dueColumn],
   },
   escalation: {
-    tag: (ctx) => ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办',
-    hint: (ctx) => (ctx.details?.overdueWorkingDays !== undefined ? `已逾期${ctx.details.overdueWorkingDays}个工作日` : `${dueShort(ctx)}已到期`),
-    greeting: toUnit,
-    lead: (ctx) =>
-      `以下整改工单已超过反馈期限${ctx.details?.overdueWorkingDays !== undefined ? `${ctx.details.overdueWorkingDays}个工作日` : ''}仍未提交整改情况，现予${ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办'}。`,
-    fields: (ctx) => [{ label: '督办级别', value: ladderOf(ctx.details?.level ?? ctx.ticket.escalationLevel) ?? '督办' }],
-    next: (ctx) => `${ctx.ticket.state === 'issued' ? '请立即签收工单、' : '请立即'}完成整改并在系统中提交书面整改情况；逾期时间越长，督办级别越高。`,
+    tag: (ctx) => ladderName(level(ctx)),
+    hint: (ctx) => {
+      const { max, same } = overdueDays(ctx.tickets);
+      return max > 0 ? `${same ? '' : '最长'}已逾期${max}个工作日` : null;
+    },
+    single: (ctx, t) => [
+      `根据${notice(ctx)}，你单位${ownerVerb(t)}的${matter(t)}，整改情况书面反馈期限为${due(t)}，${overdueClause([t])}。${escalationAsk[ladderName(level(ctx))]}`,
+    ],
+    batch: (ctx) => {
+      const same = commonDue(ctx.tickets);
+      return [
+        `根据${notice(ctx)}，你单位负责的以下${ctx.tickets.length}项整改事项，整改情况书面反馈期限为${same ? due(same) : '下表所列日期'}，${overdueClause(ctx.tickets)}。${escalationAsk[ladderName(level(ctx))]}`,
+      ];
+    },
+    columns: [problemsColumn, dueColumn, { label: '逾期', value: (t) => `${t.overdueWorkingDays ?? 0}个工作日` }],
   },
   submitted: {
-    tag: () => '整改已提交',
-    hint: () => '请核验',
-    greeting: toOffice,
-    lead: (ctx) => `${ctx.unit.name}已提交以下整改工单的整改情况，请核验。`,
-    fields: (ctx) => [...optional('整改情况', ctx.details?.feedback), ...optional('佐证材料', ctx.details?.evidence)],
-    next: () => '请在系统中核验整改情况：整改到位的点“核销”；未达到要求的点“退回”并写明理由。',
+    tag: () => '待核验',
+    hint: (ctx) => `截至${formatDate(ctx.now)}共${ctx.tickets.length}项`,
+    single: (ctx) => submittedBody(ctx),
+    batch: (ctx) => submittedBody(ctx),
+    columns: [unitColumn, problemsColumn, submittedColumn],
+    alwaysList: true,
+    listFilter: () => ({ state: 'rectified' }),
+  },
+  verify_reminder: {
+    tag: () => '核验提醒',
+    hint: () => '已超过核验时限',
+    single: (ctx) => verifyReminderBody(ctx),
+    batch: (ctx) => verifyReminderBody(ctx),
+    columns: [unitColumn, problemsColumn, submittedColumn],
+    alwaysList: true,
+    listFilter: () => ({ state: 'rectified' }),
   },
   rejected: {
-    tag: () => '整改被退回',
-    hint: (ctx) => `请${dueShort(ctx)}前重新提交`,
-    greeting: toUnit,
-    lead: () => '贵单位提交的整改情况经核验未达到要求，已退回，请继续整改。',
-    fields: (ctx) => optional('退回理由', ctx.details?.reason),
-    next: (ctx) => `请按退回理由继续整改，于${due(ctx)}前在系统中重新提交整改情况和佐证材料。`,
+    tag: () => '整改退回',
+    hint: (ctx) => `请于${formatDate(first(ctx).dueAt)}前重新报送`,
+    single: (ctx, t) => [
+      `你单位报送的${matter(t)}整改情况，经核验，该问题未整改到位${ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : ''}，现予退回，请继续整改，并于${due(t)}前重新报送。`,
+    ],
+    batch: () => [],
+    columns: [],
   },
   verified: {
-    tag: () => '整改已核销',
+    tag: () => '整改销号',
     hint: () => null,
-    greeting: toUnit,
-    lead: () => '贵单位提交的整改情况已通过核验，以下整改工单已核销。',
-    fields: (ctx) => optional('核验意见', ctx.details?.comment),
-    next: () => '本工单已办结，无需再做任何操作。请保持网站和账号的日常更新与互动，避免同类问题再次出现。',
+    single: (ctx, t) => [
+      `你单位报送的${matter(t)}整改情况，经核验，该问题已整改到位，予以销号。${ctx.details?.comment ? `核验意见：${clause(ctx.details.comment)}。` : ''}请加强日常运维，防止问题反弹。`,
+    ],
+    batch: () => [],
+    columns: [],
   },
   withdrawn: {
-    tag: () => '工单已撤销',
-    hint: () => '无需整改',
-    greeting: toUnit,
-    lead: () => '经复核，以下整改工单已撤销。',
-    fields: (ctx) => optional('撤销原因', ctx.details?.reason),
-    next: () => '本工单已撤销，无需整改，也无需反馈。',
+    tag: () => '撤销整改事项',
+    hint: () => '无需报送',
+    single: (ctx, t) => [
+      `关于${matter(t)}，经研究，该整改事项予以撤销${ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : ''}，你单位无需报送整改情况。`,
+    ],
+    batch: () => [],
+    columns: [],
   },
   reassigned: {
-    tag: () => '工单已转办',
-    hint: (ctx) => `${dueShort(ctx)}前反馈`,
-    greeting: toUnit,
-    lead: (ctx) =>
-      `以下整改工单${ctx.details?.previousUnitName ? `已由${ctx.details.previousUnitName}` : '已'}转交贵单位办理，请按期整改并书面反馈。`,
-    fields: (ctx) => [...optional('原责任单位', ctx.details?.previousUnitName), ...optional('转办原因', ctx.details?.reason)],
-    next: unitTodo,
-  },
-  extended: {
-    tag: () => '期限已调整',
-    hint: (ctx) => `调整为${dueShort(ctx)}`,
-    greeting: toUnit,
-    lead: (ctx) =>
-      `以下整改工单的反馈期限${ctx.details?.previousDueAt ? `已由${formatDateLong(ctx.details.previousDueAt)}` : '已'}调整为${due(ctx)}。`,
-    fields: (ctx) => [
-      ...optional('原反馈期限', ctx.details?.previousDueAt ? formatDateLong(ctx.details.previousDueAt) : undefined),
-      ...optional('调整原因', ctx.details?.reason),
-    ],
-    next: (ctx) =>
-      ctx.ticket.state === 'rectified' ? '整改情况已提交，正在等待核验，无需再做操作。' : `请在新的期限前完成整改。${unitTodo(ctx)}`,
+    tag: () => '转办',
+    hint: (ctx) => `请于${formatDate(first(ctx).dueAt)}前反馈`,
+    single: (ctx, t) => {
+      const from = ctx.details?.previousUnitName ? `原由${ctx.details.previousUnitName}办理，` : '';
+      return [
+        `根据${notice(ctx)}，${targetLabel(t.target)}存在以下问题：${problemsLine(t.problems)}。该事项${from}经研究，现转你单位办理${reasonOf(ctx)}。请立即签收，认真整改、举一反三，并于${due(t)}前${submitAsk}。`,
+        ...provisionalNote([t]),
+      ];
+    },
+    batch: () => [],
+    columns: [],
   },
   reassigned_away: {
-    tag: () => '工单已转办',
-    hint: () => '无需再反馈',
-    // Addressed to the unit that had the ticket; the ticket's unit is now the new one.
-    greeting: (ctx) => `${ctx.details?.previousUnitName ?? ctx.unit.name}：`,
-    lead: (ctx) => `以下整改工单已转交${ctx.details?.newUnitName ?? '其他单位'}办理。`,
-    fields: (ctx) => [...optional('现责任单位', ctx.details?.newUnitName), ...optional('转办原因', ctx.details?.reason)],
-    next: (ctx) => `${ctx.details?.previousUnitName ?? ''}无需再就本工单整改和反馈。`,
+    tag: () => '转办',
+    hint: (ctx) => (ctx.details?.newUnitName ? `已转${ctx.details.newUnitName}办理` : '无需报送'),
+    single: (ctx, t) => [
+      `关于${matter(t)}，经研究，该事项已转${ctx.details?.newUnitName ?? '其他单位'}办理${reasonOf(ctx)}，你单位无需报送。`,
+    ],
+    batch: () => [],
+    columns: [],
   },
   extension_requested: {
     tag: () => '延期申请',
-    hint: (ctx) => (ctx.details?.requestedUntil ? `申请延期至${formatDateShort(shanghaiNoon(ctx.details.requestedUntil))}` : '请审核'),
-    greeting: toOffice,
-    lead: (ctx) =>
-      `${ctx.unit.name}申请将以下整改工单的反馈期限由${due(ctx)}延长至${ctx.details?.requestedUntil ? formatDateLong(shanghaiNoon(ctx.details.requestedUntil)) : '（未填写）'}。`,
-    fields: (ctx) => optional('申请理由', ctx.details?.reason),
-    next: () => '请在系统中审核：同意的点“同意延期”（可缩短延期日期）；不同意的点“不同意延期”并写明理由。审核前原反馈期限不变。',
+    hint: (ctx) => (ctx.details?.requestedUntil ? `申请延至${formatDate(endOfDay(ctx.details.requestedUntil))}` : null),
+    single: (ctx, t) => [
+      `${t.unitName}申请将${matter(t)}的整改情况书面反馈期限由${due(t)}延至${ctx.details?.requestedUntil ? formatDateLong(endOfDay(ctx.details.requestedUntil)) : '（未填写）'}${reasonOf(ctx)}。请及时研究办理：同意的，在系统中同意延期；不同意的，写明理由。办理结果通知前，原反馈期限不变。`,
+    ],
+    batch: () => [],
+    columns: [],
   },
   extension_approved: {
     tag: () => '同意延期',
-    hint: (ctx) => `${dueShort(ctx)}前反馈`,
-    greeting: toUnit,
-    lead: (ctx) => `${ctx.unit.name}的延期申请已获同意，以下整改工单的反馈期限调整为${due(ctx)}。`,
-    fields: (ctx) => [
-      ...optional('申请延期至', ctx.details?.requestedUntil ? formatDateLong(shanghaiNoon(ctx.details.requestedUntil)) : undefined),
-      ...optional('审核意见', ctx.details?.comment),
+    hint: (ctx) => `延至${formatDate(first(ctx).dueAt)}`,
+    single: (ctx, t) => [
+      `你单位关于${matter(t)}的延期申请收悉。经研究，同意将整改情况书面反馈期限延至${due(t)}${ctx.details?.comment ? `（${clause(ctx.details.comment)}）` : ''}。请于新的期限前${submitAsk}。`,
+      ...provisionalNote([t]),
     ],
-    next: unitTodo,
+    batch: () => [],
+    columns: [],
   },
   extension_refused: {
     tag: () => '不同意延期',
-    hint: (ctx) => `仍须${dueShort(ctx)}前反馈`,
-    greeting: toUnit,
-    lead: (ctx) => `${ctx.unit.name}的延期申请未获同意，反馈期限仍为${due(ctx)}。`,
-    fields: (ctx) => optional('理由', ctx.details?.reason),
-    next: unitTodo,
+    hint: (ctx) => `仍于${formatDate(first(ctx).dueAt)}前反馈`,
+    single: (ctx, t) => [
+      `你单位关于${matter(t)}的延期申请收悉。经研究，不同意延期${reasonOf(ctx)}，整改情况书面反馈期限仍为${due(t)}。请抓紧整改，并按期${submitAsk}。`,
+    ],
+    batch: () => [],
+    columns: [],
   },
-  verify_reminder: {
-    tag: () => '待核验提醒',
-    hint: () => '单位已提交，请尽快核验',
-    greeting: toOffice,
-    lead: (ctx) => `${ctx.unit.name}提交的以下整改工单尚待核验。`,
-    fields: (ctx) => [...optional('整改情况', ctx.details?.feedback), ...optional('佐证材料', ctx.details?.evidence)],
-    next: () => '请尽快在系统中核验：整改到位的点“核销”；未达到要求的点“退回”并写明理由。',
+  extended: {
+    tag: () => '延期',
+    hint: (ctx) => `${extendsLater(ctx) ? '延至' : '调整为'}${formatDate(first(ctx).dueAt)}`,
+    single: (ctx, t) => {
+      const previous = ctx.details?.previousDueAt;
+      const reason = reasonOf(ctx);
+      const change = previous ? `由${formatDateLong(previous)}${extendsLater(ctx) ? '延至' : '调整为'}${due(t)}` : `${extendsLater(ctx) ? '延至' : '调整为'}${due(t)}`;
+      const then = t.state === 'rectified' ? '你单位已报送整改情况，待核验。' : `请于${due(t)}前${submitAsk}。`;
+      return [`经研究，同意将${matter(t)}的整改情况书面反馈期限${change}${reason}。${then}`, ...provisionalNote([t])];
+    },
+    batch: () => [],
+    columns: [],
   },
 };
+
+function reasonOf(ctx: TicketMailContext): string {
+  return ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : '';
+}
+
+function remaining(ctx: TicketMailContext): string {
+  return ctx.details?.daysBefore !== undefined ? `距整改反馈期限还有${ctx.details.daysBefore}个工作日，` : '';
+}
+
+function overdueClause(tickets: MailTicket[]): string {
+  const { max, same } = overdueDays(tickets);
+  if (max === 0) return '现已到期，仍未收到你单位整改情况';
+  return same ? `现已逾期${max}个工作日，仍未收到你单位整改情况` : `现均已逾期（逾期工作日数见下表），仍未收到你单位整改情况`;
+}
+
+function extendsLater(ctx: TicketMailContext): boolean {
+  const previous = ctx.details?.previousDueAt;
+  return !previous || first(ctx).dueAt.getTime() >= previous.getTime();
+}
+
+function submittedBody(ctx: TicketMailContext): string[] {
+  return [`截至${formatDateHour(ctx.now)}，${notice(ctx)}中有以下${ctx.tickets.length}项整改情况已由责任单位报送，待你单位核验。${verifyAsk}`];
+}
+
+function verifyReminderBody(ctx: TicketMailContext): string[] {
+  return [`${notice(ctx)}中以下${ctx.tickets.length}项整改情况已由责任单位报送，已超过核验时限，尚未核验。${verifyAsk}`];
+}
 
 // A subject is one header line: names typed with line breaks must not split it.
 const oneLine = (value: string) => value.replace(/\s+/g, ' ').trim();
 
-/** Renders the Chinese subject, plain text and HTML of one ticket notification. */
+const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
+
+/** Renders the Chinese subject, plain text and HTML of one email about one or more tickets. */
 export function renderTicketMail(kind: NotificationKind, ctx: TicketMailContext): RenderedMail {
   const template = templates[kind];
+  const ticket = first(ctx);
+  const listed = ctx.tickets.length > 1 || template.alwaysList === true;
   const hint = template.hint(ctx);
-  const subject = oneLine(
-    `【${template.tag(ctx)}】${ctx.ticket.number} ${ctx.target.name}：${problemSummary(ctx.problems)}${hint ? `（${hint}）` : ''}`,
-  );
-  const { documentNumber, title } = ctx.inspection;
-  const fields: MailField[] = [
-    { label: '工单编号', value: ctx.ticket.number },
-    { label: '检查通报', value: documentNumber ? `${title}（${documentNumber}）` : title },
-    { label: '检查对象', value: targetLabel(ctx.target) },
-    { label: '责任单位', value: ctx.unit.name },
-    { label: '存在问题', value: ctx.problems.length > 0 ? ctx.problems.map(problemWords) : ['（未列明）'] },
-    { label: '当前状态', value: stateLabels[ctx.ticket.state] },
-    {
-      label: '反馈期限',
-      value: `${due(ctx)}${ctx.ticket.provisional ? '（超出已公布的节假日安排，暂按周末休息推算，可能调整）' : ''}`,
-    },
-    ...template.fields(ctx),
-  ];
-  const link = `${ctx.publicUrl.replace(/\/+$/, '')}/tickets/${ctx.ticket.id}`;
+  const about = listed ? `${ctx.addressee.name}：${ctx.tickets.length}项整改事项` : `${ticket.number} ${ticket.target.name}：${problemSummary(ticket.problems)}`;
+  const subject = oneLine(`【${template.tag(ctx)}】${about}${hint ? `（${hint}）` : ''}`);
+
+  const ticketLink = (t: MailTicket) => `${base(ctx.publicUrl)}/tickets/${t.id}`;
+  const filter = new URLSearchParams({ inspection: String(ctx.inspection.id), ...(template.listFilter ? template.listFilter(ctx) : { unit: ctx.addressee.code }) });
+  const listLink = `${base(ctx.publicUrl)}/tickets?${filter.toString()}`;
+
+  let facts: MailField[] | undefined;
+  let list: MailList | undefined;
+  if (listed) {
+    const shown = ctx.tickets.slice(0, MAIL_LIST_LIMIT);
+    list = {
+      columns: template.columns.map((c) => c.label),
+      rows: shown.map((t) => ({ number: t.number, target: targetLabel(t.target), link: ticketLink(t), values: template.columns.map((c) => c.value(t, ctx)) })),
+      total: ctx.tickets.length,
+      ...(ctx.tickets.length > shown.length ? { more: { url: listLink } } : {}),
+    };
+  } else {
+    facts = [
+      { label: '工单编号', value: ticket.number },
+      { label: '检查对象', value: targetLabel(ticket.target) },
+      { label: '存在问题', value: ticket.problems.length > 1 ? ticket.problems.map(problemWording) : problemsLine(ticket.problems) },
+      { label: '反馈期限', value: due(ticket) },
+    ];
+  }
+  const copyTo = ctx.copyTo ?? [];
   const { text, html } = renderLayout({
     subject,
-    greeting: template.greeting(ctx),
-    lead: template.lead(ctx),
-    fields,
-    next: template.next(ctx),
-    link,
+    addressee: ctx.addressee.name,
+    paragraphs: listed ? template.batch(ctx) : template.single(ctx, ticket),
+    ...(facts ? { facts } : {}),
+    ...(list ? { list } : {}),
+    link: listed ? { label: '事项清单', url: listLink } : { label: '办理地址', url: ticketLink(ticket) },
+    contact: ctx.office.contact,
+    signOff: { office: ctx.office.name, date: formatDate(ctx.now) },
+    ...(copyTo.length > 0 ? { copy: { to: copyTo, note: `请督促${ctx.addressee.name}抓紧办理。` } } : {}),
   });
   return { subject, text, html };
 }

@@ -6,6 +6,7 @@ import { migrate } from '../../db/migrate.js';
 import { startOfShanghaiDay } from '../../workflows/calendar.js';
 import type { SweepLogger, SweepResult } from '../../workflows/sweep.js';
 import type { Config } from '../config.js';
+import { resolvePublicUrl } from '../bootstrap.js';
 import { createServices } from '../services.js';
 import { filesIn } from '../../storage/folder.driver.js';
 
@@ -87,6 +88,7 @@ export async function runSweepCommand(config: Config, args: string[], io: Comman
   try {
     await migrate(database);
     const now = () => (replayed ? new Date(replayed) : clockNow());
+    const publicUrl = await resolvePublicUrl(database.db, config, 'command');
     const logger: SweepLogger = {
       info: (details, message) => io.out(`${message} ${JSON.stringify(details)}`),
       warn: (details, message) => io.err(`warning: ${message} ${JSON.stringify(details)}`),
@@ -95,9 +97,9 @@ export async function runSweepCommand(config: Config, args: string[], io: Comman
     const at = now();
     let result: SweepResult;
     if (dryRun) {
-      result = await dryRunSweep(database, { config, now, at, logger, io });
+      result = await dryRunSweep(database, { config, publicUrl, now, at, logger, io });
     } else {
-      const services = createServices({ database, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
+      const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
       result = await services.sweep.run({ now: at, logger });
     }
     io.out(
@@ -120,13 +122,13 @@ class DryRunRollback extends Error {}
  */
 async function dryRunSweep(
   database: Database,
-  { config, now, at, logger, io }: { config: Config; now: () => Date; at: Date; logger: SweepLogger; io: CommandIo },
+  { config, publicUrl, now, at, logger, io }: { config: Config; publicUrl: string; now: () => Date; at: Date; logger: SweepLogger; io: CommandIo },
 ): Promise<SweepResult> {
   let result: SweepResult | undefined;
   try {
     await database.db.transaction(async (tx) => {
       const [last] = await tx.select({ id: max(notifications.id) }).from(notifications);
-      const services = createServices({ database: { ...database, db: tx }, publicUrl: config.publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
+      const services = createServices({ database: { ...database, db: tx }, publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
       result = await services.sweep.run({ now: at, logger });
       const queued = await tx
         .select({ kind: notifications.kind, recipients: notifications.recipients, cc: notifications.cc, subject: notifications.subject })

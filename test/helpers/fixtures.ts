@@ -52,6 +52,7 @@ export const inspection2021 = {
   samplingTo: '2021-06-09',
   feedbackDeadline: '2021-06-25',
   issuingUnitCode: 'YY-GOV',
+  contact: { name: '文雪飞', phone: '0737-4382206' },
 };
 
 /** Creates the 2021 inspection over HTTP as the city supervisor. */

@@ -7,6 +7,7 @@ import { createDatabase } from '../../db/client.js';
 import { createNotificationsRepository } from '../../db/repositories/notifications.repository.js';
 import { ticketNotificationKinds as notificationKinds, notifications, type Notification } from '../../db/schema/notifications.table.js';
 import { emlFileName } from '../../notifications/eml-file.driver.js';
+import { mailFileStem } from '../../notifications/mail-message.js';
 import { createMailer, MailDeliveryError, type Mailer } from '../../notifications/mailer.js';
 import {
   createOutboxWorker,
@@ -79,12 +80,22 @@ function receivedWith(messageId: string) {
 }
 
 const ticketContext: TicketMailContext = {
-  ticket: { id: 3, number: '2021-2-003', state: 'issued', dueAt: new Date('2021-06-25T15:59:59.999Z'), escalationLevel: 1 },
-  inspection: { title: '全市政府网站与政务新媒体检查情况通报', documentNumber: '益政务办发〔2021〕2号', shortCode: '2021-2' },
-  target: { kind: 'new_media', platform: 'wechat_subscription', name: '健康益阳' },
-  problems: [{ code: 'poor_interaction', label: '互动回应差' }],
-  unit: { name: '益阳市卫生健康委员会' },
+  inspection: { id: 1, title: '全市政府网站与政务新媒体检查情况通报', documentNumber: '益政务办发〔2021〕2号', shortCode: '2021-2' },
+  office: { name: '益阳市政务公开政务服务管理办公室', contact: { name: '文雪飞', phone: '0737-4382206' } },
+  addressee: { name: '益阳市卫生健康委员会', code: 'YY-WJW' },
+  tickets: [
+    {
+      id: 3,
+      number: '2021-2-003',
+      state: 'issued',
+      dueAt: new Date('2021-06-25T15:59:59.999Z'),
+      target: { kind: 'new_media', platform: 'wechat_subscription', name: '健康益阳' },
+      problems: [{ code: 'poor_interaction', label: '互动回应差' }],
+      unitName: '益阳市卫生健康委员会',
+    },
+  ],
   publicUrl: 'http://127.0.0.1:3000',
+  now: new Date('2021-06-18T02:00:00Z'),
 };
 
 describe('enqueueNotification', () => {
@@ -132,7 +143,9 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
     for (const kind of notificationKinds) {
       const mail = renderTicketMail(kind, { ...ticketContext, details: { daysBefore: 1, level: 1, reason: '复核' } });
       const recipients = kind === 'submitted' ? ['office@example.gov.cn', 'county@example.gov.cn'] : [`${kind}@example.gov.cn`];
-      const row = await enqueue(recipients, { kind, subject: mail.subject, bodyText: mail.text, bodyHtml: mail.html });
+      // An escalation's copies go in Cc, and so to the SMTP server as recipients too.
+      const cc = kind === 'escalation' ? ['leader@example.gov.cn', 'county@example.gov.cn'] : [];
+      const row = await enqueue(recipients, { kind, cc, subject: mail.subject, bodyText: mail.text, bodyHtml: mail.html });
       rows.set(kind, { row, recipients });
     }
 
@@ -141,20 +154,21 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
     expect(smtp.received).toHaveLength(notificationKinds.length);
     for (const [kind, { row, recipients }] of rows) {
       const [message] = receivedWith(row.messageId);
-      expect(message?.envelopeTo).toEqual(recipients);
+      expect(message?.envelopeTo).toEqual([...recipients, ...row.cc]);
       expect(message?.to).toEqual(recipients);
+      expect(addressesOf(message?.parsed.cc)).toEqual(row.cc);
       expect(message?.subject).toBe(row.subject);
-      expect(message?.subject).toMatch(/^【[^】]+】2021-2-003 健康益阳：互动回应差/);
-      expect(message?.text).toContain('2021年6月25日（星期五）');
+      expect(message?.subject).toMatch(/^【[^】]+】(2021-2-003 健康益阳：互动回应差|益阳市卫生健康委员会：1项整改事项)/);
+      expect(message?.text).toContain('2021-2-003');
+      expect(message?.text).toContain('联系人：文雪飞，联系电话：0737-4382206。');
+      if (kind !== 'submitted' && kind !== 'verify_reminder') expect(message?.text).toContain('2021年6月25日（星期五）');
       expect(message?.text).toContain('http://127.0.0.1:3000/tickets/3');
       expect(message?.html).toContain('href="http://127.0.0.1:3000/tickets/3"');
       expect(addressesOf(message?.parsed.from)).toEqual(['rectify@example.gov.cn']);
       expect(message?.parsed.headers.get('auto-submitted')).toBe('auto-generated');
       expect(await load(row.id), kind).toMatchObject({ status: 'sent', attempts: 1, lockedUntil: null, sentAt: clock, lastError: null });
     }
-    expect(receivedWith(rows.get('escalation')?.row.messageId ?? '')[0]?.subject).toBe(
-      '【催办】2021-2-003 健康益阳：互动回应差（6月25日已到期）',
-    );
+    expect(receivedWith(rows.get('escalation')?.row.messageId ?? '')[0]?.subject).toBe('【催办】2021-2-003 健康益阳：互动回应差');
   });
 
   it('keeps a row while the mail server is down and sends it exactly once when it is back', async () => {
@@ -350,17 +364,19 @@ describe('outbox worker writing .eml files', () => {
   it('writes each message as a valid RFC 5322 file in DATA_DIR/outbox through the same status updates', async () => {
     const emlMailer = createMailer({ dataDir: database.dataDir, from: FROM });
     const mail = renderTicketMail('issued', ticketContext);
-    const row = await enqueue(['wjw@example.gov.cn', 'office@example.gov.cn'], { subject: mail.subject, bodyText: mail.text, bodyHtml: mail.html });
+    const row = await enqueue(['wjw@example.gov.cn', 'office@example.gov.cn'], { subject: mail.subject, bodyText: mail.text, bodyHtml: mail.html, ticketId: null, reference: '2021-2-003' });
 
     expect(await worker({ mailer: emlMailer }).deliverDue()).toEqual({ sent: 1, retried: 0, failed: 0 });
     expect(await load(row.id)).toMatchObject({ status: 'sent', attempts: 1 });
 
     const outboxDir = path.join(database.dataDir, 'outbox');
-    const file = path.join(outboxDir, emlFileName(row.messageId));
+    // Named by the day it was written (Beijing time), its kind and its ticket.
+    const file = path.join(outboxDir, emlFileName(row.messageId, mailFileStem(row)));
+    expect(path.basename(file)).toMatch(new RegExp(`^${mailFileStem(row).slice(0, 8)}-issued-2021-2-003-[0-9a-f]{8}\\.eml$`));
     const raw = fs.readFileSync(file);
     expect(raw.toString('latin1')).toContain('\r\n');
     const parsed = await simpleParser(raw);
-    expect(parsed.subject).toBe('【整改通知】2021-2-003 健康益阳：互动回应差（6月25日前反馈）');
+    expect(parsed.subject).toBe('【整改通知】2021-2-003 健康益阳：互动回应差（请于2021年6月25日前反馈）');
     expect(parsed.messageId).toBe(row.messageId);
     expect(addressesOf(parsed.to)).toEqual(['wjw@example.gov.cn', 'office@example.gov.cn']);
     expect(addressesOf(parsed.from)).toEqual(['rectify@example.gov.cn']);
@@ -369,7 +385,7 @@ describe('outbox worker writing .eml files', () => {
     expect(parsed.date).toBeInstanceOf(Date);
 
     // A retry of the same message replaces the file instead of adding another.
-    await emlMailer.send({ messageId: row.messageId, from: FROM, to: row.recipients, subject: row.subject, text: row.bodyText, html: row.bodyHtml });
+    await emlMailer.send({ messageId: row.messageId, from: FROM, to: row.recipients, subject: row.subject, text: row.bodyText, html: row.bodyHtml, fileStem: mailFileStem(row) });
     expect(fs.readdirSync(outboxDir)).toEqual([path.basename(file)]);
     await emlMailer.close();
   });

@@ -136,83 +136,101 @@ async function delivered(key: string, kind: string): Promise<{ row: Notification
   return { row, mail: mails[0] as ReceivedMail };
 }
 
+/** A decision on one ticket: its number and target in the subject; a batch names the unit instead. */
 function expectTicketMail(mail: ReceivedMail, key: string, tag: string, targetName: string, due = DUE) {
   const { id, number } = ticket(key);
-  expect(mail.subject?.startsWith(`【${tag}】${number} ${targetName}：互动回应差`), mail.subject).toBe(true);
+  expect(mail.subject?.startsWith(`【${tag}】${number} ${targetName}：互动回应差`) || mail.subject?.startsWith(`【${tag}】益阳市`), mail.subject).toBe(true);
   expect(mail.text).toContain(number);
+  expect(mail.text).toContain('联系人：');
+  expect(mail.text).not.toContain('贵单位');
   expect(mail.text).toContain(due);
   expect(mail.text).toContain(`https://rectify.test/tickets/${id}`);
   expect(mail.html).toContain(`href="https://rectify.test/tickets/${id}"`);
 }
 
 describe(`who hears what, over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
-  it('sends 【整改通知】 for an issued ticket to the responsible unit only', async () => {
+  it('sends 【整改通知】 for issued tickets to the responsible unit only, one email per unit listing its tickets', async () => {
     const { row, mail } = await delivered('wjw', 'issued');
     expect(mail.envelopeTo).toEqual(['wjw@yiyang.test']);
     expect(mail.to).toEqual(['wjw@yiyang.test']);
     expect(row.to).toEqual(['wjw@yiyang.test']);
     expectTicketMail(mail, 'wjw', '整改通知', '健康益阳');
-    expect(mail.subject).toBe(`【整改通知】${ticket('wjw').number} 健康益阳：互动回应差（6月25日前反馈）`);
+    expect(mail.subject).toBe('【整改通知】益阳市卫生健康委员会：3项整改事项（请于2021年6月25日前反馈）');
+    for (const key of ['withdraw', 'reassign']) expect(mail.text).toContain(ticket(key).number);
+    // The same email is listed on each of its tickets.
+    expect((await notificationsOf('withdraw')).find((n) => n.kind === 'issued')?.id).toBe(row.id);
 
     const township = await delivered('gulou', 'issued');
     expect(township.mail.envelopeTo).toEqual(['gulou@yiyang.test']);
     expectTicketMail(township.mail, 'gulou', '整改通知', '印象古楼');
   });
 
-  it("sends 【整改已提交】 to the inspection's issuing office when the unit's parent is not a county office", async () => {
+  it('lists submissions for the issuing office, and for a county office its own units, in one 【待核验】 digest each working day', async () => {
     await act('wjw-off', 'wjw', { type: 'ACKNOWLEDGE' });
     await act('wjw-off', 'wjw', { type: 'SUBMIT_RECTIFICATION', feedback: '已安排专人每日回复留言。', evidence: ['https://example.gov.cn/shot.png'], rectifiedOn: '2021-06-20' });
-    const { mail } = await delivered('wjw', 'submitted');
-    expect(mail.envelopeTo).toEqual(['gov@yiyang.test']);
-    expectTicketMail(mail, 'wjw', '整改已提交', '健康益阳');
-    expect(mail.text).toContain('已安排专人每日回复留言。');
-  });
-
-  it('sends 【整改已提交】 to the issuing office and the county office above a township', async () => {
     await act('gl-off', 'gulou', { type: 'ACKNOWLEDGE' });
     await act('gl-off', 'gulou', { type: 'SUBMIT_RECTIFICATION', feedback: '已恢复更新。' });
-    const { mail } = await delivered('gulou', 'submitted');
-    expect([...mail.envelopeTo].sort()).toEqual(['ah@yiyang.test', 'gov@yiyang.test']);
-    expectTicketMail(mail, 'gulou', '整改已提交', '印象古楼');
+    // A submission alone emails nobody; the digest goes out at 09:00 on the next working day, Monday 06-21.
+    expect((await notificationsOf('wjw')).filter((n) => n.kind === 'submitted')).toEqual([]);
+    await t.services.sweep.run({ now: new Date('2021-06-21T00:59:00Z'), logger: silent });
+    expect((await notificationsOf('wjw')).filter((n) => n.kind === 'submitted')).toEqual([]);
+    await t.services.sweep.run({ now: new Date('2021-06-21T01:00:00Z'), logger: silent });
+    await t.services.sweep.run({ now: new Date('2021-06-21T05:00:00Z'), logger: silent });
+
+    const office = await delivered('wjw', 'submitted');
+    expect(office.mail.envelopeTo).toEqual(['gov@yiyang.test']);
+    expect(office.mail.subject).toBe('【待核验】益阳市人民政府办公室：2项整改事项（截至2021年6月21日共2项）');
+    expect(office.mail.text).toMatch(/^益阳市人民政府办公室：/);
+    for (const key of ['wjw', 'gulou']) expect(office.mail.text).toContain(ticket(key).number);
+    const county = (await notificationsOf('gulou')).filter((n) => n.kind === 'submitted' && n.to.includes('ah@yiyang.test'));
+    expect(county).toHaveLength(1);
+    expect(county[0]?.subject).toBe('【待核验】安化县人民政府办公室：1项整改事项（截至2021年6月21日共1项）');
+    // Once per working day.
+    expect((await notificationsOf('wjw')).filter((n) => n.kind === 'submitted')).toHaveLength(1);
   });
 
-  it('sends 【整改被退回】 and then 【整改已核销】 to the responsible unit', async () => {
+  it('sends 【整改退回】 and then 【整改销号】 to the responsible unit', async () => {
     await act('gov-sup', 'wjw', { type: 'REJECT', reason: '截图未显示回复时间。' });
     const rejected = await delivered('wjw', 'rejected');
     expect(rejected.mail.envelopeTo).toEqual(['wjw@yiyang.test']);
-    expectTicketMail(rejected.mail, 'wjw', '整改被退回', '健康益阳');
-    expect(rejected.mail.text).toContain('截图未显示回复时间。');
+    expectTicketMail(rejected.mail, 'wjw', '整改退回', '健康益阳', rejected.mail.text?.match(/前重新报送/) ? (rejected.mail.text.match(/并于(\d{4}年\d+月\d+日（星期.）)前重新报送/)?.[1] ?? DUE) : DUE);
+    expect(rejected.mail.text).toContain('（理由：截图未显示回复时间）');
 
     await act('wjw-off', 'wjw', { type: 'SUBMIT_RECTIFICATION', feedback: '已补充带时间的截图。' });
     await act('gov-sup', 'wjw', { type: 'VERIFY', comment: '整改到位。' });
     const verified = await delivered('wjw', 'verified');
     expect(verified.mail.envelopeTo).toEqual(['wjw@yiyang.test']);
-    expectTicketMail(verified.mail, 'wjw', '整改已核销', '健康益阳');
+    expectTicketMail(verified.mail, 'wjw', '整改销号', '健康益阳', '');
+    expect(verified.mail.text).toContain('予以销号');
   });
 
-  it('sends 【工单已撤销】 to the responsible unit', async () => {
+  it('sends 【撤销整改事项】 to the responsible unit', async () => {
     await act('gov-sup', 'withdraw', { type: 'WITHDRAW', reason: '复核时已恢复更新。' });
     const { mail } = await delivered('withdraw', 'withdrawn');
     expect(mail.envelopeTo).toEqual(['wjw@yiyang.test']);
-    expectTicketMail(mail, 'withdraw', '工单已撤销', '益阳智慧医疗');
+    expectTicketMail(mail, 'withdraw', '撤销整改事项', '益阳智慧医疗');
   });
 
-  it('sends 【期限已调整】 with the old and the new date to the responsible unit', async () => {
+  it('sends 【延期】 with the old and the new date to the responsible unit', async () => {
     await act('gov-sup', 'extend', { type: 'EXTEND_DEADLINE', dueAt: '2021-06-30', reason: '需采购服务。' });
     const { mail } = await delivered('extend', 'extended');
     expect(mail.envelopeTo).toEqual(['jtj@yiyang.test']);
-    expectTicketMail(mail, 'extend', '期限已调整', '益阳交通', '2021年6月30日（星期三）');
-    expect(mail.text).toContain(DUE);
-    expect(mail.subject).toContain('（调整为6月30日）');
+    expectTicketMail(mail, 'extend', '延期', '益阳交通', '2021年6月30日（星期三）');
+    expect(mail.text).toContain(`由${DUE}延至2021年6月30日（星期三）`);
+    expect(mail.subject).toContain('（延至2021年6月30日）');
   });
 
-  it('sends 【工单已转办】 to the new unit, not the old one', async () => {
+  it('sends 【转办】 to the new unit, and tells the old one it need not report', async () => {
     const moved = await act('gov-sup', 'reassign', { type: 'REASSIGN', unitCode: 'YY-JTJ', reason: '账号已移交交通运输局。' });
     expect(moved).toMatchObject({ unitCode: 'YY-JTJ', state: 'issued' });
     const { mail } = await delivered('reassign', 'reassigned');
     expect(mail.envelopeTo).toEqual(['jtj@yiyang.test']);
-    expectTicketMail(mail, 'reassign', '工单已转办', '益阳卫健发布');
-    expect(mail.text).toContain('益阳市卫生健康委员会');
+    expectTicketMail(mail, 'reassign', '转办', '益阳卫健发布', mail.text?.match(/并于(\d{4}年\d+月\d+日（星期.）)前/)?.[1] ?? DUE);
+    expect(mail.text).toContain('原由益阳市卫生健康委员会办理');
+    const away = await delivered('reassign', 'reassigned_away');
+    expect(away.mail.envelopeTo).toEqual(['wjw@yiyang.test']);
+    expect(away.mail.text).toContain('已转益阳市交通运输局办理');
+    expect(away.mail.text).toContain('你单位无需报送');
   });
 
   it('fails the notification of a unit without an email address, visibly, in the admin list and the ticket view', async () => {
@@ -312,8 +330,9 @@ describe('GET /api/notifications', () => {
     expect((await t.request(token('admin'), 'GET', '/api/notifications?status=pending')).json().items).toEqual([]);
 
     const forTicket = await notificationsOf('wjw');
-    expect(forTicket.map((n) => n.kind)).toEqual(['verified', 'submitted', 'rejected', 'submitted', 'issued']);
-    expect(forTicket.every((n) => n.ticketId === ticket('wjw').id)).toBe(true);
+    expect(forTicket.map((n) => n.kind)).toEqual(['verified', 'rejected', 'submitted', 'issued']);
+    // The decisions concern this ticket alone; the issue notice and the digest list others too.
+    expect(forTicket.filter((n) => n.ticketId === ticket('wjw').id).map((n) => n.kind)).toEqual(['verified', 'rejected']);
     expect((await t.request(token('admin'), 'GET', '/api/notifications?status=bogus')).statusCode).toBe(400);
   });
 

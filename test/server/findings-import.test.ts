@@ -1,9 +1,8 @@
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notifications } from '../../db/schema/index.js';
-import { renderQueuedMail } from '../../notifications/ticket-notifier.js';
+import { notifications, notificationTickets } from '../../db/schema/index.js';
 import { notice2021AccountsCsv } from '../../workflows/demo/notice-2021.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, seedOrganisation } from '../helpers/fixtures.js';
@@ -75,24 +74,24 @@ describe('POST /api/inspections/:id/findings', () => {
     ]);
   });
 
-  it('queues for each ticket the issue email its stored view renders to', async () => {
+  it("queues for each unit the issue email its tickets' stored views render to", async () => {
     const inspection = await createInspection(t, sup, { shortCode: 'mail-1' });
     // The same accounts as the first test: their targets are reused, and the emails show them as stored.
     const response = await upload(inspection.id, twoRows, 'text/csv');
     expect(response.statusCode).toBe(201);
-    for (const { id } of response.json().tickets as { id: number }[]) {
-      const view = await t.services.tickets.findView({ id });
-      if (!view) throw new Error(`ticket ${id} not found`);
-      const [queued, ...more] = await t.services.db.select().from(notifications).where(eq(notifications.ticketId, id));
-      expect(more).toEqual([]);
-      const expected = renderQueuedMail({ kind: 'issued', ticket: view }, 'https://rectify.test');
-      expect({ kind: queued?.kind, subject: queued?.subject, text: queued?.bodyText, html: queued?.bodyHtml }).toEqual({
-        kind: 'issued',
-        subject: expected.subject,
-        text: expected.text,
-        html: expected.html,
-      });
-    }
+    const ids = (response.json().tickets as { id: number }[]).map((ticket) => ticket.id);
+    const views = await t.services.tickets.findViews({ ids });
+    const expected = await t.services.notifier.preview(t.services.db, views.map((ticket) => ({ kind: 'issued' as const, ticket, eventId: null })));
+    const queued = await t.services.db
+      .selectDistinct({ subject: notifications.subject, text: notifications.bodyText, html: notifications.bodyHtml, kind: notifications.kind })
+      .from(notifications)
+      .innerJoin(notificationTickets, eq(notificationTickets.notificationId, notifications.id))
+      .where(inArray(notificationTickets.ticketId, ids));
+    // Two units, one email each.
+    expect(queued).toHaveLength(2);
+    expect(new Set(queued.map((q) => JSON.stringify(q)))).toEqual(
+      new Set(expected.map((e) => JSON.stringify({ subject: e.subject, text: e.bodyText, html: e.bodyHtml, kind: 'issued' }))),
+    );
   });
 
   it('imports an XLSX file', async () => {

@@ -69,6 +69,7 @@ export const demoInspection = {
   samplingTo: '2021-06-09',
   feedbackDeadline: '2021-06-25',
   issuingUnitCode: 'YY-ZWB',
+  contact: { name: '文雪飞', phone: '0737-4382206' },
   scope: [
     { group: '市直部门', targetKind: 'website', checked: 31, failed: 5 },
     { group: '区县(市)', targetKind: 'website', checked: 8, failed: 3 },

@@ -11,7 +11,7 @@ import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
 import { bulletinDocx } from '../../../workflows/bulletin.js';
-import { BulletinCandidateList, CreateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
+import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -165,6 +165,23 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
           };
         }),
       };
+    },
+  );
+
+  app.patch(
+    '/api/inspections/:id',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '修改检查的联系人和联系电话',
+        params: InspectionParams,
+        body: UpdateInspectionBody,
+        response: { 200: InspectionSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const inspection = await services.inspectionsService.updateContact({ id: request.params.id, contact: request.body.contact, actor: request.viewer });
+      return toInspectionDto(inspection);
     },
   );
 

@@ -24,6 +24,14 @@ export const ScopeGroupSchema = StrictObject({
   failed: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 
+export const ContactBody = StrictObject(
+  {
+    name: Type.String({ minLength: 1, maxLength: 50, description: '联系人，如 文雪飞' }),
+    phone: Type.String({ minLength: 1, maxLength: 50, description: '联系电话，如 0737-4382206' }),
+  },
+  { description: '印发单位的联系人和联系电话，印在每封邮件中' },
+);
+
 export const CreateInspectionBody = StrictObject({
   title: Type.String({ minLength: 1, maxLength: 300 }),
   documentNumber: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
@@ -36,7 +44,11 @@ export const CreateInspectionBody = StrictObject({
   issuingUnitCode: Type.String({ minLength: 1, maxLength: 64 }),
   policy: Type.Optional(PolicySchema),
   scope: Type.Optional(Type.Array(ScopeGroupSchema, { maxItems: 200 })),
+  contact: Type.Optional(Nullable(ContactBody)),
 });
+
+/** What may change after an inspection is created: its contact (null clears it). */
+export const UpdateInspectionBody = StrictObject({ contact: Nullable(ContactBody) });
 
 const countFields = {
   tickets: Type.Integer(),
@@ -72,6 +84,7 @@ export const InspectionSchema = Type.Object({
     sendAt: Type.String(),
   }),
   scope: Type.Array(Type.Object({ group: Type.String(), targetKind: Type.String(), checked: Type.Integer(), failed: Type.Optional(Type.Integer()) })),
+  contact: Nullable(Type.Object({ name: Type.String(), phone: Type.String() })),
   createdAt: Type.String({ format: 'date-time' }),
   counts: Type.Optional(Counts),
   levels: Type.Optional(
@@ -100,6 +113,7 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts, le
     issuingUnitId: inspection.issuingUnitId,
     policy: resolvePolicy(inspection.policy),
     scope: inspection.scope,
+    contact: inspection.contactName || inspection.contactPhone ? { name: inspection.contactName ?? '', phone: inspection.contactPhone ?? '' } : null,
     createdAt: inspection.createdAt.toISOString(),
     ...(counts ? { counts } : {}),
     ...(levels ? { levels } : {}),

@@ -9,6 +9,7 @@ export const NotificationSchema = Type.Object({
   kind: Type.String(),
   to: Type.Array(Type.String()),
   cc: Type.Array(Type.String({ description: 'copies: leaders and supervising units on the ladder' })),
+  ticketCount: Type.Optional(Type.Integer({ description: 'how many tickets the email concerns (a batch lists several)' })),
   subject: Type.String(),
   status: Type.String(),
   attempts: Type.Integer(),
@@ -29,13 +30,14 @@ export const NotificationList = Type.Object({ items: Type.Array(NotificationSche
 // The column is a PostgreSQL integer: a larger id would fail in the database, not as a 400.
 export const NotificationParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 
-export function toNotificationDto(n: NotificationSummary) {
+export function toNotificationDto(n: Omit<NotificationSummary, 'ticketCount'> & { ticketCount?: number }) {
   return {
     id: n.id,
     ticketId: n.ticketId,
     kind: n.kind,
     to: n.recipients,
     cc: n.cc,
+    ...(n.ticketCount === undefined ? {} : { ticketCount: n.ticketCount }),
     subject: n.subject,
     status: n.status,
     attempts: n.attempts,
