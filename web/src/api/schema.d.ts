@@ -777,13 +777,13 @@ export interface paths {
                             /** @enum {string} */
                             kind: "workday" | "restday";
                             note: string | null;
-                            /** @description true when only the weekend rule answers */
+                            /** @description true when only the statutory rule answers: the year’s 调休 are not yet known */
                             provisional: boolean;
                             /**
-                             * @description override: a local arrangement stored here; published: the State Council arrangement for that year; weekend-rule: beyond both, Saturdays and Sundays rest
+                             * @description override: a local arrangement stored here; published: the State Council arrangement for that year (packaged or imported); statutory-rule: beyond both, the statutory holidays of the 全国年节及纪念日放假办法, Saturdays and Sundays rest
                              * @enum {string}
                              */
-                            source: "override" | "published" | "weekend-rule";
+                            source: "override" | "published" | "statutory-rule";
                             working: boolean;
                         };
                     };
@@ -1135,6 +1135,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/calendar/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 导入国务院办公厅公布的年度节假日安排（管理员）
+         * @description 每个节日的放假起止日期及调休上班日期；再次导入同一年份将替换原有安排。本地调整仍然优先。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        holidays: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, a calendar date in Asia/Shanghai
+                             */
+                            from: string;
+                            /** @description 如 春节 */
+                            name: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, a calendar date in Asia/Shanghai
+                             */
+                            to: string;
+                            /** @description 调休上班的日期 */
+                            workdays?: string[];
+                        }[];
+                        year: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description an earlier import of the same year was replaced */
+                            replaced: boolean;
+                            restDays: number;
+                            workdays: number;
+                            year: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/templates/{name}.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导入模板（CSV，UTF-8 带 BOM）：findings 问题清单，units 单位
+         * @description 表头与通报附件一致，附示例行；填写后用 POST /api/inspections/:id/findings 或 POST /api/units/import 导入。
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: "findings" | "units";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 模板 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/inspections": {
         parameters: {
             query?: never;
@@ -1163,6 +1439,10 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                contact: {
+                                    name: string;
+                                    phone: string;
+                                } | null;
                                 counts?: {
                                     acknowledged: number;
                                     escalated: number;
@@ -1189,8 +1469,11 @@ export interface paths {
                                 policy: {
                                     escalateAfterWorkingDays: number;
                                     escalateEveryWorkingDays: number;
+                                    maxExtensions: number;
                                     maxLevel: number;
                                     remindBeforeWorkingDays: number[];
+                                    reworkWorkingDays: number;
+                                    sendAt: string;
                                     verifyWithinWorkingDays: number;
                                 };
                                 samplingFrom: string | null;
@@ -1203,6 +1486,17 @@ export interface paths {
                                 }[];
                                 shortCode: string;
                                 title: string;
+                                /** @description e.g. the feedback deadline falls on a rest day (kept as given) */
+                                warnings?: {
+                                    /** @enum {string} */
+                                    code: "deadline.rest_day";
+                                    /** Format: date */
+                                    day: string;
+                                    field: string;
+                                    message: string;
+                                    /** Format: date */
+                                    nextWorkingDay: string;
+                                }[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -1306,6 +1600,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        contact?: {
+                            /** @description 联系人，如 文雪飞 */
+                            name: string;
+                            /** @description 联系电话，如 0737-4382206 */
+                            phone: string;
+                        } | null;
                         documentNumber?: string | null;
                         dueWorkingDays?: number | null;
                         feedbackDeadline?: string | null;
@@ -1318,8 +1618,14 @@ export interface paths {
                         policy?: {
                             escalateAfterWorkingDays?: number;
                             escalateEveryWorkingDays?: number;
+                            /** @description 单位申请延期可获同意的次数 */
+                            maxExtensions?: number;
                             maxLevel?: number;
                             remindBeforeWorkingDays?: number[];
+                            /** @description 退回、转办后的整改期：其后第N个工作日结束 */
+                            reworkWorkingDays?: number;
+                            /** @description 提醒和督办的发送时刻（北京时间，工作日） */
+                            sendAt?: string;
                             verifyWithinWorkingDays?: number;
                         };
                         samplingFrom?: string | null;
@@ -1346,6 +1652,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
                             counts?: {
                                 acknowledged: number;
                                 escalated: number;
@@ -1372,8 +1682,11 @@ export interface paths {
                             policy: {
                                 escalateAfterWorkingDays: number;
                                 escalateEveryWorkingDays: number;
+                                maxExtensions: number;
                                 maxLevel: number;
                                 remindBeforeWorkingDays: number[];
+                                reworkWorkingDays: number;
+                                sendAt: string;
                                 verifyWithinWorkingDays: number;
                             };
                             samplingFrom: string | null;
@@ -1386,6 +1699,17 @@ export interface paths {
                             }[];
                             shortCode: string;
                             title: string;
+                            /** @description e.g. the feedback deadline falls on a rest day (kept as given) */
+                            warnings?: {
+                                /** @enum {string} */
+                                code: "deadline.rest_day";
+                                /** Format: date */
+                                day: string;
+                                field: string;
+                                message: string;
+                                /** Format: date */
+                                nextWorkingDay: string;
+                            }[];
                         };
                     };
                 };
@@ -1563,6 +1887,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
                             counts?: {
                                 acknowledged: number;
                                 escalated: number;
@@ -1589,8 +1917,11 @@ export interface paths {
                             policy: {
                                 escalateAfterWorkingDays: number;
                                 escalateEveryWorkingDays: number;
+                                maxExtensions: number;
                                 maxLevel: number;
                                 remindBeforeWorkingDays: number[];
+                                reworkWorkingDays: number;
+                                sendAt: string;
                                 verifyWithinWorkingDays: number;
                             };
                             samplingFrom: string | null;
@@ -1603,7 +1934,587 @@ export interface paths {
                             }[];
                             shortCode: string;
                             title: string;
+                            /** @description e.g. the feedback deadline falls on a rest day (kept as given) */
+                            warnings?: {
+                                /** @enum {string} */
+                                code: "deadline.rest_day";
+                                /** Format: date */
+                                day: string;
+                                field: string;
+                                message: string;
+                                /** Format: date */
+                                nextWorkingDay: string;
+                            }[];
                         };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改检查的联系人和联系电话 */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        contact: {
+                            /** @description 联系人，如 文雪飞 */
+                            name: string;
+                            /** @description 联系电话，如 0737-4382206 */
+                            phone: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
+                            counts?: {
+                                acknowledged: number;
+                                escalated: number;
+                                issued: number;
+                                overdue: number;
+                                rectified: number;
+                                tickets: number;
+                                verified: number;
+                                withdrawn: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            documentNumber: string | null;
+                            dueWorkingDays: number | null;
+                            feedbackDeadline: string | null;
+                            id: number;
+                            issuedOn: string;
+                            issuingUnitId: number;
+                            /** @description unfinished tickets per escalation level (1 催办, 2 督办, 3 通报); levels with none are left out */
+                            levels?: {
+                                level: number;
+                                tickets: number;
+                            }[];
+                            policy: {
+                                escalateAfterWorkingDays: number;
+                                escalateEveryWorkingDays: number;
+                                maxExtensions: number;
+                                maxLevel: number;
+                                remindBeforeWorkingDays: number[];
+                                reworkWorkingDays: number;
+                                sendAt: string;
+                                verifyWithinWorkingDays: number;
+                            };
+                            samplingFrom: string | null;
+                            samplingTo: string | null;
+                            scope: {
+                                checked: number;
+                                failed?: number;
+                                group: string;
+                                targetKind: string;
+                            }[];
+                            shortCode: string;
+                            title: string;
+                            /** @description e.g. the feedback deadline falls on a rest day (kept as given) */
+                            warnings?: {
+                                /** @enum {string} */
+                                code: "deadline.rest_day";
+                                /** Format: date */
+                                day: string;
+                                field: string;
+                                message: string;
+                                /** Format: date */
+                                nextWorkingDay: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/inspections/{id}/bulletin-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 拟通报：已到“通报”级别的工单，供检查单位决定下次通报批评的对象
+         * @description 系统不会自行通报批评。只列出调用者管辖范围内的工单。
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                overdueProvisional: boolean;
+                                /** @description whole working days after the due day that have ended (until the submission, for a submitted ticket) */
+                                overdueWorkingDays: number;
+                                since: string | null;
+                                ticket: {
+                                    /** Format: date-time */
+                                    dueAt: string;
+                                    /** @description the due time lies past the published holiday calendar and may move */
+                                    dueProvisional: boolean;
+                                    escalationLevel: number;
+                                    extensionRequest: {
+                                        reason: string;
+                                        /** Format: date-time */
+                                        requestedAt: string;
+                                        /** Format: date */
+                                        until: string;
+                                    } | null;
+                                    id: number;
+                                    inspectionId: number;
+                                    ladder: ("催办" | "督办" | "通报") | null;
+                                    /** @description 工单编号：检查简称-序号 */
+                                    number: string;
+                                    /** @description 突出问题（单否） */
+                                    outstanding: boolean;
+                                    overdue: boolean;
+                                    /** @description overdue tickets: whole working days after the due day that have ended (list and detail only) */
+                                    overdueWorkingDays?: number;
+                                    problems: {
+                                        code: string;
+                                        label: string;
+                                        /** @description the inspector's own words; for code other the problem itself */
+                                        text: string;
+                                    }[];
+                                    rejections: number;
+                                    /** @description earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first */
+                                    repeatOf: {
+                                        /** @description short code */
+                                        inspection: string;
+                                        number: string;
+                                    }[];
+                                    /** @enum {string} */
+                                    state: "issued" | "acknowledged" | "rectified" | "verified" | "withdrawn";
+                                    target: {
+                                        kind: string;
+                                        name: string;
+                                        platform: string | null;
+                                    };
+                                    unitCode: string;
+                                    unitName: string;
+                                    version: number;
+                                    workingDaysLeft?: number | null;
+                                };
+                                unit: {
+                                    code: string;
+                                    name: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inspections/{id}/bulletin.docx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 整改情况通报（草稿，DOCX）
+         * @description 按公文格式（A4，标题方正小标宋简体二号，正文仿宋_GB2312三号）生成的草稿：总体情况、按期完成整改的单位、逾期达到通报级别的单位及逾期工作日、屡查屡犯问题和附件统计表。只含调用者管辖范围内的工单；由检查单位修改后印发，系统不会自行发布。
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description DOCX */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                     };
                 };
                 /** @description Default Response */
@@ -1943,6 +2854,7 @@ export interface paths {
                             };
                             notifications: {
                                 attempts: number;
+                                cc: string[];
                                 /** Format: date-time */
                                 createdAt: string;
                                 id: number;
@@ -1954,6 +2866,8 @@ export interface paths {
                                 sentAt: string | null;
                                 status: string;
                                 subject: string;
+                                /** @description how many tickets the email concerns (a batch lists several) */
+                                ticketCount?: number;
                                 ticketId: number | null;
                                 to: string[];
                             }[];
@@ -2463,6 +3377,13 @@ export interface paths {
                                 number: string;
                             }[];
                             unchanged: number;
+                            /** @description rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words */
+                            warnings: {
+                                column: string;
+                                message: string;
+                                row: number;
+                                value: string;
+                            }[];
                         };
                     };
                 };
@@ -2679,7 +3600,7 @@ export interface paths {
         };
         /**
          * 检查报告：各单位、各分组整改进度（JSON、CSV 或 XLSX）
-         * @description format=csv 给出各单位整改进度表；format=xlsx 另含分组统计和问题清单（附件3 格式，带整改状态）。只统计调用者管辖范围内的工单。
+         * @description byGroup 按分组和对象类别各一行（含无问题的分组），带检查数、存在突出问题数和合格率；totals.scope 为网站、政务新媒体的合计（附件1、附件2）；byUnit 按排名（README 说明排名规则）。format=csv 与 format=xlsx 带标题行（检查、文号、统计时间）；xlsx 含 整改进度、分组统计、问题清单 三张表。只统计调用者管辖范围内的工单。
          */
         get: {
             parameters: {
@@ -2701,30 +3622,53 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** Format: date-time */
+                            asOf: string;
                             byGroup: {
                                 acknowledged: number;
                                 checked: number | null;
                                 escalated: number;
+                                /** @description targets with an outstanding (单否) finding, withdrawn ones aside */
+                                failed: number;
                                 group: string;
                                 issued: number;
                                 onTimeRate: number | null;
                                 overdue: number;
+                                passRate: number | null;
                                 rectified: number;
+                                /** @enum {string} */
+                                targetKind: "website" | "new_media";
                                 tickets: number;
                                 verified: number;
                                 withdrawn: number;
                             }[];
                             byUnit: {
                                 acknowledged: number;
+                                avgWorkingDaysToRectify: number | null;
                                 escalated: number;
+                                escalations: {
+                                    /** @description 催办 */
+                                    level1: number;
+                                    /** @description 督办 */
+                                    level2: number;
+                                    /** @description 通报 */
+                                    level3: number;
+                                };
                                 /** @description the written feedback (书面反馈): pending | submitted | accepted | returned */
                                 feedback: string;
                                 feedbackOnTime: boolean | null;
                                 group: string;
                                 issued: number;
+                                /** @description tickets whose first submission came by the due time */
+                                onTime: number;
                                 onTimeRate: number | null;
                                 overdue: number;
+                                /** @description best first; equal units share a rank (README: the rank rule) */
+                                rank: number;
                                 rectified: number;
+                                rejections: number;
+                                /** @description tickets whose target had the same problem in an earlier inspection */
+                                repeats: number;
                                 tickets: number;
                                 unitCode: string;
                                 unitName: string;
@@ -2732,6 +3676,10 @@ export interface paths {
                                 withdrawn: number;
                             }[];
                             inspection: {
+                                contact: {
+                                    name: string;
+                                    phone: string;
+                                } | null;
                                 counts?: {
                                     acknowledged: number;
                                     escalated: number;
@@ -2758,8 +3706,11 @@ export interface paths {
                                 policy: {
                                     escalateAfterWorkingDays: number;
                                     escalateEveryWorkingDays: number;
+                                    maxExtensions: number;
                                     maxLevel: number;
                                     remindBeforeWorkingDays: number[];
+                                    reworkWorkingDays: number;
+                                    sendAt: string;
                                     verifyWithinWorkingDays: number;
                                 };
                                 samplingFrom: string | null;
@@ -2772,6 +3723,17 @@ export interface paths {
                                 }[];
                                 shortCode: string;
                                 title: string;
+                                /** @description e.g. the feedback deadline falls on a rest day (kept as given) */
+                                warnings?: {
+                                    /** @enum {string} */
+                                    code: "deadline.rest_day";
+                                    /** Format: date */
+                                    day: string;
+                                    field: string;
+                                    message: string;
+                                    /** Format: date */
+                                    nextWorkingDay: string;
+                                }[];
                             };
                             totals: {
                                 acknowledged: number;
@@ -2780,6 +3742,20 @@ export interface paths {
                                 onTimeRate: number | null;
                                 overdue: number;
                                 rectified: number;
+                                scope: {
+                                    new_media: {
+                                        checked: number | null;
+                                        /** @description targets with an outstanding (单否) finding, withdrawn ones aside */
+                                        failed: number;
+                                        passRate: number | null;
+                                    };
+                                    website: {
+                                        checked: number | null;
+                                        /** @description targets with an outstanding (单否) finding, withdrawn ones aside */
+                                        failed: number;
+                                        passRate: number | null;
+                                    };
+                                };
                                 tickets: number;
                                 verified: number;
                                 withdrawn: number;
@@ -2944,8 +3920,16 @@ export interface paths {
                                 };
                                 emails: string[];
                                 kind: string;
+                                /** @description 主要负责人/分管负责人：督办起抄送，通报时收件 */
+                                leaderEmails: string[];
                                 name: string;
                                 parentCode: string | null;
+                                /** @description what the administrator should complete, e.g. leader emails for the ladder */
+                                warnings: {
+                                    code: string;
+                                    field: string;
+                                    message: string;
+                                }[];
                             };
                             user: {
                                 active: boolean;
@@ -3185,6 +4169,7 @@ export interface paths {
                         "application/json": {
                             items: {
                                 attempts: number;
+                                cc: string[];
                                 /** Format: date-time */
                                 createdAt: string;
                                 id: number;
@@ -3196,6 +4181,8 @@ export interface paths {
                                 sentAt: string | null;
                                 status: string;
                                 subject: string;
+                                /** @description how many tickets the email concerns (a batch lists several) */
+                                ticketCount?: number;
                                 ticketId: number | null;
                                 to: string[];
                             }[];
@@ -3326,6 +4313,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             attempts: number;
+                            cc: string[];
                             /** Format: date-time */
                             createdAt: string;
                             id: number;
@@ -3337,6 +4325,8 @@ export interface paths {
                             sentAt: string | null;
                             status: string;
                             subject: string;
+                            /** @description how many tickets the email concerns (a batch lists several) */
+                            ticketCount?: number;
                             ticketId: number | null;
                             to: string[];
                         };
@@ -3512,10 +4502,20 @@ export interface paths {
                                 /** @description the due time lies past the published holiday calendar and may move */
                                 dueProvisional: boolean;
                                 escalationLevel: number;
+                                extensionRequest: {
+                                    reason: string;
+                                    /** Format: date-time */
+                                    requestedAt: string;
+                                    /** Format: date */
+                                    until: string;
+                                } | null;
                                 id: number;
                                 inspectionId: number;
+                                ladder: ("催办" | "督办" | "通报") | null;
                                 /** @description 工单编号：检查简称-序号 */
                                 number: string;
+                                /** @description 突出问题（单否） */
+                                outstanding: boolean;
                                 overdue: boolean;
                                 /** @description the count reaches past the published holiday calendar */
                                 overdueProvisional: boolean;
@@ -3524,8 +4524,16 @@ export interface paths {
                                 problems: {
                                     code: string;
                                     label: string;
+                                    /** @description the inspector's own words; for code other the problem itself */
+                                    text: string;
                                 }[];
                                 rejections: number;
+                                /** @description earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first */
+                                repeatOf: {
+                                    /** @description short code */
+                                    inspection: string;
+                                    number: string;
+                                }[];
                                 /** @enum {string} */
                                 state: "issued" | "acknowledged" | "rectified" | "verified" | "withdrawn";
                                 target: {
@@ -3539,6 +4547,164 @@ export interface paths {
                                 workingDaysLeft?: number | null;
                             }[];
                             nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/repeat-offenders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 屡查屡犯：同一检查对象在多次检查中被查出同一问题
+         * @description since（YYYY-MM-DD）只看此日及以后印发的检查；同一问题指问题目录中的同一项，“其他”类问题须原文相同。每项列出各次检查及其工单，早的在前。
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only targets found in this inspection */
+                    inspection?: number;
+                    /** @description YYYY-MM-DD, Asia/Shanghai */
+                    since?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                findings: {
+                                    inspection: {
+                                        documentNumber: string | null;
+                                        id: number;
+                                        issuedOn: string;
+                                        shortCode: string;
+                                        title: string;
+                                    };
+                                    ticket: {
+                                        id: number;
+                                        number: string;
+                                        state: string;
+                                    };
+                                }[];
+                                problem: {
+                                    code: string;
+                                    label: string;
+                                    text: string;
+                                };
+                                target: {
+                                    id: number;
+                                    kind: string;
+                                    name: string;
+                                    platform: string | null;
+                                };
+                                unitCode: string;
+                                unitName: string;
+                            }[];
                         };
                     };
                 };
@@ -3680,18 +4846,36 @@ export interface paths {
                                 /** @description the due time lies past the published holiday calendar and may move */
                                 dueProvisional: boolean;
                                 escalationLevel: number;
+                                extensionRequest: {
+                                    reason: string;
+                                    /** Format: date-time */
+                                    requestedAt: string;
+                                    /** Format: date */
+                                    until: string;
+                                } | null;
                                 id: number;
                                 inspectionId: number;
+                                ladder: ("催办" | "督办" | "通报") | null;
                                 /** @description 工单编号：检查简称-序号 */
                                 number: string;
+                                /** @description 突出问题（单否） */
+                                outstanding: boolean;
                                 overdue: boolean;
                                 /** @description overdue tickets: whole working days after the due day that have ended (list and detail only) */
                                 overdueWorkingDays?: number;
                                 problems: {
                                     code: string;
                                     label: string;
+                                    /** @description the inspector's own words; for code other the problem itself */
+                                    text: string;
                                 }[];
                                 rejections: number;
+                                /** @description earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first */
+                                repeatOf: {
+                                    /** @description short code */
+                                    inspection: string;
+                                    number: string;
+                                }[];
                                 /** @enum {string} */
                                 state: "issued" | "acknowledged" | "rectified" | "verified" | "withdrawn";
                                 target: {
@@ -3851,6 +5035,7 @@ export interface paths {
                             };
                             notifications: {
                                 attempts: number;
+                                cc: string[];
                                 /** Format: date-time */
                                 createdAt: string;
                                 id: number;
@@ -3862,6 +5047,8 @@ export interface paths {
                                 sentAt: string | null;
                                 status: string;
                                 subject: string;
+                                /** @description how many tickets the email concerns (a batch lists several) */
+                                ticketCount?: number;
                                 ticketId: number | null;
                                 to: string[];
                             }[];
@@ -3871,18 +5058,36 @@ export interface paths {
                                 /** @description the due time lies past the published holiday calendar and may move */
                                 dueProvisional: boolean;
                                 escalationLevel: number;
+                                extensionRequest: {
+                                    reason: string;
+                                    /** Format: date-time */
+                                    requestedAt: string;
+                                    /** Format: date */
+                                    until: string;
+                                } | null;
                                 id: number;
                                 inspectionId: number;
+                                ladder: ("催办" | "督办" | "通报") | null;
                                 /** @description 工单编号：检查简称-序号 */
                                 number: string;
+                                /** @description 突出问题（单否） */
+                                outstanding: boolean;
                                 overdue: boolean;
                                 /** @description overdue tickets: whole working days after the due day that have ended (list and detail only) */
                                 overdueWorkingDays?: number;
                                 problems: {
                                     code: string;
                                     label: string;
+                                    /** @description the inspector's own words; for code other the problem itself */
+                                    text: string;
                                 }[];
                                 rejections: number;
+                                /** @description earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first */
+                                repeatOf: {
+                                    /** @description short code */
+                                    inspection: string;
+                                    number: string;
+                                }[];
                                 /** @enum {string} */
                                 state: "issued" | "acknowledged" | "rectified" | "verified" | "withdrawn";
                                 target: {
@@ -4030,8 +5235,13 @@ export interface paths {
                          */
                         rectifiedOn?: string;
                         /** @enum {string} */
-                        type: "ACKNOWLEDGE" | "SUBMIT_RECTIFICATION" | "VERIFY" | "REJECT" | "WITHDRAW" | "EXTEND_DEADLINE" | "REASSIGN" | "ESCALATE";
+                        type: "ACKNOWLEDGE" | "SUBMIT_RECTIFICATION" | "VERIFY" | "REJECT" | "WITHDRAW" | "EXTEND_DEADLINE" | "REASSIGN" | "ESCALATE" | "REQUEST_EXTENSION" | "APPROVE_EXTENSION" | "REFUSE_EXTENSION";
                         unitCode?: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD, Asia/Shanghai
+                         */
+                        until?: string;
                     };
                 };
             };
@@ -4049,18 +5259,36 @@ export interface paths {
                                 /** @description the due time lies past the published holiday calendar and may move */
                                 dueProvisional: boolean;
                                 escalationLevel: number;
+                                extensionRequest: {
+                                    reason: string;
+                                    /** Format: date-time */
+                                    requestedAt: string;
+                                    /** Format: date */
+                                    until: string;
+                                } | null;
                                 id: number;
                                 inspectionId: number;
+                                ladder: ("催办" | "督办" | "通报") | null;
                                 /** @description 工单编号：检查简称-序号 */
                                 number: string;
+                                /** @description 突出问题（单否） */
+                                outstanding: boolean;
                                 overdue: boolean;
                                 /** @description overdue tickets: whole working days after the due day that have ended (list and detail only) */
                                 overdueWorkingDays?: number;
                                 problems: {
                                     code: string;
                                     label: string;
+                                    /** @description the inspector's own words; for code other the problem itself */
+                                    text: string;
                                 }[];
                                 rejections: number;
+                                /** @description earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first */
+                                repeatOf: {
+                                    /** @description short code */
+                                    inspection: string;
+                                    number: string;
+                                }[];
                                 /** @enum {string} */
                                 state: "issued" | "acknowledged" | "rectified" | "verified" | "withdrawn";
                                 target: {
@@ -4073,6 +5301,17 @@ export interface paths {
                                 version: number;
                                 workingDaysLeft?: number | null;
                             };
+                            /** @description e.g. a new deadline on a rest day: accepted as given, the next working day named */
+                            warnings?: {
+                                /** @enum {string} */
+                                code: "deadline.rest_day";
+                                /** Format: date */
+                                day: string;
+                                field: string;
+                                message: string;
+                                /** Format: date */
+                                nextWorkingDay: string;
+                            }[];
                         };
                     };
                 };
@@ -4290,8 +5529,13 @@ export interface paths {
                              */
                             rectifiedOn?: string;
                             /** @enum {string} */
-                            type: "ACKNOWLEDGE" | "SUBMIT_RECTIFICATION" | "VERIFY" | "REJECT" | "WITHDRAW" | "EXTEND_DEADLINE" | "REASSIGN" | "ESCALATE";
+                            type: "ACKNOWLEDGE" | "SUBMIT_RECTIFICATION" | "VERIFY" | "REJECT" | "WITHDRAW" | "EXTEND_DEADLINE" | "REASSIGN" | "ESCALATE" | "REQUEST_EXTENSION" | "APPROVE_EXTENSION" | "REFUSE_EXTENSION";
                             unitCode?: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, Asia/Shanghai
+                             */
+                            until?: string;
                         }[];
                     };
                 };
@@ -4333,18 +5577,36 @@ export interface paths {
                                     /** @description the due time lies past the published holiday calendar and may move */
                                     dueProvisional: boolean;
                                     escalationLevel: number;
+                                    extensionRequest: {
+                                        reason: string;
+                                        /** Format: date-time */
+                                        requestedAt: string;
+                                        /** Format: date */
+                                        until: string;
+                                    } | null;
                                     id: number;
                                     inspectionId: number;
+                                    ladder: ("催办" | "督办" | "通报") | null;
                                     /** @description 工单编号：检查简称-序号 */
                                     number: string;
+                                    /** @description 突出问题（单否） */
+                                    outstanding: boolean;
                                     overdue: boolean;
                                     /** @description overdue tickets: whole working days after the due day that have ended (list and detail only) */
                                     overdueWorkingDays?: number;
                                     problems: {
                                         code: string;
                                         label: string;
+                                        /** @description the inspector's own words; for code other the problem itself */
+                                        text: string;
                                     }[];
                                     rejections: number;
+                                    /** @description earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first */
+                                    repeatOf: {
+                                        /** @description short code */
+                                        inspection: string;
+                                        number: string;
+                                    }[];
                                     /** @enum {string} */
                                     state: "issued" | "acknowledged" | "rectified" | "verified" | "withdrawn";
                                     target: {
@@ -4357,6 +5619,16 @@ export interface paths {
                                     version: number;
                                     workingDaysLeft?: number | null;
                                 };
+                                warnings?: {
+                                    /** @enum {string} */
+                                    code: "deadline.rest_day";
+                                    /** Format: date */
+                                    day: string;
+                                    field: string;
+                                    message: string;
+                                    /** Format: date */
+                                    nextWorkingDay: string;
+                                }[];
                             }[];
                         };
                     };
@@ -4490,8 +5762,16 @@ export interface paths {
                                 };
                                 emails: string[];
                                 kind: string;
+                                /** @description 主要负责人/分管负责人：督办起抄送，通报时收件 */
+                                leaderEmails: string[];
                                 name: string;
                                 parentCode: string | null;
+                                /** @description what the administrator should complete, e.g. leader emails for the ladder */
+                                warnings: {
+                                    code: string;
+                                    field: string;
+                                    message: string;
+                                }[];
                             }[];
                             nextCursor: string | null;
                         };
@@ -4577,6 +5857,7 @@ export interface paths {
                         emails?: string[];
                         /** @enum {string} */
                         kind: "city_department" | "county" | "township" | "other";
+                        leaderEmails?: string[];
                         name: string;
                         parentCode?: string | null;
                     };
@@ -4598,8 +5879,16 @@ export interface paths {
                             };
                             emails: string[];
                             kind: string;
+                            /** @description 主要负责人/分管负责人：督办起抄送，通报时收件 */
+                            leaderEmails: string[];
                             name: string;
                             parentCode: string | null;
+                            /** @description what the administrator should complete, e.g. leader emails for the ladder */
+                            warnings: {
+                                code: string;
+                                field: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -4785,8 +6074,16 @@ export interface paths {
                             };
                             emails: string[];
                             kind: string;
+                            /** @description 主要负责人/分管负责人：督办起抄送，通报时收件 */
+                            leaderEmails: string[];
                             name: string;
                             parentCode: string | null;
+                            /** @description what the administrator should complete, e.g. leader emails for the ladder */
+                            warnings: {
+                                code: string;
+                                field: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
@@ -4875,6 +6172,7 @@ export interface paths {
                         emails?: string[];
                         /** @enum {string} */
                         kind?: "city_department" | "county" | "township" | "other";
+                        leaderEmails?: string[];
                         name?: string;
                         parentCode?: string | null;
                     };
@@ -4896,8 +6194,16 @@ export interface paths {
                             };
                             emails: string[];
                             kind: string;
+                            /** @description 主要负责人/分管负责人：督办起抄送，通报时收件 */
+                            leaderEmails: string[];
                             name: string;
                             parentCode: string | null;
+                            /** @description what the administrator should complete, e.g. leader emails for the ladder */
+                            warnings: {
+                                code: string;
+                                field: string;
+                                message: string;
+                            }[];
                         };
                     };
                 };
