@@ -31,6 +31,9 @@ export const eventLabels: Record<EventType, string> = {
   EXTEND_DEADLINE: '延期',
   REASSIGN: '转办',
   ESCALATE: '升级督办',
+  REQUEST_EXTENSION: '申请延期',
+  APPROVE_EXTENSION: '同意延期',
+  REFUSE_EXTENSION: '不同意延期',
 };
 
 /** How each audit event reads in 办理记录. */
@@ -44,6 +47,9 @@ export const historyLabels: Record<string, string> = {
   EXTEND_DEADLINE: '延长反馈期限',
   REASSIGN: '转办',
   ESCALATE: '逾期升级',
+  REQUEST_EXTENSION: '申请延期',
+  APPROVE_EXTENSION: '同意延期',
+  REFUSE_EXTENSION: '不同意延期',
 };
 
 export const platformLabels: Record<string, string> = {
@@ -53,6 +59,13 @@ export const platformLabels: Record<string, string> = {
   douyin: '抖音',
   toutiao: '今日头条',
   yidian: '一点号',
+  wechat_channels: '微信视频号',
+  kuaishou: '快手',
+  xiaohongshu: '小红书',
+  baijiahao: '百家号',
+  bilibili: '哔哩哔哩',
+  mini_program: '小程序',
+  gov_app: '政务App',
   other: '其他平台',
 };
 
