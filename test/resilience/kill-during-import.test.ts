@@ -8,7 +8,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, queryRows, type Db } from '../../db/client.js';
-import { findingProblems, findings, notifications, targets, ticketEvents, tickets } from '../../db/schema/index.js';
+import { findingProblems, findings, notificationTickets, targets, ticketEvents, tickets } from '../../db/schema/index.js';
 import { GiveUp, httpCall, httpLogin, startRectifyProcess, waitFor, type RectifyProcess } from '../helpers/rectify-process.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
 
@@ -67,7 +67,7 @@ async function countImported(db: Db, inspectionId: number): Promise<Counts> {
       (select count(*)::int from ${findingProblems} fp join ${findings} f on f.id = fp.finding_id where f.inspection_id = ${inspectionId}) as problems,
       (select count(*)::int from ${tickets} where ${tickets.inspectionId} = ${inspectionId}) as tickets,
       (select count(*)::int from ${ticketEvents} e join ${tickets} t on t.id = e.ticket_id where t.inspection_id = ${inspectionId}) as events,
-      (select count(*)::int from ${notifications} n join ${tickets} t on t.id = n.ticket_id where t.inspection_id = ${inspectionId}) as notifications,
+      (select count(*)::int from ${notificationTickets} n join ${tickets} t on t.id = n.ticket_id where t.inspection_id = ${inspectionId}) as notifications,
       (select count(*)::int from ${targets}) as targets`,
   );
   if (!row) throw new Error('no counts');

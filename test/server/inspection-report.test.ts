@@ -130,7 +130,7 @@ describe('GET /api/inspections/:id/report', () => {
     const health = issues?.getRows(3, 34)?.find((r) => r.getCell(3).value === '健康益阳');
     expect(health?.getCell(header.indexOf('单位反馈')).value).toBe('=已整改，见截图');
     expect(health?.getCell(header.indexOf('单位反馈')).type).toBe(ExcelJS.ValueType.String);
-    expect(health?.getCell(header.indexOf('整改状态')).value).toBe('已签收，整改中');
+    expect(health?.getCell(header.indexOf('整改状态')).value).toBe('整改中');
   });
 
   it('answers 404 out of scope and 400 for an unknown format', async () => {

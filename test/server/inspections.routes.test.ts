@@ -16,7 +16,16 @@ afterAll(() => t.close());
 
 const token = (username: string) => tokens[username] ?? '';
 
-const defaultPolicy = { remindBeforeWorkingDays: [3, 1], escalateAfterWorkingDays: 1, escalateEveryWorkingDays: 3, maxLevel: 3, verifyWithinWorkingDays: 5 };
+const defaultPolicy = {
+  remindBeforeWorkingDays: [3, 1],
+  escalateAfterWorkingDays: 1,
+  escalateEveryWorkingDays: 3,
+  maxLevel: 3,
+  verifyWithinWorkingDays: 5,
+  reworkWorkingDays: 5,
+  maxExtensions: 2,
+  sendAt: '09:00',
+};
 
 const specBody = { ...inspection2021, policy: defaultPolicy };
 

@@ -185,7 +185,7 @@ function expectedStatus(username: string, unit: string, type: EventType): number
 
 function expectedAllowedWhileIssued(username: string, unit: string): string[] {
   const { role, unit: own } = user(username);
-  if (role === 'officer') return own === unit ? ['ACKNOWLEDGE'] : [];
+  if (role === 'officer') return own === unit ? ['ACKNOWLEDGE', 'REQUEST_EXTENSION'] : [];
   return own === unit ? [] : ['WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN'];
 }
 

@@ -262,7 +262,7 @@ describe('a refused or failed event writes nothing', () => {
       sql.raw(`create trigger refuse_mail_for_test before insert on notifications for each row when (new.ticket_id = ${id}) execute function refuse_mail_for_test()`),
     );
     try {
-      const response = await send('wjw-off', id, { type: 'SUBMIT_RECTIFICATION', feedback: '已整改' });
+      const response = await send('gov-sup', id, { type: 'EXTEND_DEADLINE', dueAt: '2030-06-28', reason: '需协调技术服务单位' });
       expect(response.statusCode).toBe(500);
       expect(response.json()).toMatchObject({ code: 'internal' });
       expect(await traceOf(id)).toEqual(before);
@@ -270,7 +270,7 @@ describe('a refused or failed event writes nothing', () => {
       await t.services.db.execute(sql.raw('drop trigger refuse_mail_for_test on notifications'));
       await t.services.db.execute(sql.raw('drop function refuse_mail_for_test()'));
     }
-    const retried = await send('wjw-off', id, { type: 'SUBMIT_RECTIFICATION', expectedVersion: 2, feedback: '已整改' });
+    const retried = await send('gov-sup', id, { type: 'EXTEND_DEADLINE', expectedVersion: 2, dueAt: '2030-06-28', reason: '需协调技术服务单位' });
     expect(retried.statusCode).toBe(200);
     const after = await traceOf(id);
     expect(after.events).toBe(before.events + 1);

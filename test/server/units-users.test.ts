@@ -74,14 +74,15 @@ describe('POST /api/units', () => {
       kind: 'city_department',
       parentCode: 'YY-GOV',
       emails: ['jyj@yiyang.test'],
+      leaderEmails: ['leader.jyj@yiyang.test'],
       contact: { name: '张三', phone: '0737-1234567' },
     };
     const created = await t.request(as('admin'), 'POST', '/api/units', body);
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toEqual(body);
+    expect(created.json()).toEqual({ ...body, warnings: [] });
     const read = await get('admin', '/api/units/YY-JYJ');
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual(body);
+    expect(read.json()).toEqual({ ...body, warnings: [] });
   });
 
   it('trims names and aliases, lower-cases and de-duplicates emails', async () => {

@@ -78,7 +78,8 @@ async function setUp(options: { issuedAt?: string } = {}) {
   }
 
   async function issue(items: { unitCode: string; targetName: string }[], inspection?: Record<string, unknown>) {
-    const created = await createInspection(t, tokens['gov-sup'] ?? '', inspection);
+    // sendAt 00:00: these tests pin the rule's own moments; office hours are tested in deadlines.test.ts and demo-replay.test.ts.
+    const created = await createInspection(t, tokens['gov-sup'] ?? '', { policy: { sendAt: '00:00' }, ...inspection });
     const result = await issueFindings(t, created.id, items);
     return result.tickets.map((ticket) => ticket.id);
   }
@@ -199,8 +200,9 @@ describe('around National Day: feedback due Thursday 2021-09-30', () => {
     await expectDueFrom(s, ticketId, '2021-10-09 00:00', { escalations: 1 });
     // 10-09 (an adjusted Saturday), 10-11 and 10-12 are the next three working days.
     await expectDueFrom(s, ticketId, '2021-10-13 00:00', { escalations: 1 });
-    await expectDueFrom(s, ticketId, '2021-10-16 00:00', { escalations: 1 });
-    expect((await s.escalations(ticketId)).map((e) => e.at)).toEqual([at('2021-10-09 00:00'), at('2021-10-13 00:00'), at('2021-10-16 00:00')]);
+    // Level 3 falls due on Saturday 10-16: nothing goes out on a rest day, so it waits for Monday.
+    await expectDueFrom(s, ticketId, '2021-10-18 00:00', { escalations: 1 });
+    expect((await s.escalations(ticketId)).map((e) => e.at)).toEqual([at('2021-10-09 00:00'), at('2021-10-13 00:00'), at('2021-10-18 00:00')]);
   });
 });
 
@@ -287,26 +289,33 @@ describe('submitted, rejected and verified tickets', () => {
     expect(await s.sweepAt('2021-06-30 09:00')).toEqual({ ...nothing, examined: 1 });
   });
 
-  it('stops escalating while the submission waits, and carries on from the next level after a REJECT past the deadline', async () => {
+  it('stops escalating while the submission waits, and after a REJECT past the deadline gives the unit a fair period from level 0', async () => {
     expect((await s.escalations(rejected)).map((e) => e.payload)).toEqual([{ level: 1 }]);
     await s.send('jtj-off', rejected, { type: 'SUBMIT_RECTIFICATION', feedback: '已更新' }, '2021-06-30 10:00');
     await s.lookAgain(rejected);
     expect(await s.sweepAt('2021-07-02 00:00')).toMatchObject({ escalations: 0 });
 
+    // The office's days of checking are not the unit's delay: 5 working days after Monday 07-05.
     const back = await s.send('gov-sup', rejected, { type: 'REJECT', reason: '仍有栏目未更新' }, '2021-07-05 10:00');
-    expect(back).toMatchObject({ state: 'acknowledged', overdue: true, escalationLevel: 1 });
-    // Level 2 fell due on 07-02 while the ticket waited; it comes at once, level 3 at its own moment.
-    expect(await s.sweepAt('2021-07-05 10:00')).toEqual({ ...nothing, examined: 1, escalations: 1 });
-    await expectDueFrom(s, rejected, '2021-07-07 00:00', { escalations: 1 });
-    expect((await s.escalations(rejected)).map((e) => e.payload)).toEqual([{ level: 1 }, { level: 2 }, { level: 3 }]);
+    expect(back).toMatchObject({ state: 'acknowledged', overdue: false, escalationLevel: 0, dueAt: '2021-07-12T15:59:59.999Z' });
+    const [rejectedMail] = await s.mails(rejected, 'rejected');
+    expect(rejectedMail?.subject).toContain('2021年7月12日前重新报送');
+    // Nothing is owed for the old deadline the moment the ticket comes back.
+    expect(await s.sweepAt('2021-07-05 10:00')).toEqual({ ...nothing, examined: 1 });
+    // The new period earns its reminders (07-07, 07-09) and, once Tuesday 07-13 has ended, level 1 again.
+    await expectDueFrom(s, rejected, '2021-07-07 00:00', { reminders: 1 });
+    await expectDueFrom(s, rejected, '2021-07-09 00:00', { reminders: 1 });
+    await expectDueFrom(s, rejected, '2021-07-14 00:00', { escalations: 1 });
+    expect((await s.escalations(rejected)).map((e) => e.payload)).toEqual([{ level: 1 }, { level: 1 }]);
     expect(await s.mails(rejected, 'verify_reminder')).toEqual([]);
   });
 
   it('earns a new verification reminder for a new submission, and none once verified', async () => {
     await s.send('gov-sup', submitted, { type: 'REJECT', reason: '佐证材料不全' }, '2021-07-08 10:00');
     await s.send('wjw-off', submitted, { type: 'SUBMIT_RECTIFICATION', feedback: '已补充' }, '2021-07-08 11:00');
-    // Resubmitted before any sweep looked: the overdue hour in between escalates nothing.
-    expect(await s.sweepAt('2021-07-08 11:00')).toEqual({ ...nothing, examined: 1 });
+    // Resubmitted before any sweep looked: the overdue hour in between escalates nothing (the
+    // other ticket, sent back earlier, owes its rework reminder meanwhile).
+    expect(await s.sweepAt('2021-07-08 11:00')).toMatchObject({ escalations: 0, verifyReminders: 0, failed: 0 });
     // Submitted Thursday 07-08: 07-09, 07-12 to 07-15.
     await expectDueFrom(s, submitted, '2021-07-16 00:00', { verifyReminders: 1 });
     expect(await s.mails(submitted, 'verify_reminder')).toHaveLength(2);
@@ -438,7 +447,8 @@ describe('a ticket that cannot be escalated', () => {
       [3, { level: 2 }],
       [4, { level: 3 }],
     ]);
-    expect((await s.mails(broken, 'escalation')).length).toBe(3);
+    // Catching up three levels at once: every level in the trail, one email at the highest.
+    expect((await s.mails(broken, 'escalation')).length).toBe(1);
   });
 });
 
