@@ -249,6 +249,8 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
   async function queueMany(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<number> {
     if (mails.length === 0) return 0;
     const rows = await prepare(tx, mails, options);
+    // Written, and due to go out, at the moment of what caused them: also in a replay of the past.
+    const stamp = (options.at ?? now()).toISOString();
     // INSERT … SELECT FROM unnest: one array parameter per column rather than a dozen per email.
     for (let i = 0; i < rows.length; i += CHUNK) {
       const part = rows.slice(i, i + CHUNK);
@@ -256,12 +258,12 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
       const inserted = await queryRows<{ id: number | string; message_id: string }>(
         tx,
         sql`
-        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id)
+        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id, created_at, next_attempt_at)
         select r.ticket_id, r.event_id, r.kind, r.unit_ids::int[],
                array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
                r.cc_unit_ids::int[],
                array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
-               r.reference, r.subject, r.body_text, r.body_html, r.message_id
+               r.reference, r.subject, r.body_text, r.body_html, r.message_id, ${stamp}::timestamptz, ${stamp}::timestamptz
         from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.kind)}::text[],
                     ${column((r) => `{${r.unitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
                     ${column((r) => `{${r.ccUnitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],

@@ -17,11 +17,12 @@ afterAll(() => t.close());
 
 describe('POST /api/admin/sweep', () => {
   it('runs the sweep at the server clock and answers the counts (past due: no reminder, level 1)', async () => {
-    t.clock.set('2021-06-29T00:00:00+08:00');
+    // Level 1 falls due at 00:00 on 06-29 and goes out at 09:00, the inspection's office hours.
+    t.clock.set('2021-06-29T09:00:00+08:00');
     const response = await t.app.inject({ method: 'POST', url: '/api/admin/sweep', headers: { authorization: `Bearer ${tokens.admin}` } });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      at: '2021-06-28T16:00:00.000Z',
+      at: '2021-06-29T01:00:00.000Z',
       reminders: 0,
       escalations: 1,
       verifyReminders: 0,

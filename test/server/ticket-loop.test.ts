@@ -34,7 +34,7 @@ describe('the ticket loop over HTTP', () => {
       target: { kind: 'new_media', platform: 'wechat_subscription', name: '健康益阳' },
       problems: [{ code: 'poor_interaction', label: '互动回应差' }],
     });
-    expect(body.allowedEvents).toEqual(['ACKNOWLEDGE']);
+    expect(body.allowedEvents).toEqual(['ACKNOWLEDGE', 'REQUEST_EXTENSION']);
     expect(body.events).toMatchObject([{ seq: 1, type: 'ISSUE', from: null, to: 'issued' }]);
     expect(body.notifications).toMatchObject([{ kind: 'issued', to: ['wjw@yiyang.test'], status: 'pending' }]);
     expect(body.notifications[0].subject).toContain('【整改通知】2021-2-001 健康益阳');

@@ -99,17 +99,20 @@ describe('the 2021 notice replayed on its calendar', () => {
       { kind: 'issued', to: ['wjw@yiyang.test'], cc: [], createdAt: at('2021-06-18 10:00') },
       { kind: 'reminder', to: ['wjw@yiyang.test'], cc: [], createdAt: at('2021-06-22 09:00') },
       { kind: 'reminder', to: ['wjw@yiyang.test'], cc: [], createdAt: at('2021-06-24 09:00') },
-      { kind: 'submitted', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-06-25 16:00') },
+      // Submissions reach the office in its daily 待核验 digest at 09:00 on working days (here, the days the replay sweeps).
+      { kind: 'submitted', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-06-29 09:00') },
+      { kind: 'submitted', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-07-02 09:00') },
       // Five working days after Friday 06-25 ended with Friday 07-02: not Saturday 00:00, but Monday 09:00.
       { kind: 'verify_reminder', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-07-05 09:00') },
+      { kind: 'submitted', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-07-05 09:00') },
+      { kind: 'submitted', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-07-07 09:00') },
       { kind: 'rejected', to: ['wjw@yiyang.test'], cc: [], createdAt: at('2021-07-08 10:00') },
       // The new period ends with Thursday 07-15: its reminder 3 is for Monday 07-12.
       { kind: 'reminder', to: ['wjw@yiyang.test'], cc: [], createdAt: at('2021-07-12 09:00') },
-      { kind: 'submitted', to: ['zwb@yiyang.test'], cc: [], createdAt: at('2021-07-13 10:00') },
       { kind: 'verified', to: ['wjw@yiyang.test'], cc: [], createdAt: at('2021-07-14 10:00') },
     ]);
     // The return asks for a date still ahead, and the office's two weeks of checking escalate nothing.
-    expect(mails[5]?.subject).toContain('7月15日前重新提交');
+    expect(mails.find((m) => m.kind === 'rejected')?.subject).toContain('2021年7月15日前重新报送');
     expect(mails.some((m) => m.kind === 'escalation')).toBe(false);
     const detail = (await t.request(admin, 'GET', `/api/tickets/${jiankang}`)).json();
     expect(detail.ticket).toMatchObject({ state: 'verified', escalationLevel: 0, ladder: null, dueAt: '2021-07-15T15:59:59.999Z' });
