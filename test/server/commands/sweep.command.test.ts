@@ -89,17 +89,18 @@ describe('rectify sweep', () => {
 
     it('replays a moment: the escalations carry it in the audit trail, and a second run adds nothing', async () => {
       const config = loadConfig({ DATA_DIR: tempDir(), DATABASE_URL: t.db.url });
+      // 09:00: the inspection's office hours, when what fell due overnight goes out.
       const first = capture();
-      expect(await runSweepCommand(config, ['--now', '2021-07-07T00:00:00+08:00'], first.io)).toBe(0);
-      expect(first.out).toEqual(['Swept at 2021-07-06T16:00:00.000Z: 0 reminder(s), 3 escalation(s), 0 verification reminder(s); 1 ticket(s) examined.']);
+      expect(await runSweepCommand(config, ['--now', '2021-07-07T09:00:00+08:00'], first.io)).toBe(0);
+      expect(first.out).toEqual(['Swept at 2021-07-07T01:00:00.000Z: 0 reminder(s), 3 escalation(s), 0 verification reminder(s); 1 ticket(s) examined.']);
       const events = await t.services.ticketEvents.listForTicket({ ticketId });
       expect(events.filter((e) => e.type === 'ESCALATE').map((e) => [e.payload, e.at])).toEqual([
-        [{ level: 1 }, new Date('2021-07-06T16:00:00Z')],
-        [{ level: 2 }, new Date('2021-07-06T16:00:00Z')],
-        [{ level: 3 }, new Date('2021-07-06T16:00:00Z')],
+        [{ level: 1 }, new Date('2021-07-07T01:00:00Z')],
+        [{ level: 2 }, new Date('2021-07-07T01:00:00Z')],
+        [{ level: 3 }, new Date('2021-07-07T01:00:00Z')],
       ]);
       const again = capture();
-      expect(await runSweepCommand(config, ['--now', '2021-07-07T00:00:00+08:00'], again.io)).toBe(0);
+      expect(await runSweepCommand(config, ['--now', '2021-07-07T09:00:00+08:00'], again.io)).toBe(0);
       expect(again.out[0]).toContain('0 escalation(s)');
     });
   });
