@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each file gets its own database; two workers match the two cores here.
@@ -12,5 +11,10 @@ export default defineConfig({
     // The JSON report lets .ci/run print a plain "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
+    // `npm test` runs `suite`; load-size cases (*.slow.test.ts) are `slow`, which .ci/run runs once.
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.slow.test.ts'] } },
+      { extends: true, test: { name: 'slow', include: ['test/**/*.slow.test.ts'] } },
+    ],
   },
 });
