@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'db/migrations/', 'coverage/', 'bench/results.json', 'web/dist/', 'web/src/api/schema.d.ts', 'web/src/*.d.ts'] },
+  { ignores: ['node_modules/', 'data/', 'db/migrations/', 'coverage/', 'bench/results.json', 'web/dist/', 'dist/', 'web/src/api/schema.d.ts', 'web/src/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -20,8 +20,15 @@ const OUTBOX_INTERVAL_MS = 2_000;
 // Unreferenced uploads are removed once they are a day old; looking hourly is soon enough.
 const ATTACHMENTS_GC_INTERVAL_MS = 60 * 60_000;
 
+/** The folder holding package.json: above server/ in the sources, above dist/server/ in the build. */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
 /** The built workbench (`npm start` and `npm install` build it); undefined when it has not been built. */
-export const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../web/dist');
+export const webRoot = path.join(packageRoot(), 'web', 'dist');
 const builtWebRoot = () => (fs.existsSync(path.join(webRoot, 'index.html')) ? webRoot : undefined);
 
 export interface RunningServer {
