@@ -1,6 +1,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Files under `folder` may not import from the folders above it. */
+function layer(folder, above) {
+  return [
+    {
+      files: [`${folder}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          { patterns: [{ regex: `^(\\.\\./)+(${above.join('|')})/`, message: `${folder}/ sits below ${above.join(', ')}: move the shared code down instead.` }] },
+        ],
+      },
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'db/migrations/', 'coverage/', 'bench/results.json', 'web/dist/', 'dist/', 'web/src/api/schema.d.ts', 'web/src/*.d.ts'] },
   js.configs.recommended,
@@ -16,6 +31,11 @@ export default tseslint.config(
       ],
     },
   },
+  // Imports run one way: server → workflows → notifications → db; core/ and storage/ sit below them all.
+  ...layer('workflows', ['server']),
+  ...layer('notifications', ['server', 'workflows']),
+  ...layer('storage', ['server', 'workflows', 'notifications', 'db']),
+  ...layer('core', ['server', 'workflows', 'notifications', 'db', 'storage']),
   {
     files: ['server/config.ts', 'test/**/*.ts', 'bench/**/*.ts', 'drizzle.config.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },

@@ -27,7 +27,7 @@ export function isFresh(stamp, sources) {
 /** The server's compiled build (dist/), made by bin/build-server.mjs and run by bin/rectify. */
 export const serverBuild = {
   stamp: 'dist/.built',
-  sources: ['server', 'workflows', 'db', 'notifications', 'storage', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'],
+  sources: ['server', 'workflows', 'db', 'notifications', 'storage', 'core', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'],
 };
 
 /** The web workbench (web/dist), made by bin/build-web.mjs and served by the server. */

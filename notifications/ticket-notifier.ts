@@ -5,7 +5,7 @@ import type { TicketView } from '../db/repositories/tickets.repository.js';
 import { inspections, notifications, notificationTickets, units, type TicketNotificationKind as NotificationKind, type Unit } from '../db/schema/index.js';
 import { newMessageId } from './outbox.js';
 import { renderTicketMail, type MailTicket, type RenderedMail, type TicketMailDetails } from './templates/ticket-mail.js';
-import { ladderAddressees, type LadderAddressee, type LadderAddressees } from '../workflows/ladder.js';
+import { ladderAddressees, type LadderAddressee, type LadderAddressees } from './ladder.js';
 
 export interface TicketNotifierOptions {
   publicUrl: string;

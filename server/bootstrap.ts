@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { users } from '../db/schema/index.js';
-import { generatePassword } from './auth/password.js';
+import { generatePassword } from '../core/password.js';
 import type { Db } from '../db/client.js';
 import { createSettingsRepository } from '../db/repositories/settings.repository.js';
 import type { Config } from './config.js';

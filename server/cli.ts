@@ -5,7 +5,7 @@ import { createDatabase } from '../db/client.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { AppError } from './errors.js';
+import { AppError } from '../core/errors.js';
 import { secureDataDir } from '../db/data-dir-lock.js';
 import { ensureAdmin, resolvePublicUrl } from './bootstrap.js';
 import { runAuditVerify } from './commands/audit.command.js';
@@ -14,7 +14,7 @@ import { runUserCommand } from './commands/user.command.js';
 import { startServer } from './main.js';
 import { createServices } from './services.js';
 import { filesIn } from '../storage/folder.driver.js';
-import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
+import { describeDemo, loadDemo } from './commands/demo.command.js';
 import { problemCatalogue } from '../db/problem-catalogue.js';
 import type { ImportProgress } from '../workflows/findings-import.service.js';
 

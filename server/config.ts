@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import { passwordProblem } from './auth/password-policy.js';
+import { passwordProblem } from '../core/password-policy.js';
 
 /** Every setting Rectify reads from the environment; nothing else reads `process.env`. */
 const EnvSchema = Type.Object({

@@ -13,7 +13,7 @@ import { startAttachmentsGcTimer } from '../workflows/attachments.service.js';
 import { createServices } from './services.js';
 import { configuredSecrets, loggerOptions } from './logging.js';
 import { filesIn } from '../storage/folder.driver.js';
-import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
+import { describeDemo, loadDemo } from './commands/demo.command.js';
 
 // The outbox is cheap to poll (an indexed query on due rows); mail goes out within seconds.
 const OUTBOX_INTERVAL_MS = 2_000;

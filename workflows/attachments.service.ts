@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { toAttachmentRecord, type AttachmentRecord, type AttachmentsRepository } from '../db/repositories/attachments.repository.js';
 import type { Viewer } from '../db/repositories/scope.js';
 import type { Attachment, AttachmentContentType } from '../db/schema/index.js';
-import { AppError, unprocessable } from '../server/errors.js';
+import { AppError, unprocessable } from '../core/errors.js';
 import type { FileStore, StagedFile } from '../storage/file-store.js';
 import { allowedTypeNames, recogniseAttachmentType } from './attachment-type.js';
 

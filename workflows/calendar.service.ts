@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import type { AuditLogRepository } from '../db/repositories/audit-log.repository.js';
 import type { CalendarRepository } from '../db/repositories/calendar.repository.js';
 import { and, eq, gt, gte, lte } from 'drizzle-orm';
-import { unprocessable, type FieldError } from '../server/errors.js';
+import { unprocessable, type FieldError } from '../core/errors.js';
 import { tickets, type CalendarArrangement, type CalendarOverride } from '../db/schema/index.js';
 import { statutoryHolidays } from './statutory-holidays.js';
 import { addCalendarDays, createWorkingCalendar, endOfShanghaiDay, startOfShanghaiDay, type DayKind, type WorkingCalendar } from './calendar.js';

@@ -6,9 +6,9 @@ import type { SessionsRepository } from '../db/repositories/sessions.repository.
 import type { PublicUser, UsersRepository } from '../db/repositories/users.repository.js';
 import type { Db } from '../db/client.js';
 import type { Role, UnitKind } from '../db/schema/index.js';
-import { generatePassword, hashPassword, verifyPassword } from '../server/auth/password.js';
-import { assertPasswordPolicy } from '../server/auth/password-policy.js';
-import { conflict, notFound, unprocessable } from '../server/errors.js';
+import { generatePassword, hashPassword, verifyPassword } from '../core/password.js';
+import { assertPasswordPolicy } from '../core/password-policy.js';
+import { conflict, notFound, unprocessable } from '../core/errors.js';
 
 export interface UnitFields {
   code: string;

@@ -5,7 +5,7 @@ import type { Viewer } from '../db/repositories/scope.js';
 import type { TicketsRepository } from '../db/repositories/tickets.repository.js';
 import type { Feedback } from '../db/schema/index.js';
 import type { FeedbackNotifier } from '../notifications/feedback-notifier.js';
-import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../server/errors.js';
+import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../core/errors.js';
 import { feedbackScanTypes } from './attachment-type.js';
 import type { AttachmentsService } from './attachments.service.js';
 import { dueAtForDeadline } from './deadlines.js';

@@ -5,7 +5,7 @@ import { inScope, type Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { FeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
 import { problemTypes } from '../db/schema/index.js';
-import { forbidden, notFound, unprocessable } from '../server/errors.js';
+import { forbidden, notFound, unprocessable } from '../core/errors.js';
 import { loadWorkingCalendar } from './calendar.js';
 import { dueAtForDeadline } from './deadlines.js';
 import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';

@@ -5,7 +5,7 @@ import type { InspectionsRepository } from '../db/repositories/inspections.repos
 import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import { defaultEscalationPolicy, type EscalationPolicy, type Inspection, type InspectionScopeGroup } from '../db/schema/index.js';
-import { conflict, notFound, unprocessable, type FieldError } from '../server/errors.js';
+import { conflict, notFound, unprocessable, type FieldError } from '../core/errors.js';
 
 export interface NewInspectionFields {
   title: string;

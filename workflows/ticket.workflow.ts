@@ -7,7 +7,7 @@ import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { NewTicket, TicketNotificationKind as NotificationKind, TicketState } from '../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
 import type { TicketMailDetails } from '../notifications/templates/ticket-mail.js';
-import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../server/errors.js';
+import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../core/errors.js';
 import type { AttachmentsService } from './attachments.service.js';
 import { endOfShanghaiDay, loadWorkingCalendar, shanghaiDay, type WorkingCalendar } from './calendar.js';
 import { restDayDeadline, reworkDueAt } from './deadlines.js';

@@ -3,7 +3,7 @@ import type { AuditLogRepository } from '../db/repositories/audit-log.repository
 import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { Unit } from '../db/schema/index.js';
-import { unprocessable } from '../server/errors.js';
+import { unprocessable } from '../core/errors.js';
 import { cellOf, decodeTable, requireColumns, splitList, tableFromJson, textOf, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { normaliseUnitName, suggestClosest } from './import/findings.parse.js';
 import type { ImportRowError } from './import/import.errors.js';

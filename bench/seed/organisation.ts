@@ -1,4 +1,4 @@
-import { hashPassword } from '../../server/auth/password.js';
+import { hashPassword } from '../../core/password.js';
 import type { RawSql } from '../bench-database.js';
 
 export const BENCH_PASSWORD = 'bench-password-1';

@@ -3,7 +3,7 @@ import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
 import type { TicketState } from '../../db/schema/tickets.table.js';
 import { formatDate, formatDateHour, formatDateLong } from './dates.js';
 import { renderLayout, type MailField, type MailList } from './layout.js';
-import { ladderOf, type LadderName } from '../../workflows/ladder.js';
+import { ladderOf, type LadderName } from '../ladder.js';
 import { problemSummary, problemsLine, problemWording, targetLabel, type ProblemWords } from './labels.js';
 
 /** What the workflow knows about the event or the step; each kind reads the parts it needs. */

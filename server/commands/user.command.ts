@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { roles, type Role } from '../../db/schema/index.js';
 import { createUnitResolver } from '../../workflows/import/findings.parse.js';
-import { generatePassword } from '../auth/password.js';
-import { notFound, unprocessable } from '../errors.js';
+import { generatePassword } from '../../core/password.js';
+import { notFound, unprocessable } from '../../core/errors.js';
 import type { Services } from '../services.js';
 
 export interface UserCommandIo {

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { Viewer } from '../../db/repositories/scope.js';
 import type { SessionsRepository } from '../../db/repositories/sessions.repository.js';
 import type { Role } from '../../db/schema/index.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, unauthorized } from '../../core/errors.js';
 
 /** The browser session's cookie: HttpOnly, so no script on the page can read the token. */
 export const SESSION_COOKIE = 'rectify_session';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isConnectionError, pgError } from '../../db/errors.js';
-import { AppError, serviceUnavailable, type FieldError } from '../errors.js';
+import { AppError, serviceUnavailable, type FieldError } from '../../core/errors.js';
 
 interface AjvError {
   instancePath: string;

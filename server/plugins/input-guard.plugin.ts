@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest } from '../../core/errors.js';
 
 /** Deeper than any body Rectify takes (a JSON import is 3 levels, a bulk request 4), far below what recursion survives. */
 export const MAX_JSON_DEPTH = 32;

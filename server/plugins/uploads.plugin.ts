@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TableSource } from '../../workflows/import/decode-table.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest } from '../../core/errors.js';
 
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../core/errors.js';
 
 /** Opaque keyset cursors: base64url JSON tagged with the list they belong to. */
 export function encodeCursor(list: string, key: unknown): string {

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.js';
-import { hashPassword } from '../../server/auth/password.js';
+import { hashPassword } from '../../core/password.js';
 import { bulletinTitle } from '../../workflows/bulletin.js';
-import { loadDemo } from '../../workflows/demo/load-demo.js';
+import { loadDemo } from '../../server/commands/demo.command.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 
 const run = promisify(execFile);

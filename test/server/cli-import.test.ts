@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { explainFailure } from '../../server/cli.js';
-import { unprocessable } from '../../server/errors.js';
+import { unprocessable } from '../../core/errors.js';
 import { repoRoot } from '../helpers/rectify-process.js';
 
 const run = promisify(execFile);

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.js';
-import { hashPassword } from '../../server/auth/password.js';
-import { loadDemo } from '../../workflows/demo/load-demo.js';
+import { hashPassword } from '../../core/password.js';
+import { loadDemo } from '../../server/commands/demo.command.js';
 import { rankUnits } from '../../workflows/inspection-report.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/client.js';
 import { notifications, ticketEvents, tickets } from '../../db/schema/index.js';
-import { AppError } from '../../server/errors.js';
+import { AppError } from '../../core/errors.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { onPostgres } from '../helpers/test-database.js';

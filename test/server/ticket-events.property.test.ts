@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../server/errors.js';
+import { AppError } from '../../core/errors.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 

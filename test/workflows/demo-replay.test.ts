@@ -5,7 +5,7 @@
 // The sweep runs at every moment of the replay, as the server's timer would.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDemo } from '../../workflows/demo/load-demo.js';
+import { loadDemo } from '../../server/commands/demo.command.js';
 import { demoUnits } from '../../workflows/demo/notice-2021.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 

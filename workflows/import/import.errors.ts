@@ -1,4 +1,4 @@
-import { AppError } from '../../server/errors.js';
+import { AppError } from '../../core/errors.js';
 
 export type ImportFileErrorCode =
   | 'import.empty_file'

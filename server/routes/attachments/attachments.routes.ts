@@ -4,7 +4,7 @@ import Type from 'typebox';
 import type { AttachmentContentType } from '../../../db/schema/index.js';
 import { opensInline } from '../../../workflows/attachment-type.js';
 import { MAX_ATTACHMENTS_PER_EVENT, type IncomingFile } from '../../../workflows/attachments.service.js';
-import { AppError, badRequest, notFound } from '../../errors.js';
+import { AppError, badRequest, notFound } from '../../../core/errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
 import { AttachmentParams, UploadResult, contentDisposition, toAttachmentDto } from './attachments.schemas.js';

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { roles } from '../../../db/schema/index.js';
-import { PASSWORD_MIN_LENGTH } from '../../auth/password-policy.js';
+import { PASSWORD_MIN_LENGTH } from '../../../core/password-policy.js';
 import { StringEnum, Nullable, StrictObject } from '../../schemas/common.schemas.js';
 
 export const LoginBody = StrictObject({

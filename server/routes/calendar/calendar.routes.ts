@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { badRequest, notFound } from '../../errors.js';
+import { badRequest, notFound } from '../../../core/errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
 import { ArrangementBody, ArrangementResult, DayParams, DaySchema, OverrideBody, OverrideList, OverrideListQuery, OverrideSchema, toOverrideDto } from './calendar.schemas.js';

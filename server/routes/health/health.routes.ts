@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { serviceUnavailable } from '../../errors.js';
+import { serviceUnavailable } from '../../../core/errors.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.get(

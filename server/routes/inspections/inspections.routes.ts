@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { notFound } from '../../errors.js';
+import { notFound } from '../../../core/errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';
-import { BULLETIN_LEVEL } from '../../../workflows/ladder.js';
+import { BULLETIN_LEVEL } from '../../../notifications/ladder.js';
 import { restDayWarning } from '../../../workflows/ticket.workflow.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';

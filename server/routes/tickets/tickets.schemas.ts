@@ -5,7 +5,7 @@ import { AttachmentSchema } from '../attachments/attachments.schemas.js';
 import { attachmentsOf } from '../feedback/feedback.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
-import { ladderNames, ladderOf } from '../../../workflows/ladder.js';
+import { ladderNames, ladderOf } from '../../../notifications/ladder.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
 import { addCalendarDays, shanghaiDay, type WorkingCalendar } from '../../../workflows/calendar.js';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { generatePassword } from '../../auth/password.js';
-import { notFound } from '../../errors.js';
+import { generatePassword } from '../../../core/password.js';
+import { notFound } from '../../../core/errors.js';
 import { decodeCursor, pageOf, readTextCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';

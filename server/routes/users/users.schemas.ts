@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import type { PublicUser } from '../../../db/repositories/users.repository.js';
 import { roles } from '../../../db/schema/index.js';
-import { PASSWORD_MIN_LENGTH } from '../../auth/password-policy.js';
+import { PASSWORD_MIN_LENGTH } from '../../../core/password-policy.js';
 import { StringEnum, Nullable, PageQuery, StrictObject } from '../../schemas/common.schemas.js';
 import { UserSchema } from '../auth/auth.schemas.js';
 

@@ -1,6 +1,6 @@
-import type { Services } from '../../server/services.js';
-import { generatePassword } from '../../server/auth/password.js';
-import { demoInspection, demoUnits, notice2021AccountsCsv, notice2021BodyJson, notice2021WebsitesJson } from './notice-2021.js';
+import type { Services } from '../services.js';
+import { generatePassword } from '../../core/password.js';
+import { demoInspection, demoUnits, notice2021AccountsCsv, notice2021BodyJson, notice2021WebsitesJson } from '../../workflows/demo/notice-2021.js';
 
 export interface DemoSummary {
   unitsCreated: number;

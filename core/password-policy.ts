@@ -1,6 +1,6 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
-import { unprocessable } from '../errors.js';
+import { unprocessable } from './errors.js';
 
 export const PASSWORD_MIN_LENGTH = 10;
 
