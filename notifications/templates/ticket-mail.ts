@@ -151,7 +151,7 @@ const escalationAsk: Record<LadderName, string> = {
 };
 
 const verifyAsk = '请及时核验：整改到位的予以销号；未整改到位的予以退回，并写明理由。';
-const evidenceNote = '佐证材料附件请登录系统在各事项办理页面查阅。';
+const evidenceNote = '佐证材料请登录系统，在各事项办理页面查阅。';
 
 const problemsColumn = { label: '存在问题', value: (t: MailTicket) => problemsLine(t.problems) };
 const dueColumn = { label: '反馈期限', value: due };
@@ -168,14 +168,11 @@ function feedbackQuote(t: MailTicket): string {
   return chars.length > FEEDBACK_QUOTE_LIMIT ? `${chars.slice(0, FEEDBACK_QUOTE_LIMIT).join('')}……（全文见办理地址）` : text;
 }
 
-// 「附件2个：整改前截图.png、整改后截图.png；链接1个：https://…」: files by name, to be opened on the ticket's page.
+// 「整改前截图.png、整改后截图.png（共2份）；佐证链接：https://…」: files by name, to be opened on the ticket's page.
 function evidenceList(t: MailTicket): string {
   const files = t.submission?.files ?? [];
   const links = t.submission?.links ?? [];
-  const parts = [
-    ...(files.length > 0 ? [`附件${files.length}个：${files.join('、')}`] : []),
-    ...(links.length > 0 ? [`链接${links.length}个：${links.join('、')}`] : []),
-  ];
+  const parts = [...(files.length > 0 ? [`${files.join('、')}（共${files.length}份）`] : []), ...(links.length > 0 ? [`佐证链接：${links.join('、')}`] : [])];
   return parts.length > 0 ? parts.join('；') : '未附佐证材料';
 }
 

@@ -108,12 +108,12 @@ describe(`evidence named in the office's emails, over SMTP on ${onPostgres ? 'Po
     const wjw = text.slice(text.indexOf(`1. ${ticket('wjw').number}`), text.indexOf(`2. ${ticket('jtj').number}`));
     expect(wjw).toContain('整改情况：已安排专人每日查看并回复公众留言，积压的12条留言已于6月18日全部答复。');
     expect(wjw).toContain('已建立留言办理台账。');
-    expect(wjw).toContain('佐证材料：附件3个：整改前截图（留言未回复）.png、整改后截图（已回复）.png、留言办理台账.pdf；链接1个：https://www.yiyang.gov.cn/wjw/hdjl/');
+    expect(wjw).toContain('佐证材料：整改前截图（留言未回复）.png、整改后截图（已回复）.png、留言办理台账.pdf（共3份）；佐证链接：https://www.yiyang.gov.cn/wjw/hdjl/');
     expect(wjw).toContain(`办理地址：https://rectify.test/tickets/${ticket('wjw').id}`);
     const jtj = text.slice(text.indexOf(`2. ${ticket('jtj').number}`));
     expect(jtj).toContain('整改情况：已恢复更新。');
     expect(jtj).toContain('佐证材料：未附佐证材料');
-    expect(text).toContain('佐证材料附件请登录系统在各事项办理页面查阅。');
+    expect(text).toContain('佐证材料请登录系统，在各事项办理页面查阅。');
     // The files are named, never linked: the link is the ticket's page.
     for (const id of fileIds) {
       expect(text).not.toContain(id);
@@ -132,7 +132,7 @@ describe(`evidence named in the office's emails, over SMTP on ${onPostgres ? 'Po
     await t.services.sweep.run({ now: new Date('2021-06-28T01:00:00Z'), logger: silent });
     const mail = await receivedMail('【核验提醒】');
     expect(mail.envelopeTo).toEqual(['gov@yiyang.test']);
-    expect(mail.text).toContain('附件3个：整改前截图（留言未回复）.png、整改后截图（已回复）.png、留言办理台账.pdf');
+    expect(mail.text).toContain('佐证材料：整改前截图（留言未回复）.png、整改后截图（已回复）.png、留言办理台账.pdf（共3份）');
     expect(mail.text).toContain('整改情况：已安排专人每日查看并回复公众留言');
     expect(mail.text).not.toContain('/api/attachments');
   });
