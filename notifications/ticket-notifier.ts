@@ -138,6 +138,9 @@ function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
     unitName: ticket.unitName,
     ...(details?.overdueWorkingDays !== undefined ? { overdueWorkingDays: details.overdueWorkingDays } : {}),
     rectifiedAt: ticket.rectifiedAt,
+    ...(details?.feedback !== undefined || details?.files || details?.evidence
+      ? { submission: { ...(details.feedback !== undefined ? { feedback: details.feedback } : {}), files: details.files ?? [], links: details.evidence ?? [] } }
+      : {}),
   };
 }
 

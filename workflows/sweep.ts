@@ -158,8 +158,8 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
     return new Set(inserted.map((row) => keyOf({ ticketId: Number(row.ticket_id), kind: row.kind, step: Number(row.step) })));
   }
 
-  /** The written feedback and evidence of each ticket's latest submission, for the verification reminder. */
-  async function latestSubmissions(tx: Db, ids: number[]): Promise<Map<number, { feedback?: string; evidence?: string[] }>> {
+  /** The written feedback, evidence links and file names of each ticket's latest submission, for the supervising office's lists. */
+  async function latestSubmissions(tx: Db, ids: number[]): Promise<Map<number, { feedback?: string; evidence?: string[]; files?: string[] }>> {
     if (ids.length === 0) return new Map();
     const rows = await tx
       .selectDistinctOn([ticketEvents.ticketId], { ticketId: ticketEvents.ticketId, payload: ticketEvents.payload })
@@ -168,12 +168,15 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       .orderBy(ticketEvents.ticketId, desc(ticketEvents.seq));
     return new Map(
       rows.map(({ ticketId, payload }) => {
-        const { feedback, evidence } = payload as { feedback?: unknown; evidence?: unknown };
+        const { feedback, evidence, attachments } = payload as { feedback?: unknown; evidence?: unknown; attachments?: unknown };
+        // The audit event records each file as {id, name, size, sha256}.
+        const files = Array.isArray(attachments) ? attachments.flatMap((a: unknown) => (a && typeof a === 'object' && 'name' in a && typeof a.name === 'string' ? [a.name] : [])) : [];
         return [
           ticketId,
           {
             ...(typeof feedback === 'string' ? { feedback } : {}),
             ...(Array.isArray(evidence) ? { evidence: evidence.filter((e): e is string => typeof e === 'string') } : {}),
+            ...(files.length > 0 ? { files } : {}),
           },
         ];
       }),
@@ -388,9 +391,10 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
         .orderBy(asc(tickets.rectifiedAt), asc(tickets.id));
       const views = await ticketsRepository.findViews({ ids: ids.map((r) => r.id) }, tx);
       const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
+      const submissions = await latestSubmissions(tx, byRectified.map((t) => t.id));
       return notifier.queueMany(
         tx,
-        byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null })),
+        byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null, details: submissions.get(ticket.id) ?? {} })),
         {
           at: now,
           accept: async (sp, letter) => {

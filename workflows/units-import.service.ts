@@ -32,6 +32,7 @@ function differs(existing: Unit, parsed: ParsedUnit, parentId: number | null): b
     existing.parentId !== parentId ||
     !sameList(existing.aliases, parsed.aliases) ||
     !sameList(existing.emails, parsed.emails) ||
+    (parsed.leaderEmails !== undefined && !sameList(existing.leaderEmails, parsed.leaderEmails)) ||
     existing.contactName !== parsed.contactName ||
     existing.contactPhone !== parsed.contactPhone
   );
@@ -80,7 +81,15 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
               continue;
             }
             const existing = await units.findByCode({ code: unit.code }, tx);
-            const fields = { name: unit.name, aliases: unit.aliases, kind: unit.kind, emails: unit.emails, contactName: unit.contactName, contactPhone: unit.contactPhone };
+            const fields = {
+              name: unit.name,
+              aliases: unit.aliases,
+              kind: unit.kind,
+              emails: unit.emails,
+              ...(unit.leaderEmails ? { leaderEmails: unit.leaderEmails } : {}),
+              contactName: unit.contactName,
+              contactPhone: unit.contactPhone,
+            };
             if (!existing) {
               const created = await units.create({ input: { code: unit.code, ...fields, parentId: parent?.id ?? null }, parentPath: parent?.path ?? null }, tx);
               remember(created);

@@ -10,8 +10,12 @@ import { problemSummary, problemsLine, problemWording, targetLabel, type Problem
 export interface TicketMailDetails {
   comment?: string;
   reason?: string;
+  /** The unit's written feedback (整改情况) of its latest submission. */
   feedback?: string;
+  /** Evidence links of that submission. */
   evidence?: string[];
+  /** The names of that submission's evidence files; the email links to the ticket, never to a file. */
+  files?: string[];
   /** The escalation level reached (the highest one, when a sweep reached several at once). */
   level?: number;
   daysBefore?: number;
@@ -40,6 +44,8 @@ export interface MailTicket {
   overdueWorkingDays?: number;
   /** When the unit submitted its rectification, for the supervising office's lists. */
   rectifiedAt?: Date | null;
+  /** What the unit submitted, for the supervising office's lists. */
+  submission?: { feedback?: string; files: string[]; links: string[] };
 }
 
 /** Everything one email says: to whom, about which tickets, on behalf of which office. */
@@ -145,11 +151,33 @@ const escalationAsk: Record<LadderName, string> = {
 };
 
 const verifyAsk = '请及时核验：整改到位的予以销号；未整改到位的予以退回，并写明理由。';
+const evidenceNote = '佐证材料请登录系统，在各事项办理页面查阅。';
 
 const problemsColumn = { label: '存在问题', value: (t: MailTicket) => problemsLine(t.problems) };
 const dueColumn = { label: '反馈期限', value: due };
 const unitColumn = { label: '责任单位', value: (t: MailTicket) => t.unitName };
 const submittedColumn = { label: '报送时间', value: (t: MailTicket) => (t.rectifiedAt ? formatDateLong(t.rectifiedAt) : '') };
+
+/** A digest quotes this much of each unit's feedback; the whole text is on the ticket's page. */
+export const FEEDBACK_QUOTE_LIMIT = 300;
+
+function feedbackQuote(t: MailTicket): string {
+  const text = t.submission?.feedback?.trim() ?? '';
+  if (text === '') return '（未填写）';
+  const chars = [...text];
+  return chars.length > FEEDBACK_QUOTE_LIMIT ? `${chars.slice(0, FEEDBACK_QUOTE_LIMIT).join('')}……（全文见办理地址）` : text;
+}
+
+// 「整改前截图.png、整改后截图.png（共2份）；佐证链接：https://…」: files by name, to be opened on the ticket's page.
+function evidenceList(t: MailTicket): string {
+  const files = t.submission?.files ?? [];
+  const links = t.submission?.links ?? [];
+  const parts = [...(files.length > 0 ? [`${files.join('、')}（共${files.length}份）`] : []), ...(links.length > 0 ? [`佐证链接：${links.join('、')}`] : [])];
+  return parts.length > 0 ? parts.join('；') : '未附佐证材料';
+}
+
+const feedbackColumn = { label: '整改情况', value: feedbackQuote };
+const evidenceColumn = { label: '佐证材料', value: evidenceList };
 
 const templates: Record<NotificationKind, KindTemplate> = {
   issued: {
@@ -207,7 +235,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
     hint: (ctx) => `截至${formatDate(ctx.now)}共${ctx.tickets.length}项`,
     single: (ctx) => submittedBody(ctx),
     batch: (ctx) => submittedBody(ctx),
-    columns: [unitColumn, problemsColumn, submittedColumn],
+    columns: [unitColumn, problemsColumn, submittedColumn, feedbackColumn, evidenceColumn],
     alwaysList: true,
     listFilter: () => ({ state: 'rectified' }),
   },
@@ -216,7 +244,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
     hint: () => '已超过核验时限',
     single: (ctx) => verifyReminderBody(ctx),
     batch: (ctx) => verifyReminderBody(ctx),
-    columns: [unitColumn, problemsColumn, submittedColumn],
+    columns: [unitColumn, problemsColumn, submittedColumn, feedbackColumn, evidenceColumn],
     alwaysList: true,
     listFilter: () => ({ state: 'rectified' }),
   },
@@ -332,11 +360,11 @@ function extendsLater(ctx: TicketMailContext): boolean {
 }
 
 function submittedBody(ctx: TicketMailContext): string[] {
-  return [`截至${formatDateHour(ctx.now)}，${notice(ctx)}中有以下${ctx.tickets.length}项整改情况已由责任单位报送，待你单位核验。${verifyAsk}`];
+  return [`截至${formatDateHour(ctx.now)}，${notice(ctx)}中有以下${ctx.tickets.length}项整改情况已由责任单位报送，待你单位核验。${verifyAsk}${evidenceNote}`];
 }
 
 function verifyReminderBody(ctx: TicketMailContext): string[] {
-  return [`${notice(ctx)}中以下${ctx.tickets.length}项整改情况已由责任单位报送，已超过核验时限，尚未核验。${verifyAsk}`];
+  return [`${notice(ctx)}中以下${ctx.tickets.length}项整改情况已由责任单位报送，已超过核验时限，尚未核验。${verifyAsk}${evidenceNote}`];
 }
 
 // A subject is one header line: names typed with line breaks must not split it.

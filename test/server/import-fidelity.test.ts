@@ -125,6 +125,13 @@ describe('GET /api/imports/templates/:name.csv', () => {
     expect((await t.request(sup, 'GET', '/api/imports/templates/nothing.csv')).statusCode).toBe(400);
   });
 
+  it('heads the units template with every column the import reads, 领导邮箱 among them', async () => {
+    const template = (await t.request(sup, 'GET', '/api/imports/templates/units.csv')).body;
+    const [header, first] = template.replace('\uFEFF', '').split('\r\n');
+    expect(header).toBe('代码,名称,简称,类型,上级,邮箱,领导邮箱,联系人,电话');
+    expect(first).toContain('"wjw-zr@example.gov.cn, wjw-fg@example.gov.cn"');
+  });
+
   it('is read by the import as it is: only the example units this organisation lacks are refused', async () => {
     const inspection = await createInspection(t, sup, { shortCode: 'tpl-1' });
     const template = (await t.request(sup, 'GET', '/api/imports/templates/findings.csv')).body;

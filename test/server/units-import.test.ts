@@ -68,7 +68,7 @@ async function expectCountyTree(code: string, name: string) {
     emails: [`${lower}@example.gov.cn`],
     leaderEmails: [],
     contact: { name: '张三', phone: '0737-1234567' },
-    // The import has no column for leaders yet: the admin is told the ladder cannot reach them.
+    // This file has no 领导邮箱 column: the admin is told the ladder cannot reach the leaders.
     warnings: [expect.objectContaining({ code: 'units.no_leader_emails', field: 'leaderEmails' })],
   });
   expect(await unit(`${code}-XX`)).toMatchObject({ name: `${name}新兴镇人民政府`, kind: 'township', parentCode: code, emails: [`xx.${lower}@example.gov.cn`] });
@@ -209,6 +209,37 @@ describe('POST /api/units/import', () => {
       expect.objectContaining({ row: 3, value: '益阳市丙单位', message: expect.stringContaining('循环') }),
     ]);
     for (const code of ['CYN-A', 'CYN-B']) expect(await unit(code), code).toBeNull();
+  });
+
+  it('imports 领导邮箱 as the leaders the ladder copies, and keeps them when a later file has no such column', async () => {
+    const header = [...HEADER.slice(0, 6), '领导邮箱', ...HEADER.slice(6)];
+    const rows = [
+      header,
+      ['TJ', '桃江县人民政府办公室', '桃江县', '区县', 'YY-GOV', 'tj@example.gov.cn', 'tj-zr@example.gov.cn、tj-fg@example.gov.cn', '', ''],
+      ['TJ-JYJ', '桃江县教育局', '', '其他', 'TJ', 'jyj.tj@example.gov.cn', '', '', ''],
+    ];
+    const response = await upload(csvText(rows), 'text/csv');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(await unit('TJ')).toMatchObject({ emails: ['tj@example.gov.cn'], leaderEmails: ['tj-zr@example.gov.cn', 'tj-fg@example.gov.cn'], warnings: [] });
+    expect(await unit('TJ-JYJ')).toMatchObject({ leaderEmails: [], warnings: [expect.objectContaining({ code: 'units.no_leader_emails' })] });
+
+    // An older file without the column changes nothing; with the column, an emptied cell clears them.
+    const older = rows.map((row) => [...row.slice(0, 6), ...row.slice(7)]);
+    expect((await upload(csvText(older), 'text/csv')).json()).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    expect(await unit('TJ')).toMatchObject({ leaderEmails: ['tj-zr@example.gov.cn', 'tj-fg@example.gov.cn'] });
+    const cleared = rows.map((row) => (row[0] === 'TJ' ? row.map((cell, i) => (i === 6 ? '' : cell)) : row));
+    expect((await upload(csvText(cleared), 'text/csv')).json()).toEqual({ created: 0, updated: 1, unchanged: 1 });
+    expect(await unit('TJ')).toMatchObject({ leaderEmails: [] });
+
+    // A bad address is refused like any other, naming the column; the JSON shape takes leaderEmails.
+    const bad = await upload(csvText([header, ['TJ', '桃江县人民政府办公室', '桃江县', '区县', 'YY-GOV', 'tj@example.gov.cn', '县长信箱', '', '']]), 'text/csv');
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors).toEqual([expect.objectContaining({ row: 2, column: '领导邮箱', value: '县长信箱' })]);
+    const json = await t.request(admin, 'POST', '/api/units/import', {
+      units: [{ code: 'TJ', name: '桃江县人民政府办公室', aliases: ['桃江县'], kind: 'county', parentCode: 'YY-GOV', emails: ['tj@example.gov.cn'], leaderEmails: ['tj-zr@example.gov.cn'] }],
+    });
+    expect(json.statusCode, json.body).toBe(200);
+    expect(await unit('TJ')).toMatchObject({ leaderEmails: ['tj-zr@example.gov.cn'] });
   });
 
   it('answers 403 to anyone but an admin and imports nothing', async () => {

@@ -23,8 +23,8 @@ export const importTemplates: Record<'findings' | 'units', ImportTemplate> = {
   units: {
     spec: unitsTableSpec,
     examples: [
-      { code: 'YY-WJW', name: '益阳市卫生健康委员会', aliases: '市卫生健康委、市卫健委', kind: '市直部门', parent: 'YY-ZWB', emails: 'wjw@example.gov.cn', contactName: '张三', contactPhone: '0737-0000000' },
-      { code: 'TJ', name: '桃江县人民政府办公室', aliases: '桃江县', kind: '区县', parent: 'YY-ZWB', emails: 'tj@example.gov.cn' },
+      { code: 'YY-WJW', name: '益阳市卫生健康委员会', aliases: '市卫生健康委、市卫健委', kind: '市直部门', parent: 'YY-ZWB', emails: 'wjw@example.gov.cn', leaderEmails: 'wjw-zr@example.gov.cn, wjw-fg@example.gov.cn', contactName: '张三', contactPhone: '0737-0000000' },
+      { code: 'TJ', name: '桃江县人民政府办公室', aliases: '桃江县', kind: '区县', parent: 'YY-ZWB', emails: 'tj@example.gov.cn', leaderEmails: 'tj-zr@example.gov.cn' },
     ],
   },
 };

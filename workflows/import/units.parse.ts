@@ -16,12 +16,12 @@ import { normaliseUnitName } from './findings.parse.js';
 import type { ImportRowError } from './import.errors.js';
 
 /**
- * Reads a units table (代码, 名称, 简称, 类型, 上级, 邮箱, 联系人, 电话) without touching the database.
+ * Reads a units table (代码, 名称, 简称, 类型, 上级, 邮箱, 领导邮箱, 联系人, 电话) without touching the database.
  * Parents are kept as written (a code or a name) for the caller to resolve against the database and
  * the file itself. Every error of every row is reported; a row with any error yields no unit.
  */
 
-export type UnitColumn = 'code' | 'name' | 'aliases' | 'kind' | 'parent' | 'emails' | 'contactName' | 'contactPhone';
+export type UnitColumn = 'code' | 'name' | 'aliases' | 'kind' | 'parent' | 'emails' | 'leaderEmails' | 'contactName' | 'contactPhone';
 
 export const unitsTableSpec: TableSpec<UnitColumn> = {
   jsonKey: 'units',
@@ -32,6 +32,8 @@ export const unitsTableSpec: TableSpec<UnitColumn> = {
     { key: 'kind', label: '类型', required: true, headers: ['类型', '单位类型', 'kind'] },
     { key: 'parent', label: '上级', headers: ['上级', '上级单位', '上级代码', '上级单位代码', 'parent', 'parentCode'] },
     { key: 'emails', label: '邮箱', headers: ['邮箱', '电子邮箱', '联系邮箱', 'email', 'emails'] },
+    // 主要负责人/分管负责人: copied from 督办, addressed at 通报.
+    { key: 'leaderEmails', label: '领导邮箱', headers: ['领导邮箱', '负责人邮箱', '单位负责人邮箱', '主要负责人邮箱', '分管负责人邮箱', 'leaderEmails'] },
     { key: 'contactName', label: '联系人', headers: ['联系人', 'contactName', 'contact.name'] },
     { key: 'contactPhone', label: '电话', headers: ['电话', '联系电话', 'contactPhone', 'contact.phone', 'phone'] },
   ],
@@ -46,6 +48,8 @@ export interface ParsedUnit {
   /** The parent's code or name as written; resolved by the caller. */
   parent: string | null;
   emails: string[];
+  /** Undefined when the file has no 领导邮箱 column: a unit already there keeps the leaders it has. */
+  leaderEmails: string[] | undefined;
   contactName: string | null;
   contactPhone: string | null;
 }
@@ -128,6 +132,7 @@ function readUnit(raw: RawRow, columns: ColumnMap<UnitColumn>, errors: ImportRow
     report(columnName(columns, unitsTableSpec, 'parent'), parent, '上级单位不能是本单位');
   }
   const emails = readEmails(cell('emails'), report);
+  const leaderEmails = columns.positions.has('leaderEmails') ? readEmails(cell('leaderEmails'), report) : undefined;
   if (errors.length > before || !kind) return null;
   return {
     row: raw.row,
@@ -137,6 +142,7 @@ function readUnit(raw: RawRow, columns: ColumnMap<UnitColumn>, errors: ImportRow
     kind,
     parent,
     emails,
+    leaderEmails,
     contactName: text('contactName'),
     contactPhone: text('contactPhone'),
   };

@@ -62,7 +62,7 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         tags: ['units'],
         summary: '批量导入单位（管理员）',
         description:
-          '表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、' +
+          '表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、领导邮箱（单位负责人，督办时抄送、通报时收件）、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、' +
           'application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。',
         response: { 200: UnitsImportResult, ...problemResponses(400, 401, 403, 413, 415, 422) },
       },

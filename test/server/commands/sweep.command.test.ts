@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, queryRows, type Db } from '../../../db/client.js';
 import { DataDirLockedError } from '../../../db/data-dir-lock.js';
 import { parseMoment, runSweepCommand } from '../../../server/commands/sweep.command.js';
 import { loadConfig } from '../../../server/config.js';
 import { buildTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../../helpers/fixtures.js';
 import { onPostgres } from '../../helpers/test-database.js';
+import { PASSWORD } from '../../helpers/fixtures.js';
 
 function capture() {
   const out: string[] = [];
@@ -103,5 +106,89 @@ describe('rectify sweep', () => {
       expect(await runSweepCommand(config, ['--now', '2021-07-07T09:00:00+08:00'], again.io)).toBe(0);
       expect(again.out[0]).toContain('0 escalation(s)');
     });
+  });
+});
+
+describe(`rectify sweep --dry-run with a future --now, on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
+  // The clock: Friday 2021-06-18, 10:00 in Shanghai. The tickets are due at the end of 2021-06-25.
+  const clock = () => new Date('2021-06-18T02:00:00Z');
+  let t: TestApp;
+  let dataDir: string;
+
+  /** Everything a sweep could write: the audit trail, the outbox, the deadline actions, the digests and the tickets. */
+  async function stateOf(db: Db) {
+    const count = async (table: string) => (await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]?.n;
+    return {
+      counts: Object.fromEntries(
+        await Promise.all(['ticket_events', 'notifications', 'notification_tickets', 'ticket_deadline_actions', 'verify_digests', 'audit_log'].map(async (table) => [table, await count(table)])),
+      ),
+      tickets: await queryRows(db, sql`select id, state, escalation_level, version, due_at, next_action_at, updated_at from tickets order by id`),
+    };
+  }
+
+  /** Reads the database the command wrote to: the test app's own connection on PostgreSQL, the data folder reopened on PGlite. */
+  async function current() {
+    if (onPostgres) return stateOf(t.db.db);
+    const database = await createDatabase({ dataDir: t.db.dataDir, command: 'vitest' });
+    try {
+      return await stateOf(database.db);
+    } finally {
+      await database.close();
+    }
+  }
+
+  beforeAll(async () => {
+    t = await buildTestApp({ now: clock() });
+    const { tokens } = await seedOrganisation(t);
+    const inspection = await createInspection(t, tokens['gov-sup'] ?? '');
+    const [late, submitted] = (await issueFindings(t, inspection.id, [
+      { unitCode: 'YY-WJW', targetName: '健康益阳' },
+      { unitCode: 'YY-JTJ', targetName: '益阳交通' },
+    ])).tickets;
+    if (!late || !submitted) throw new Error('no tickets issued');
+    const officer = await t.login('jtj-off', PASSWORD);
+    for (const event of [{ type: 'ACKNOWLEDGE' }, { type: 'SUBMIT_RECTIFICATION', feedback: '已安排专人每日回复留言。' }]) {
+      const response = await t.request(officer, 'POST', `/api/tickets/${submitted.id}/events`, event);
+      if (response.statusCode !== 200) throw new Error(response.body);
+    }
+    dataDir = onPostgres ? tempDir() : t.db.dataDir;
+    // On PGlite the command opens the data folder itself: the test app lets go of it first.
+    if (!onPostgres) {
+      await t.app.close();
+      await t.db.close();
+    }
+  });
+  afterAll(async () => {
+    if (onPostgres) await t?.close();
+    else await t?.db.destroy();
+  });
+
+  it('prints what it would send at that moment, writes nothing, and a --force run then does write it', async () => {
+    const config = loadConfig({ DATA_DIR: dataDir, ...(t.db.url ? { DATABASE_URL: t.db.url } : {}) });
+    const before = await current();
+    expect(before.counts.ticket_deadline_actions).toBe(0);
+
+    // Wednesday 2021-07-07 09:00: three levels for the late ticket, the 待核验 digest and the verification reminder for the other.
+    const dry = capture();
+    expect(await runSweepCommand(config, ['--now', '2021-07-07T09:00', '--dry-run'], dry.io, clock)).toBe(0);
+    const printed = dry.out.join('\n');
+    expect(dry.out.at(-1)).toBe(
+      'Dry run, nothing changed: would have swept at 2021-07-07T01:00:00.000Z: 0 reminder(s), 3 escalation(s), 1 verification reminder(s); 2 ticket(s) examined.',
+    );
+    // One email per unit and step, at the highest level the ticket reached: the three levels go out as one 通报.
+    expect(printed).toMatch(/would send escalation: 【通报】2021-2-001 健康益阳：互动回应差（已逾期7个工作日）\n {2}to: wjw@yiyang\.test\n {2}cc: gov@yiyang\.test/);
+    expect(printed).toMatch(/would send submitted: 【待核验】益阳市人民政府办公室[^\n]*\n {2}to: gov@yiyang\.test/);
+    expect(printed).toContain('would send verify_reminder: 【核验提醒】');
+    expect(dry.err).toEqual([]);
+    expect(await current()).toEqual(before);
+
+    // The same moment swept for real (--force): what the dry run printed is written, so the comparison above can see a change.
+    const forced = capture();
+    expect(await runSweepCommand(config, ['--now', '2021-07-07T09:00', '--force'], forced.io, clock)).toBe(0);
+    expect(forced.out.at(-1)).toBe('Swept at 2021-07-07T01:00:00.000Z: 0 reminder(s), 3 escalation(s), 1 verification reminder(s); 2 ticket(s) examined.');
+    const after = await current();
+    expect(after.counts.ticket_events).toBe((before.counts.ticket_events ?? 0) + 3);
+    expect(after.counts.notifications).toBeGreaterThan(before.counts.notifications ?? 0);
+    expect(after.tickets).not.toEqual(before.tickets);
   });
 });
