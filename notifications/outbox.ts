@@ -1,26 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { notifications, notificationTickets, type Notification, type NotificationKind } from '../db/schema/notifications.table.js';
+import { notifications, type Notification } from '../db/schema/notifications.table.js';
 import { mailFileStem } from './mail-message.js';
 import { MAIL_SEND_TIMEOUT_MS, MailDeliveryError, type Mailer } from './mailer.js';
-
-/** A notification as the workflow creates it; the outbox adds the Message-ID and delivery state. */
-export interface NotificationDraft {
-  ticketId?: number | null;
-  eventId?: number | null;
-  kind: NotificationKind;
-  /** The units addressed, also those without an email address (the row then fails visibly). */
-  unitIds?: number[];
-  recipients: string[];
-  cc?: string[];
-  ccUnitIds?: number[];
-  /** A ticket number, or the code of the unit a batch goes to (names its .eml file). */
-  reference?: string | null;
-  subject: string;
-  bodyText: string;
-  bodyHtml: string;
-}
 
 /** The host part of MAIL_FROM (`Rectify <rectify@example.gov.cn>` → `example.gov.cn`), for Message-IDs. */
 export function mailDomain(mailFrom: string | undefined): string {
@@ -30,43 +13,6 @@ export function mailDomain(mailFrom: string | undefined): string {
 
 export function newMessageId(domain: string): string {
   return `<rectify.n.${randomUUID()}@${domain}>`;
-}
-
-// Addresses typed by hand repeat with other case or spaces; one copy each is enough.
-function normaliseRecipients(recipients: string[]): string[] {
-  const seen = new Map<string, string>();
-  for (const recipient of recipients) {
-    const address = recipient.trim();
-    if (address && !seen.has(address.toLowerCase())) seen.set(address.toLowerCase(), address);
-  }
-  return [...seen.values()];
-}
-
-/**
- * Queues one email. Call it with the transaction that writes the event causing it, so the
- * mail exists exactly when the event does.
- */
-export async function enqueueNotification(tx: Db, row: NotificationDraft, options: { domain: string }): Promise<Notification> {
-  const [inserted] = await tx
-    .insert(notifications)
-    .values({
-      ticketId: row.ticketId ?? null,
-      eventId: row.eventId ?? null,
-      kind: row.kind,
-      unitIds: row.unitIds ?? [],
-      recipients: normaliseRecipients(row.recipients),
-      cc: normaliseRecipients(row.cc ?? []),
-      ccUnitIds: row.ccUnitIds ?? [],
-      reference: row.reference ?? null,
-      subject: row.subject,
-      bodyText: row.bodyText,
-      bodyHtml: row.bodyHtml,
-      messageId: newMessageId(options.domain),
-    })
-    .returning();
-  if (!inserted) throw new Error('inserting a notification returned no row');
-  if (inserted.ticketId !== null) await tx.insert(notificationTickets).values({ notificationId: inserted.id, ticketId: inserted.ticketId });
-  return inserted;
 }
 
 const FIRST_RETRY_MAX_MS = 30_000;

@@ -20,7 +20,7 @@ export interface QueueTicketMail {
   ticket: TicketView;
   eventId: number | null;
   details?: TicketMailDetails;
-  /** Addressed to this unit instead of the ticket's (the unit a reassigned ticket left). */
+  /** reassigned_away: the unit the ticket left (the ticket's own unit is the new one). */
   unitId?: number;
 }
 
@@ -30,12 +30,6 @@ type UnitInfo = Pick<Unit, 'id' | 'code' | 'name' | 'parentId' | 'kind' | 'email
 export type Addressing = LadderAddressees;
 
 const mailboxOf = (unitId: number): LadderAddressee => ({ unitId, who: 'unit' });
-
-/**
- * Kinds sent as one email per unit listing all its tickets (an import's issue notices, a sweep's
- * step, the supervising office's lists); the other kinds are decisions on one ticket, one email each.
- */
-const batchedKinds = new Set<NotificationKind>(['issued', 'reminder', 'escalation', 'submitted', 'verify_reminder']);
 
 // Bound parameters per statement stay far below PostgreSQL's 65,535.
 const CHUNK = 1000;
@@ -61,28 +55,68 @@ async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitIn
   }
 }
 
-/**
- * Who hears what: the letters an email of this kind about this ticket goes out as. Escalations
- * follow the ladder (workflows/ladder.ts). A submission or an extension request goes to the issuing
- * office and, for a county's own units, also to the county office, each in its own letter.
- */
-export function addressingOf(mail: QueueTicketMail, unitsById: ReadonlyMap<number, Pick<UnitInfo, 'parentId' | 'kind'>>): Addressing[] {
-  const { kind, ticket, details } = mail;
+type UnitsById = ReadonlyMap<number, Pick<UnitInfo, 'parentId' | 'kind'>>;
+
+/** How the emails of one kind go out: to whom, and whether one email lists many tickets. */
+interface Routing {
+  /**
+   * One email per unit (and step) listing all its tickets: an import's issue notices, a sweep's
+   * step, the supervising office's lists. Otherwise a decision on one ticket, one email each.
+   */
+  batched: boolean;
+  addressees: (mail: QueueTicketMail, unitsById: UnitsById) => Addressing[];
+}
+
+const toTicketUnit = ({ ticket }: QueueTicketMail): Addressing[] => [{ to: [mailboxOf(ticket.unitId)], cc: [] }];
+
+// The unit a reassigned ticket left: named by the mail, never guessed.
+const toUnitLeft = ({ kind, ticket, unitId }: QueueTicketMail): Addressing[] => {
+  if (unitId === undefined) throw new Error(`a ${kind} email about ticket ${ticket.number} without the unit it left`);
+  return [{ to: [mailboxOf(unitId)], cc: [] }];
+};
+
+// The issuing office and, for a county's own units, also the county office, each in its own letter.
+const toOffices = ({ ticket }: QueueTicketMail, unitsById: UnitsById): Addressing[] => {
   const issuingOffice = ticket.inspection.issuingUnitId;
   const parentId = unitsById.get(ticket.unitId)?.parentId ?? null;
-  switch (kind) {
-    case 'submitted':
-    case 'verify_reminder':
-    case 'extension_requested': {
-      const parent = parentId === null ? undefined : unitsById.get(parentId);
-      const offices = parentId !== null && parent?.kind === 'county' && parentId !== issuingOffice ? [issuingOffice, parentId] : [issuingOffice];
-      return offices.map((id) => ({ to: [mailboxOf(id)], cc: [] }));
-    }
-    case 'escalation':
-      return [ladderAddressees(details?.level ?? ticket.escalationLevel, { unitId: ticket.unitId, parentId, issuingUnitId: issuingOffice })];
-    default:
-      return [{ to: [mailboxOf(mail.unitId ?? ticket.unitId)], cc: [] }];
-  }
+  const parent = parentId === null ? undefined : unitsById.get(parentId);
+  const offices = parentId !== null && parent?.kind === 'county' && parentId !== issuingOffice ? [issuingOffice, parentId] : [issuingOffice];
+  return offices.map((id) => ({ to: [mailboxOf(id)], cc: [] }));
+};
+
+// Escalations follow the ladder (notifications/ladder.ts).
+const upTheLadder = ({ ticket, details }: QueueTicketMail, unitsById: UnitsById): Addressing[] => [
+  ladderAddressees(details?.level ?? ticket.escalationLevel, {
+    unitId: ticket.unitId,
+    parentId: unitsById.get(ticket.unitId)?.parentId ?? null,
+    issuingUnitId: ticket.inspection.issuingUnitId,
+  }),
+];
+
+/**
+ * Who hears what, for every kind: a new kind (a new event's email, see the registry
+ * workflows/ticket-events.registry.ts) does not compile until it says who it goes to.
+ */
+const routing: Record<NotificationKind, Routing> = {
+  issued: { batched: true, addressees: toTicketUnit },
+  reminder: { batched: true, addressees: toTicketUnit },
+  escalation: { batched: true, addressees: upTheLadder },
+  submitted: { batched: true, addressees: toOffices },
+  verify_reminder: { batched: true, addressees: toOffices },
+  rejected: { batched: false, addressees: toTicketUnit },
+  verified: { batched: false, addressees: toTicketUnit },
+  withdrawn: { batched: false, addressees: toTicketUnit },
+  reassigned: { batched: false, addressees: toTicketUnit },
+  reassigned_away: { batched: false, addressees: toUnitLeft },
+  extended: { batched: false, addressees: toTicketUnit },
+  extension_requested: { batched: false, addressees: toOffices },
+  extension_approved: { batched: false, addressees: toTicketUnit },
+  extension_refused: { batched: false, addressees: toTicketUnit },
+};
+
+/** The letters an email of this kind about this ticket goes out as: To, and copies in Cc. */
+export function addressingOf(mail: QueueTicketMail, unitsById: UnitsById): Addressing[] {
+  return routing[mail.kind].addressees(mail, unitsById);
 }
 
 const keyOfAddressee = (a: LadderAddressee) => `${a.unitId}${a.who === 'leaders' ? 'L' : ''}`;
@@ -115,7 +149,7 @@ function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, Unit
       const to = uniqueAddressees(addressing.to);
       const cc = uniqueAddressees(addressing.cc, to);
       const names = (list: LadderAddressee[]) => list.map(keyOfAddressee).sort().join(',');
-      const key = batchedKinds.has(mail.kind)
+      const key = routing[mail.kind].batched
         ? `${mail.kind}|${mail.ticket.inspectionId}|${stepOf(mail)}|${names(to)}|${names(cc)}`
         : `single|${index}|${names(to)}`;
       const letter = letters.get(key);
@@ -238,7 +272,7 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
         recipients,
         ccUnitIds: [...new Set(letter.addressing.cc.map((a) => a.unitId))],
         cc,
-        reference: single && !batchedKinds.has(letter.kind) ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
+        reference: single && !routing[letter.kind].batched ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
         subject: rendered.subject,
         bodyText: rendered.text,
         bodyHtml: rendered.html,

@@ -61,8 +61,9 @@ export async function buildApp({ config, jwtSecret, services, logger = false, we
     bodyLimit: 50 * 1024 * 1024,
     frameworkErrors: frameworkErrorHandler,
     ajv: {
-      // Refuse unknown fields instead of dropping them; report every problem at once.
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+      // Refuse unknown fields instead of dropping them; report every problem at once; a union on a
+      // `discriminator` property (the ticket events) is checked against the one variant it names.
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, discriminator: true },
       plugins: [formatsPlugin],
     },
   }).withTypeProvider<TypeBoxTypeProvider>();

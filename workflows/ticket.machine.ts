@@ -1,7 +1,8 @@
 import { and, assign, setup, transition } from 'xstate';
+import { ticketEventRegistry, ticketEventTypes, type MachineEventOf, type SenderGuard, type TicketCondition, type TicketEventType } from './ticket-events.registry.js';
 
 /**
- * The ticket workflow of the SPEC. Pure: imports only xstate; no I/O, no timers.
+ * The ticket workflow of the SPEC. Pure: imports only xstate and the event registry; no I/O, no timers.
  * Deadlines arrive as ESCALATE events sent by the sweep.
  */
 
@@ -38,93 +39,58 @@ export interface TicketContext {
 interface Sent {
   actor: TicketActor;
 }
-export type TicketMachineEvent =
-  | (Sent & { type: 'ACKNOWLEDGE'; comment?: string })
-  | (Sent & { type: 'SUBMIT_RECTIFICATION'; feedback: string; evidence?: string[]; rectifiedOn?: string; comment?: string })
-  | (Sent & { type: 'VERIFY'; comment?: string })
-  /** `dueAt`: the fair period the workflow computed (policy.reworkWorkingDays after the rejection day). */
-  | (Sent & { type: 'REJECT'; reason: string; dueAt: string })
-  | (Sent & { type: 'WITHDRAW'; reason: string })
-  | (Sent & { type: 'EXTEND_DEADLINE'; dueAt: string; reason: string })
-  | (Sent & { type: 'REASSIGN'; unitId: number; reason: string; dueAt: string })
-  | (Sent & { type: 'ESCALATE' })
-  | (Sent & { type: 'REQUEST_EXTENSION'; until: string; reason: string; requestedAt: string })
-  /** `dueAt`: the end of the granted day (the request's `until`, or an earlier one the office chose). */
-  | (Sent & { type: 'APPROVE_EXTENSION'; dueAt: string; comment?: string })
-  | (Sent & { type: 'REFUSE_EXTENSION'; reason: string });
 
-export type TicketEventType = TicketMachineEvent['type'];
+/** The events the machine decides, derived from the registry (workflows/ticket-events.registry.ts). */
+export type TicketMachineEvent = { [K in TicketEventType]: MachineEventOf<K, Sent> }[TicketEventType];
 
-export const ticketEventTypes = [
-  'ACKNOWLEDGE',
-  'SUBMIT_RECTIFICATION',
-  'VERIFY',
-  'REJECT',
-  'WITHDRAW',
-  'EXTEND_DEADLINE',
-  'REASSIGN',
-  'ESCALATE',
-  'REQUEST_EXTENSION',
-  'APPROVE_EXTENSION',
-  'REFUSE_EXTENSION',
-] as const satisfies readonly TicketEventType[];
+export { ticketEventTypes, type TicketCondition, type TicketEventType };
 
+/** Whether `actor` may send an event of `type`: the permission and the ticket's conditions, before any payload. */
+interface Asked {
+  type: TicketEventType;
+  actor: TicketActor;
+  /** REASSIGN: the unit the ticket would go to, once known. */
+  unitId?: number;
+}
 type GuardArgs = { context: TicketContext; event: TicketMachineEvent };
+type AskedArgs = { context: TicketContext; event: Asked };
 
 const filled = (text: unknown) => typeof text === 'string' && text.trim().length > 0;
 const supervises = (actor: TicketActor) => actor.role === 'supervisor' || actor.role === 'admin';
 
-/** Who may send what. */
+/** Who may send what: each event names its guard in the registry (`sender`). */
 const permissionGuards = {
-  isResponsibleOfficer: ({ context, event }: GuardArgs) => event.actor.role === 'officer' && event.actor.unitId === context.unitId,
+  isResponsibleOfficer: ({ context, event }: AskedArgs) => event.actor.role === 'officer' && event.actor.unitId === context.unitId,
   // Separation of duties, for every supervisor decision: nobody decides on a ticket of their own unit.
-  isIndependentSupervisor: ({ context, event }: GuardArgs) => supervises(event.actor) && event.actor.unitId !== context.unitId,
+  isIndependentSupervisor: ({ context, event }: AskedArgs) => supervises(event.actor) && event.actor.unitId !== context.unitId,
   // ...nor hands it to their own unit, where a colleague could then decide on it.
-  isIndependentOfBothUnits: ({ context, event }: GuardArgs) =>
+  isIndependentOfBothUnits: ({ context, event }: AskedArgs) =>
     supervises(event.actor) && event.actor.unitId !== context.unitId && !(event.type === 'REASSIGN' && event.unitId === event.actor.unitId),
-  isSystem: ({ event }: GuardArgs) => event.actor.role === 'system',
-};
+  isSystem: ({ event }: AskedArgs) => event.actor.role === 'system',
+} satisfies Record<SenderGuard, (args: AskedArgs) => boolean>;
 
-/** What the event must carry, and what the ticket must allow. */
+/** What the event must carry. */
 const payloadGuards = {
   hasFeedback: ({ event }: GuardArgs) => event.type === 'SUBMIT_RECTIFICATION' && filled(event.feedback),
   hasReason: ({ event }: GuardArgs) => 'reason' in event && filled(event.reason),
-  hasValidDueAt: ({ event }: GuardArgs) =>
-    (event.type === 'EXTEND_DEADLINE' || event.type === 'APPROVE_EXTENSION' || event.type === 'REJECT' || event.type === 'REASSIGN') &&
-    !Number.isNaN(Date.parse(event.dueAt)),
+  hasValidDueAt: ({ event }: GuardArgs) => 'dueAt' in event && !Number.isNaN(Date.parse(event.dueAt)),
   hasUntil: ({ event }: GuardArgs) => event.type === 'REQUEST_EXTENSION' && /^\d{4}-\d{2}-\d{2}$/.test(event.until),
   isOtherUnit: ({ context, event }: GuardArgs) => event.type === 'REASSIGN' && event.unitId !== context.unitId,
-  belowMaxLevel: ({ context }: GuardArgs) => context.escalationLevel < context.maxLevel,
 };
 
-/** What the ticket must be like for the event, whoever sends it; each failure has its own 409. */
+/** What the ticket must be like for the event, whoever sends it; each event lists its own in the registry (`conditions`). */
 const conditionGuards = {
-  noPendingExtension: ({ context }: GuardArgs) => context.extensionRequest === null,
-  belowMaxExtensions: ({ context }: GuardArgs) => context.extensionsGranted < context.maxExtensions,
-  hasPendingExtension: ({ context }: GuardArgs) => context.extensionRequest !== null,
-};
-export type TicketCondition = keyof typeof conditionGuards;
+  noPendingExtension: ({ context }: AskedArgs) => context.extensionRequest === null,
+  belowMaxExtensions: ({ context }: AskedArgs) => context.extensionsGranted < context.maxExtensions,
+  hasPendingExtension: ({ context }: AskedArgs) => context.extensionRequest !== null,
+  belowMaxLevel: ({ context }: AskedArgs) => context.escalationLevel < context.maxLevel,
+} satisfies Record<TicketCondition, (args: AskedArgs) => boolean>;
 
-const conditionsFor: Partial<Record<TicketEventType, TicketCondition[]>> = {
-  REQUEST_EXTENSION: ['noPendingExtension', 'belowMaxExtensions'],
-  APPROVE_EXTENSION: ['hasPendingExtension'],
-  REFUSE_EXTENSION: ['hasPendingExtension'],
-};
-
-/** The permission each event needs; `permissionOf` and the machine read the same guards. */
-const permissionFor: Record<TicketEventType, keyof typeof permissionGuards> = {
-  ACKNOWLEDGE: 'isResponsibleOfficer',
-  SUBMIT_RECTIFICATION: 'isResponsibleOfficer',
-  VERIFY: 'isIndependentSupervisor',
-  REJECT: 'isIndependentSupervisor',
-  WITHDRAW: 'isIndependentSupervisor',
-  EXTEND_DEADLINE: 'isIndependentSupervisor',
-  REASSIGN: 'isIndependentOfBothUnits',
-  ESCALATE: 'isSystem',
-  REQUEST_EXTENSION: 'isResponsibleOfficer',
-  // The same separation of duties as VERIFY: no office decides on its own unit's request.
-  APPROVE_EXTENSION: 'isIndependentSupervisor',
-  REFUSE_EXTENSION: 'isIndependentSupervisor',
+/** The registry's guards for `type` (who sends it, what the ticket allows), then the payload guards of the transition. */
+type GuardName = SenderGuard | TicketCondition | keyof typeof payloadGuards;
+const guardOf = (type: TicketEventType, ...payload: (keyof typeof payloadGuards)[]) => {
+  const names: GuardName[] = [ticketEventRegistry[type].sender, ...ticketEventRegistry[type].conditions, ...payload];
+  return and(names);
 };
 
 const machineSetup = setup({
@@ -164,21 +130,18 @@ function later(a: string, b: string): string {
 
 /** Events every open (non-final) state accepts. */
 const whileOpen = {
-  WITHDRAW: { target: 'withdrawn', guard: and(['isIndependentSupervisor', 'hasReason']) },
-  EXTEND_DEADLINE: { guard: and(['isIndependentSupervisor', 'hasReason', 'hasValidDueAt']), actions: 'moveDeadline' },
-  REASSIGN: { target: 'issued', reenter: true, guard: and(['isIndependentOfBothUnits', 'hasReason', 'isOtherUnit', 'hasValidDueAt']), actions: 'moveToUnit' },
+  WITHDRAW: { target: 'withdrawn', guard: guardOf('WITHDRAW', 'hasReason') },
+  EXTEND_DEADLINE: { guard: guardOf('EXTEND_DEADLINE', 'hasReason', 'hasValidDueAt'), actions: 'moveDeadline' },
+  REASSIGN: { target: 'issued', reenter: true, guard: guardOf('REASSIGN', 'hasReason', 'isOtherUnit', 'hasValidDueAt'), actions: 'moveToUnit' },
 } as const;
 
-const escalate = { guard: and(['isSystem', 'belowMaxLevel']), actions: 'raiseLevel' } as const;
+const escalate = { guard: guardOf('ESCALATE'), actions: 'raiseLevel' } as const;
 
 /** 申请延期 and its answer, while the unit still has the work to do. The clock keeps running meanwhile. */
 const extensions = {
-  REQUEST_EXTENSION: {
-    guard: and(['isResponsibleOfficer', 'noPendingExtension', 'belowMaxExtensions', 'hasReason', 'hasUntil']),
-    actions: 'recordExtensionRequest',
-  },
-  APPROVE_EXTENSION: { guard: and(['isIndependentSupervisor', 'hasPendingExtension', 'hasValidDueAt']), actions: 'grantExtension' },
-  REFUSE_EXTENSION: { guard: and(['isIndependentSupervisor', 'hasPendingExtension', 'hasReason']), actions: 'clearExtensionRequest' },
+  REQUEST_EXTENSION: { guard: guardOf('REQUEST_EXTENSION', 'hasReason', 'hasUntil'), actions: 'recordExtensionRequest' },
+  APPROVE_EXTENSION: { guard: guardOf('APPROVE_EXTENSION', 'hasValidDueAt'), actions: 'grantExtension' },
+  REFUSE_EXTENSION: { guard: guardOf('REFUSE_EXTENSION', 'hasReason'), actions: 'clearExtensionRequest' },
 } as const;
 
 export const ticketMachine = machineSetup.createMachine({
@@ -190,7 +153,7 @@ export const ticketMachine = machineSetup.createMachine({
       on: {
         ...whileOpen,
         ...extensions,
-        ACKNOWLEDGE: { target: 'acknowledged', guard: 'isResponsibleOfficer' },
+        ACKNOWLEDGE: { target: 'acknowledged', guard: guardOf('ACKNOWLEDGE') },
         ESCALATE: escalate,
       },
     },
@@ -199,15 +162,15 @@ export const ticketMachine = machineSetup.createMachine({
         ...whileOpen,
         ...extensions,
         // A submission answers the work itself: a pending extension request lapses.
-        SUBMIT_RECTIFICATION: { target: 'rectified', guard: and(['isResponsibleOfficer', 'hasFeedback']), actions: 'clearExtensionRequest' },
+        SUBMIT_RECTIFICATION: { target: 'rectified', guard: guardOf('SUBMIT_RECTIFICATION', 'hasFeedback'), actions: 'clearExtensionRequest' },
         ESCALATE: escalate,
       },
     },
     rectified: {
       on: {
         ...whileOpen,
-        VERIFY: { target: 'verified', guard: 'isIndependentSupervisor' },
-        REJECT: { target: 'acknowledged', guard: and(['isIndependentSupervisor', 'hasReason', 'hasValidDueAt']), actions: 'reject' },
+        VERIFY: { target: 'verified', guard: guardOf('VERIFY') },
+        REJECT: { target: 'acknowledged', guard: guardOf('REJECT', 'hasReason', 'hasValidDueAt'), actions: 'reject' },
       },
     },
     verified: { type: 'final' },
@@ -228,10 +191,11 @@ export type Decision =
       allowedEvents: TicketEventType[];
     };
 
-const conditionRefusals: Record<TicketCondition, 'extension_pending' | 'extension_limit' | 'no_extension_request'> = {
+const conditionRefusals: Record<TicketCondition, 'extension_pending' | 'extension_limit' | 'no_extension_request' | 'limit_reached'> = {
   noPendingExtension: 'extension_pending',
   belowMaxExtensions: 'extension_limit',
   hasPendingExtension: 'no_extension_request',
+  belowMaxLevel: 'limit_reached',
 };
 
 const restore = ({ state, context }: TicketSnapshot) => ticketMachine.resolveState({ value: state, context });
@@ -241,33 +205,21 @@ function eventsHandledIn(state: TicketStateValue): TicketEventType[] {
   return ticketEventTypes.filter((type) => node?.on[type] !== undefined);
 }
 
-/** A well-formed stand-in for an event of `type`, to ask whether the actor could send it now. */
-function probe(type: TicketEventType, actor: TicketActor, context: TicketContext): TicketMachineEvent {
-  switch (type) {
-    case 'SUBMIT_RECTIFICATION':
-      return { type, actor, feedback: 'probe' };
-    case 'REJECT':
-      return { type, actor, reason: 'probe', dueAt: context.dueAt };
-    case 'WITHDRAW':
-    case 'REFUSE_EXTENSION':
-      return { type, actor, reason: 'probe' };
-    case 'EXTEND_DEADLINE':
-      return { type, actor, reason: 'probe', dueAt: context.dueAt };
-    case 'REASSIGN':
-      return { type, actor, reason: 'probe', unitId: -1, dueAt: context.dueAt };
-    case 'REQUEST_EXTENSION':
-      return { type, actor, reason: 'probe', until: context.dueAt.slice(0, 10), requestedAt: context.dueAt };
-    case 'APPROVE_EXTENSION':
-      return { type, actor, dueAt: context.dueAt };
-    default:
-      return { type, actor };
-  }
+/** Whether the sender may send an event of this type to the ticket now, whatever it carries: the registry's permission and conditions. */
+function permitted(type: TicketEventType, args: AskedArgs): boolean {
+  return permissionGuards[ticketEventRegistry[type].sender](args);
 }
 
-/** The events this actor may send to this ticket now: what the API's `allowedEvents` shows and what `decide` accepts. */
+function unmetCondition(type: TicketEventType, args: AskedArgs): TicketCondition | undefined {
+  return ticketEventRegistry[type].conditions.find((condition: TicketCondition) => !conditionGuards[condition](args));
+}
+
+/** The events this actor may send to this ticket now: what the API's `allowedEvents` shows and what `decide` accepts (given a complete payload). */
 export function allowedEvents(current: TicketSnapshot, actor: TicketActor): TicketEventType[] {
-  const snapshot = restore(current);
-  return eventsHandledIn(current.state).filter((type) => snapshot.can(probe(type, actor, current.context)));
+  return eventsHandledIn(current.state).filter((type) => {
+    const args = { context: current.context, event: { type, actor } };
+    return permitted(type, args) && unmetCondition(type, args) === undefined;
+  });
 }
 
 /** Decides one event: the next state and context, or why it is refused (409 / 403 / 422 for the caller). */
@@ -278,15 +230,17 @@ export function decide(current: TicketSnapshot, event: TicketMachineEvent): Deci
     allowedEvents: allowedEvents(current, event.actor),
   });
   if (!eventsHandledIn(current.state).includes(event.type)) return refuse('not_allowed_in_state');
-  if (!permissionGuards[permissionFor[event.type]]({ context: current.context, event })) return refuse('forbidden');
-  const unmet = conditionsFor[event.type]?.find((condition) => !conditionGuards[condition]({ context: current.context, event }));
+  const args = { context: current.context, event };
+  if (!permitted(event.type, args)) return refuse('forbidden');
+  const unmet = unmetCondition(event.type, args);
   if (unmet) return refuse(conditionRefusals[unmet]);
   const snapshot = restore(current);
-  if (!snapshot.can(event)) {
-    return refuse(event.type === 'ESCALATE' ? 'limit_reached' : 'invalid_payload');
-  }
+  if (!snapshot.can(event)) return refuse('invalid_payload');
   const [next] = transition(ticketMachine, snapshot, event);
   return { ok: true, state: next.value as TicketStateValue, context: next.context };
 }
 
-export const finalStates: readonly TicketStateValue[] = ['verified', 'withdrawn'];
+/** The states nothing leaves: those the machine declares `type: 'final'`. */
+export const finalStates: readonly TicketStateValue[] = (Object.keys(ticketMachine.states) as TicketStateValue[]).filter((state) => ticketMachine.states[state]?.type === 'final');
+
+export const isFinalState = (state: string): boolean => (finalStates as readonly string[]).includes(state);

@@ -11,7 +11,8 @@ import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError
 import type { AttachmentsService } from './attachments.service.js';
 import { endOfShanghaiDay, loadWorkingCalendar, shanghaiDay, type WorkingCalendar } from './calendar.js';
 import { restDayDeadline, reworkDueAt } from './deadlines.js';
-import { allowedEvents, decide, type TicketActor, type TicketEventType, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
+import { ticketEventRegistry, type TicketEventFields, type TicketEventSpec, type TicketEventType } from './ticket-events.registry.js';
+import { allowedEvents, decide, isFinalState, type TicketActor, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
 
 /** Said with an accepted event, e.g. that its new deadline falls on a rest day. Nothing is moved. */
 export interface DeadlineWarning {
@@ -35,50 +36,12 @@ export function restDayWarning(calendar: WorkingCalendar, day: string, field: st
   };
 }
 
-/** An event as a person sends it over the API (ESCALATE comes from the sweep only). */
-export interface TicketEventInput {
-  type: TicketEventType;
-  expectedVersion?: number;
-  comment?: string;
-  feedback?: string;
-  evidence?: string[];
-  /** Uploaded evidence files (POST /api/attachments); the audit event records each file's name, size and SHA-256. */
-  attachmentIds?: string[];
-  rectifiedOn?: string;
-  reason?: string;
-  dueAt?: string;
-  unitCode?: string;
-  /** REQUEST_EXTENSION: the day asked for; APPROVE_EXTENSION: the day granted (at most the day asked for). */
-  until?: string;
-}
-
-/** The payload fields each event takes; anything else is refused, naming the field. */
-const fieldsOf: Record<TicketEventType, { required: (keyof TicketEventInput)[]; optional: (keyof TicketEventInput)[] }> = {
-  ACKNOWLEDGE: { required: [], optional: ['comment'] },
-  SUBMIT_RECTIFICATION: { required: ['feedback'], optional: ['evidence', 'attachmentIds', 'rectifiedOn', 'comment'] },
-  VERIFY: { required: [], optional: ['comment'] },
-  REJECT: { required: ['reason'], optional: [] },
-  WITHDRAW: { required: ['reason'], optional: [] },
-  EXTEND_DEADLINE: { required: ['dueAt', 'reason'], optional: [] },
-  REASSIGN: { required: ['unitCode', 'reason'], optional: [] },
-  ESCALATE: { required: [], optional: [] },
-  REQUEST_EXTENSION: { required: ['until', 'reason'], optional: [] },
-  APPROVE_EXTENSION: { required: [], optional: ['until', 'comment'] },
-  REFUSE_EXTENSION: { required: ['reason'], optional: [] },
-};
-
-// A submission reaches the supervising office in its daily 待核验 digest (the sweep), not one by one.
-const notificationOf: Partial<Record<TicketEventType, NotificationKind>> = {
-  REJECT: 'rejected',
-  VERIFY: 'verified',
-  WITHDRAW: 'withdrawn',
-  EXTEND_DEADLINE: 'extended',
-  REASSIGN: 'reassigned',
-  ESCALATE: 'escalation',
-  REQUEST_EXTENSION: 'extension_requested',
-  APPROVE_EXTENSION: 'extension_approved',
-  REFUSE_EXTENSION: 'extension_refused',
-};
+/**
+ * An event as a sender gives it (ESCALATE comes from the sweep only): any event's fields, checked
+ * against its own event's schema in the registry before anything reads them. `attachmentIds`: uploaded
+ * evidence files (POST /api/attachments); the audit event records each file's name, size and SHA-256.
+ */
+export type TicketEventInput = { type: TicketEventType; expectedVersion?: number } & TicketEventFields;
 
 const refusalMessages = {
   not_allowed_in_state: (type: string, state: string) => `工单当前状态（${state}）不接受 ${type}。`,
@@ -103,14 +66,15 @@ export interface TicketWorkflowDeps {
 
 export type EventSender = { kind: 'user'; viewer: Viewer } | { kind: 'system' };
 
+/** The fields of the event's schema in the registry: no other field, each required one given and, if text, not blank. */
 function validatePayload(input: TicketEventInput): FieldError[] {
-  const spec = fieldsOf[input.type];
-  const allowed = new Set<string>(['type', 'expectedVersion', ...spec.required, ...spec.optional]);
+  const { properties, required = [] } = ticketEventRegistry[input.type].body;
+  const allowed = new Set<string>(['type', 'expectedVersion', ...Object.keys(properties)]);
   const errors: FieldError[] = [];
   for (const [key, value] of Object.entries(input)) {
     if (value !== undefined && !allowed.has(key)) errors.push({ field: key, message: `${input.type} 不接受字段 ${key}` });
   }
-  for (const key of spec.required) {
+  for (const key of required as (keyof TicketEventInput)[]) {
     const value = input[key];
     if (value === undefined || (typeof value === 'string' && value.trim() === '')) errors.push({ field: key, message: `${input.type} 必须填写 ${key}` });
   }
@@ -193,11 +157,11 @@ function changeOf({
     escalationLevel: decision.context.escalationLevel,
     rejections: decision.context.rejections,
     // The sweep recomputes the exact moment; "now" makes it look at the ticket on its next pass.
-    nextActionAt: toState === 'verified' || toState === 'withdrawn' ? null : at,
+    nextActionAt: isFinalState(toState) ? null : at,
   };
   if (toState === 'acknowledged' && before.state === 'issued') values.acknowledgedAt = at;
   if (toState === 'rectified') values.rectifiedAt = at;
-  if (toState === 'verified' || toState === 'withdrawn') values.closedAt = at;
+  if (isFinalState(toState)) values.closedAt = at;
   if (input.type === 'EXTEND_DEADLINE') values.dueProvisional = false;
   if (dueProvisional !== undefined && values.dueAt.getTime() !== before.dueAt.getTime()) values.dueProvisional = dueProvisional;
   if (JSON.stringify(decision.context.extensionRequest) !== JSON.stringify(before.extensionRequest ?? null)) values.extensionRequest = decision.context.extensionRequest;
@@ -205,13 +169,14 @@ function changeOf({
   const dueMoved = values.dueAt.getTime() !== before.dueAt.getTime();
 
   const { type: _t, expectedVersion: _v, ...payload } = input;
+  const spec: TicketEventSpec = ticketEventRegistry[input.type];
   const recorded: Record<string, unknown> = { ...payload };
-  if (input.type === 'EXTEND_DEADLINE' || dueMoved) Object.assign(recorded, { dueAt: decision.context.dueAt, previousDueAt: before.dueAt.toISOString() });
-  if (input.type === 'APPROVE_EXTENSION' && before.extensionRequest) Object.assign(recorded, { requestedUntil: before.extensionRequest.until });
-  if (newUnit) Object.assign(recorded, { fromUnitCode: before.unitCode, toUnitCode: newUnit.code });
-  if (input.type === 'ESCALATE') Object.assign(recorded, { level: decision.context.escalationLevel });
+  if (spec.audit.due === 'always' || (spec.audit.due === 'when_moved' && dueMoved)) Object.assign(recorded, { dueAt: decision.context.dueAt, previousDueAt: before.dueAt.toISOString() });
+  if (spec.audit.requestedUntil && before.extensionRequest) Object.assign(recorded, { requestedUntil: before.extensionRequest.until });
+  if (spec.audit.unitChange && newUnit) Object.assign(recorded, { fromUnitCode: before.unitCode, toUnitCode: newUnit.code });
+  if (spec.audit.level) Object.assign(recorded, { level: decision.context.escalationLevel });
 
-  const kind = notificationOf[input.type];
+  const kind = spec.notification;
   const requestedUntil = input.type === 'REQUEST_EXTENSION' ? input.until : input.type === 'APPROVE_EXTENSION' ? before.extensionRequest?.until : undefined;
   const details: TicketMailDetails = {
     ...(input.comment ? { comment: input.comment } : {}),
@@ -225,7 +190,7 @@ function changeOf({
   };
   const mails: { kind: NotificationKind; details: TicketMailDetails; unitId?: number }[] = kind ? [{ kind, details }] : [];
   // The unit that had a reassigned ticket is told it need not report on it.
-  if (newUnit) mails.push({ kind: 'reassigned_away', details, unitId: before.unitId });
+  if (spec.previousUnitNotification && newUnit) mails.push({ kind: spec.previousUnitNotification, details, unitId: before.unitId });
   return { toState, values, recorded, at, mail: mails[0], mails };
 }
 

@@ -24,6 +24,8 @@ const validationMessages: Record<string, (e: AjvError) => string> = {
   enum: (e) => `取值应为 ${JSON.stringify(e.params.allowedValues)} 之一`,
   const: (e) => `取值应为 ${JSON.stringify(e.params.allowedValue)}`,
   pattern: () => '格式不正确',
+  // A union told apart by a property (the ticket events by `type`): missing, or naming no variant.
+  discriminator: (e) => (e.params.tagValue === undefined ? `缺少必填字段 ${String(e.params.tag)}` : `${JSON.stringify(e.params.tagValue)} 不是可接受的取值`),
 };
 
 function fieldOf(context: string | undefined, e: AjvError): string {
@@ -32,7 +34,9 @@ function fieldOf(context: string | undefined, e: AjvError): string {
       ? `/${String(e.params.missingProperty)}`
       : e.keyword === 'additionalProperties'
         ? `/${String(e.params.additionalProperty)}`
-        : '';
+        : e.keyword === 'discriminator'
+          ? `/${String(e.params.tag)}`
+          : '';
   const pointer = `${e.instancePath}${extra}`.replace(/^\//, '').replaceAll('/', '.');
   return context && context !== 'body' ? `${context}.${pointer}`.replace(/\.$/, '') : pointer || '(body)';
 }

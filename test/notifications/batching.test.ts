@@ -5,7 +5,7 @@ import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../db/client.js';
-import { notifications, notificationTickets, ticketEvents } from '../../db/schema/index.js';
+import { notifications, notificationTickets, ticketEvents, units } from '../../db/schema/index.js';
 import { createMailer, type Mailer } from '../../notifications/mailer.js';
 import { createOutboxWorker, type OutboxLogger } from '../../notifications/outbox.js';
 import { createServices, type Services } from '../../server/services.js';
@@ -200,5 +200,42 @@ describe(`the daily 待核验 digest, on ${onPostgres ? 'PostgreSQL' : 'PGlite'}
     expect(digest?.ticketIds).toEqual(ids);
     expect(digest?.bodyText).toContain('截至2021年6月21日（星期一）9时');
     expect(digest?.bodyText).toContain('整改到位的予以销号；未整改到位的予以退回，并写明理由。');
+  });
+});
+
+describe(`the ticket notifier, the one way an email enters the outbox, on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
+  it('queues each email pending, with its own Message-ID on the MAIL_FROM domain, each address once, and the tickets it lists', async () => {
+    const [unit] = await t.services.db.select().from(units).where(eq(units.code, 'YY-WJW'));
+    await t.services.db.update(units).set({ emails: ['Wjw@Yiyang.test', ' wjw@yiyang.test ', '', 'office@yiyang.test'] }).where(eq(units.code, 'YY-WJW'));
+    try {
+      const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'live-1' });
+      const ids = (await issueFindings(t, inspection.id, [
+        { unitCode: 'YY-WJW', targetName: '健康益阳' },
+        { unitCode: 'YY-WJW', targetName: '益阳卫健发布' },
+      ])).tickets.map((ticket) => ticket.id);
+      const [email, ...others] = await emailsAbout(ids, 'issued');
+      expect(others).toEqual([]);
+      expect(email).toMatchObject({ status: 'pending', attempts: 0, recipients: ['wjw@yiyang.test', 'office@yiyang.test'], ticketIds: [...ids].sort((a, b) => a - b) });
+      expect(email?.messageId).toMatch(/^<rectify\.n\.[0-9a-f-]{36}@rectify\.test>$/);
+      const [other] = await emailsAbout([ids[0] ?? 0], 'issued');
+      expect(other?.messageId).toBe(email?.messageId);
+    } finally {
+      await t.services.db.update(units).set({ emails: unit?.emails ?? [] }).where(eq(units.code, 'YY-WJW'));
+    }
+  });
+
+  it('leaves no email when the transaction that queued it rolls back', async () => {
+    const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'live-2' });
+    const { tickets: [issued] } = await issueFindings(t, inspection.id, [{ unitCode: 'YY-JTJ', targetName: '益阳交通' }]);
+    const ticket = await t.services.tickets.findView({ id: issued?.id ?? 0 });
+    if (!ticket) throw new Error('the issued ticket is missing');
+    const before = await emailsAbout([ticket.id], 'verified');
+    await expect(
+      t.services.db.transaction(async (tx) => {
+        expect(await t.services.notifier.queueMany(tx, [{ kind: 'verified', ticket, eventId: null }])).toBe(1);
+        throw new Error('the event was refused');
+      }),
+    ).rejects.toThrow('the event was refused');
+    expect(await emailsAbout([ticket.id], 'verified')).toEqual(before);
   });
 });

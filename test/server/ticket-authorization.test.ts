@@ -467,4 +467,20 @@ describe('GET /api/tickets', () => {
     expect(misplaced.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'reason' })]));
     expect((await t.request(token('wjw-off'), 'GET', `/api/tickets/${id}`)).json().ticket).toMatchObject({ state: 'issued', version: 1 });
   });
+
+  it('checks a body against its own event only, naming just that event\'s fields, a missing or unknown type, and blank required text', async () => {
+    const id = own.wjw1?.id ?? 0;
+    const fieldsOf = (response: Awaited<ReturnType<typeof sendEvent>>) => {
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      return (response.json().errors as { field: string }[]).map((e) => e.field).sort();
+    };
+    expect(fieldsOf(await sendEvent('wjw-off', id, { type: 'REQUEST_EXTENSION', until: '2021-13-01', colour: 'red' }))).toEqual(['colour', 'reason', 'until']);
+    expect(fieldsOf(await sendEvent('wjw-off', id, { reason: '无类型' }))).toEqual(['type']);
+    expect(fieldsOf(await sendEvent('wjw-off', id, { type: 'CLOSE' }))).toEqual(['type']);
+    expect(fieldsOf(await sendEvent('gov-sup', id, { type: 'WITHDRAW', reason: ' \n ' }))).toEqual(['reason']);
+    const bulk = await t.request(token('gov-sup'), 'POST', '/api/tickets/events', { items: [{ id, type: 'REJECT' }] });
+    expect(fieldsOf(bulk)).toEqual(['items.0.reason']);
+    expect((await t.request(token('wjw-off'), 'GET', `/api/tickets/${id}`)).json().ticket).toMatchObject({ state: 'issued', version: 1 });
+  });
 });

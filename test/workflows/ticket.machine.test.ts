@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   allowedEvents,
   decide,
+  finalStates as machineFinalStates,
   ticketEventTypes,
   type Decision,
   type TicketActor,
@@ -460,6 +461,19 @@ describe('allowedEvents', () => {
   it('is what every refusal carries, so a 409/403/422 can tell the client what to do instead', () => {
     const decision = refusal(decide(ticket('rectified'), { type: 'ACKNOWLEDGE', actor: supervisor }));
     expect(decision).toEqual({ ok: false, reason: 'not_allowed_in_state', allowedEvents: ['VERIFY', 'REJECT', 'WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN'] });
+  });
+});
+
+describe('the machine and the event registry', () => {
+  it('takes its final states from the states it declares final', () => {
+    expect([...machineFinalStates].sort()).toEqual([...finalStates].sort());
+    for (const state of machineFinalStates) expect(allowedEvents(ticket(state), admin)).toEqual([]);
+  });
+
+  it('decides every event the registry declares, and no other', () => {
+    expect([...ticketEventTypes].sort()).toEqual(
+      ['ACKNOWLEDGE', 'SUBMIT_RECTIFICATION', 'VERIFY', 'REJECT', 'WITHDRAW', 'EXTEND_DEADLINE', 'REASSIGN', 'ESCALATE', 'REQUEST_EXTENSION', 'APPROVE_EXTENSION', 'REFUSE_EXTENSION'].sort(),
+    );
   });
 });
 

@@ -40,7 +40,7 @@ export class ImportFileError extends AppError {
   }
 }
 
-/** One problem in one cell; the same shape as a problem+json `errors` entry (server/errors.ts FieldError). */
+/** One problem in one cell; the same shape as a problem+json `errors` entry (core/errors.ts FieldError). */
 export interface ImportRowError {
   /** The row number as Excel shows it (see decode-table.ts). */
   row: number;

@@ -1,18 +1,17 @@
-import Type from 'typebox';
+import Type, { type Static, type TObject, type TProperties } from 'typebox';
 import type { TicketView } from '../../../db/repositories/tickets.repository.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { AttachmentSchema } from '../attachments/attachments.schemas.js';
 import { attachmentsOf } from '../feedback/feedback.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
-import { ticketEventTypes } from '../../../workflows/ticket.machine.js';
+import { ticketEventRegistry, ticketEventTypes, type SentEventOf, type TicketEventType } from '../../../workflows/ticket-events.registry.js';
 import { ladderNames, ladderOf } from '../../../notifications/ladder.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
 import { addCalendarDays, shanghaiDay, type WorkingCalendar } from '../../../workflows/calendar.js';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';
-import { DateString, Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+import { Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 const StateName = StringEnum(ticketStates);
-const EventType = StringEnum(ticketEventTypes);
 
 export const TicketSchema = Type.Object({
   id: Type.Integer(),
@@ -88,21 +87,22 @@ export const TicketListQuery = StrictObject({
 
 export const TicketList = Type.Object({ items: Type.Array(TicketSchema), nextCursor: Nullable(Type.String()) });
 
-const eventFields = {
-  type: EventType,
-  expectedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
-  comment: Type.Optional(Type.String({ maxLength: 2000 })),
-  feedback: Type.Optional(Type.String({ maxLength: 20000, description: '书面反馈 (SUBMIT_RECTIFICATION)' })),
-  evidence: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2000 }), { maxItems: 50 })),
-  attachmentIds: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { maxItems: 20, description: 'SUBMIT_RECTIFICATION: uploaded evidence files (POST /api/attachments)' })),
-  rectifiedOn: Type.Optional(DateString),
-  reason: Type.Optional(Type.String({ maxLength: 2000 })),
-  dueAt: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T.*)?$', description: 'a date (end of that day in Asia/Shanghai) or an ISO-8601 instant' })),
-  unitCode: Type.Optional(Type.String({ maxLength: 64 })),
-  until: Type.Optional(DateString),
-};
+const ExpectedVersion = Type.Optional(Type.Integer({ minimum: 1, description: 'the version the sender saw: 409 if the ticket changed since' }));
 
-export const TicketEventBody = StrictObject(eventFields);
+/**
+ * One body per event of the registry (workflows/ticket-events.registry.ts), told apart by `type`;
+ * each refuses fields its event does not take. `extra`: fields every item has (the bulk's `id`).
+ */
+function eventUnion<const E extends TProperties>(extra: E) {
+  const variants = ticketEventTypes.map((type) =>
+    StrictObject({ ...extra, type: Type.Literal(type), expectedVersion: ExpectedVersion, ...ticketEventRegistry[type].body.properties }, { description: type }),
+  );
+  type Variant = { [K in TicketEventType]: Static<TObject<E>> & SentEventOf<K> & { expectedVersion?: number } }[TicketEventType];
+  // oneOf with a discriminator: ajv checks only the variant `type` names, so its errors name that event's fields.
+  return Type.Unsafe<Variant>({ type: 'object', oneOf: variants, discriminator: { propertyName: 'type' } });
+}
+
+export const TicketEventBody = eventUnion({});
 export const DeadlineWarningSchema = Type.Object({
   code: Type.Literal('deadline.rest_day'),
   field: Type.String(),
@@ -116,7 +116,7 @@ export const TicketEventResponse = Type.Object({
 });
 
 export const BulkEventsBody = StrictObject({
-  items: Type.Array(StrictObject({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }), ...eventFields }), { minItems: 1, maxItems: 500 }),
+  items: Type.Array(eventUnion({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }), { minItems: 1, maxItems: 500 }),
 });
 export const BulkEventsResponse = Type.Object({
   results: Type.Array(

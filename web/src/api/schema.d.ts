@@ -5219,29 +5219,104 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description SUBMIT_RECTIFICATION: uploaded evidence files (POST /api/attachments) */
-                        attachmentIds?: string[];
+                        /** @description 附言 */
                         comment?: string;
-                        /** @description a date (end of that day in Asia/Shanghai) or an ISO-8601 instant */
-                        dueAt?: string;
-                        evidence?: string[];
+                        /** @description the version the sender saw: 409 if the ticket changed since */
                         expectedVersion?: number;
-                        /** @description 书面反馈 (SUBMIT_RECTIFICATION) */
-                        feedback?: string;
-                        reason?: string;
+                        /** @enum {string} */
+                        type: "ACKNOWLEDGE";
+                    } | {
+                        /** @description uploaded evidence files (POST /api/attachments) */
+                        attachmentIds?: string[];
+                        /** @description 附言 */
+                        comment?: string;
+                        evidence?: string[];
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 书面反馈（必填，不能只有空白） */
+                        feedback: string;
                         /**
                          * Format: date
-                         * @description YYYY-MM-DD, Asia/Shanghai
+                         * @description YYYY-MM-DD, Asia/Shanghai: the day the work was done
                          */
                         rectifiedOn?: string;
                         /** @enum {string} */
-                        type: "ACKNOWLEDGE" | "SUBMIT_RECTIFICATION" | "VERIFY" | "REJECT" | "WITHDRAW" | "EXTEND_DEADLINE" | "REASSIGN" | "ESCALATE" | "REQUEST_EXTENSION" | "APPROVE_EXTENSION" | "REFUSE_EXTENSION";
-                        unitCode?: string;
+                        type: "SUBMIT_RECTIFICATION";
+                    } | {
+                        /** @description 附言 */
+                        comment?: string;
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @enum {string} */
+                        type: "VERIFY";
+                    } | {
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 理由（必填，不能只有空白） */
+                        reason: string;
+                        /** @enum {string} */
+                        type: "REJECT";
+                    } | {
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 理由（必填，不能只有空白） */
+                        reason: string;
+                        /** @enum {string} */
+                        type: "WITHDRAW";
+                    } | {
+                        /** @description a date (end of that day in Asia/Shanghai) or an ISO-8601 instant; in the future */
+                        dueAt: string;
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 理由（必填，不能只有空白） */
+                        reason: string;
+                        /** @enum {string} */
+                        type: "EXTEND_DEADLINE";
+                    } | {
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 理由（必填，不能只有空白） */
+                        reason: string;
+                        /** @enum {string} */
+                        type: "REASSIGN";
+                        /** @description the new unit, by code, in the sender’s scope（必填，不能只有空白） */
+                        unitCode: string;
+                    } | {
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @enum {string} */
+                        type: "ESCALATE";
+                    } | {
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 理由（必填，不能只有空白） */
+                        reason: string;
+                        /** @enum {string} */
+                        type: "REQUEST_EXTENSION";
                         /**
                          * Format: date
-                         * @description YYYY-MM-DD, Asia/Shanghai
+                         * @description YYYY-MM-DD, Asia/Shanghai: the day asked for, after the current due day（必填）
+                         */
+                        until: string;
+                    } | {
+                        /** @description 附言 */
+                        comment?: string;
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @enum {string} */
+                        type: "APPROVE_EXTENSION";
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD, Asia/Shanghai: the day granted, at most the day asked for (the default)
                          */
                         until?: string;
+                    } | {
+                        /** @description the version the sender saw: 409 if the ticket changed since */
+                        expectedVersion?: number;
+                        /** @description 理由（必填，不能只有空白） */
+                        reason: string;
+                        /** @enum {string} */
+                        type: "REFUSE_EXTENSION";
                     };
                 };
             };
@@ -5511,32 +5586,117 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        items: {
-                            /** @description SUBMIT_RECTIFICATION: uploaded evidence files (POST /api/attachments) */
-                            attachmentIds?: string[];
+                        items: ({
+                            /** @description 附言 */
                             comment?: string;
-                            /** @description a date (end of that day in Asia/Shanghai) or an ISO-8601 instant */
-                            dueAt?: string;
-                            evidence?: string[];
+                            /** @description the version the sender saw: 409 if the ticket changed since */
                             expectedVersion?: number;
-                            /** @description 书面反馈 (SUBMIT_RECTIFICATION) */
-                            feedback?: string;
                             id: number;
-                            reason?: string;
+                            /** @enum {string} */
+                            type: "ACKNOWLEDGE";
+                        } | {
+                            /** @description uploaded evidence files (POST /api/attachments) */
+                            attachmentIds?: string[];
+                            /** @description 附言 */
+                            comment?: string;
+                            evidence?: string[];
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            /** @description 书面反馈（必填，不能只有空白） */
+                            feedback: string;
+                            id: number;
                             /**
                              * Format: date
-                             * @description YYYY-MM-DD, Asia/Shanghai
+                             * @description YYYY-MM-DD, Asia/Shanghai: the day the work was done
                              */
                             rectifiedOn?: string;
                             /** @enum {string} */
-                            type: "ACKNOWLEDGE" | "SUBMIT_RECTIFICATION" | "VERIFY" | "REJECT" | "WITHDRAW" | "EXTEND_DEADLINE" | "REASSIGN" | "ESCALATE" | "REQUEST_EXTENSION" | "APPROVE_EXTENSION" | "REFUSE_EXTENSION";
-                            unitCode?: string;
+                            type: "SUBMIT_RECTIFICATION";
+                        } | {
+                            /** @description 附言 */
+                            comment?: string;
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @enum {string} */
+                            type: "VERIFY";
+                        } | {
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @description 理由（必填，不能只有空白） */
+                            reason: string;
+                            /** @enum {string} */
+                            type: "REJECT";
+                        } | {
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @description 理由（必填，不能只有空白） */
+                            reason: string;
+                            /** @enum {string} */
+                            type: "WITHDRAW";
+                        } | {
+                            /** @description a date (end of that day in Asia/Shanghai) or an ISO-8601 instant; in the future */
+                            dueAt: string;
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @description 理由（必填，不能只有空白） */
+                            reason: string;
+                            /** @enum {string} */
+                            type: "EXTEND_DEADLINE";
+                        } | {
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @description 理由（必填，不能只有空白） */
+                            reason: string;
+                            /** @enum {string} */
+                            type: "REASSIGN";
+                            /** @description the new unit, by code, in the sender’s scope（必填，不能只有空白） */
+                            unitCode: string;
+                        } | {
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @enum {string} */
+                            type: "ESCALATE";
+                        } | {
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @description 理由（必填，不能只有空白） */
+                            reason: string;
+                            /** @enum {string} */
+                            type: "REQUEST_EXTENSION";
                             /**
                              * Format: date
-                             * @description YYYY-MM-DD, Asia/Shanghai
+                             * @description YYYY-MM-DD, Asia/Shanghai: the day asked for, after the current due day（必填）
+                             */
+                            until: string;
+                        } | {
+                            /** @description 附言 */
+                            comment?: string;
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @enum {string} */
+                            type: "APPROVE_EXTENSION";
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, Asia/Shanghai: the day granted, at most the day asked for (the default)
                              */
                             until?: string;
-                        }[];
+                        } | {
+                            /** @description the version the sender saw: 409 if the ticket changed since */
+                            expectedVersion?: number;
+                            id: number;
+                            /** @description 理由（必填，不能只有空白） */
+                            reason: string;
+                            /** @enum {string} */
+                            type: "REFUSE_EXTENSION";
+                        })[];
                     };
                 };
             };
