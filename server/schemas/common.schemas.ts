@@ -29,6 +29,8 @@ export const ProblemSchema = Type.Object(
     instance: Type.Optional(Type.String()),
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(FieldErrorSchema)),
+    totalErrors: Type.Optional(Type.Integer({ description: 'imports: all the errors found; `errors` lists the first 1,000' })),
+    limit: Type.Optional(Type.Integer({ description: 'a refused size, count or depth: the limit the request went over (bytes, rows, characters or levels, as `code` says)' })),
   },
   { additionalProperties: true },
 );

@@ -8,13 +8,14 @@ import { workingDaysOverdue } from '../../../workflows/deadlines.js';
 import { BULLETIN_LEVEL } from '../../../workflows/ladder.js';
 import { restDayWarning } from '../../../workflows/ticket.workflow.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
-import { readTableUpload } from '../../plugins/uploads.plugin.js';
+import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
 import { bulletinDocx } from '../../../workflows/bulletin.js';
 import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
-export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
+  await app.register(tableUploadsPlugin, uploads);
   app.addHook('preHandler', app.requireRole('admin', 'supervisor'));
 
   app.post(
@@ -49,6 +50,7 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   app.post(
     '/api/inspections/:id/findings',
     {
+      bodyLimit: uploads.maxBytes,
       schema: {
         tags: ['inspections'],
         summary: '导入问题清单并下发工单',

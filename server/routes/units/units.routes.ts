@@ -3,11 +3,12 @@ import { notFound } from '../../errors.js';
 import { decodeCursor, pageOf, readTextCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
-import { readTableUpload } from '../../plugins/uploads.plugin.js';
+import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
 import { CreateUnitBody, UnitsImportResult, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
 
-export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
+  await app.register(tableUploadsPlugin, uploads);
 
   app.get(
     '/api/units',
@@ -57,6 +58,7 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/api/units/import',
     {
+      bodyLimit: uploads.maxBytes,
       preHandler: app.requireRole('admin'),
       schema: {
         tags: ['units'],
