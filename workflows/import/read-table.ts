@@ -10,6 +10,9 @@ import { importLimits, type ImportLimits } from './import-limits.js';
 /** What the worker is given: the file (on disk, or its bytes) and what the table should be. */
 export type DecodeJob = ({ file: string } | { bytes: Uint8Array }) & { contentType?: string; filename?: string; spec: TableSpec; limits: ImportLimits };
 
+/** From the main thread: a table to decode, or "send the next rows". */
+export type DecodeRequest = { type: 'job'; job: DecodeJob } | { type: 'next' };
+
 export type DecodeMessage =
   | { type: 'table'; headers: string[]; format: TableFormat }
   | { type: 'rows'; rows: RawRow[] }
@@ -42,24 +45,47 @@ const WORKER_HEAP_MB = 2048;
  * also keeps what a hostile file makes it allocate out of the main thread's heap. The rows come
  * back 5,000 at a time, each chunk asked for after a turn of the event loop, so receiving them
  * never blocks for long either. A JSON body, already parsed by fastify, is read here.
+ *
+ * One worker serves every import, one file at a time (starting a worker costs a second or more on
+ * a busy machine; imports are few): it starts with the first import, does not keep the process
+ * alive, and is started again after it died (a file that needed more than WORKER_HEAP_MB).
  */
 export async function readTable(source: TableSource, spec: TableSpec): Promise<DecodedTable> {
   const limits = source.limits ?? importLimits();
   if ('json' in source) return tableFromJson(source.json, spec, limits);
   const where = 'file' in source ? { file: source.file } : { bytes: source.bytes };
   const job: DecodeJob = { ...where, spec, limits, ...(source.contentType ? { contentType: source.contentType } : {}), ...(source.filename ? { filename: source.filename } : {}) };
+  const turn = queue.then(() => decodeInWorker(job));
+  queue = turn.catch(() => undefined);
+  return turn;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+let shared: Worker | undefined;
+
+function decodeWorker(): Worker {
+  if (shared) return shared;
+  const worker = new Worker(workerEntry.entry, { eval: workerEntry.eval, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+  worker.unref();
+  worker.once('exit', () => {
+    if (shared === worker) shared = undefined;
+  });
+  shared = worker;
+  return worker;
+}
+
+function decodeInWorker(job: DecodeJob): Promise<DecodedTable> {
+  const worker = decodeWorker();
   return new Promise<DecodedTable>((resolve, reject) => {
-    const worker = new Worker(workerEntry.entry, { eval: workerEntry.eval, workerData: job, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     let table: DecodedTable | undefined;
-    let settled = false;
     const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
       outcome();
-      void worker.terminate();
     };
-    const askForMore = () => void nextTurn().then(() => worker.postMessage('next'));
-    worker.on('message', (message: DecodeMessage) => {
+    const askForMore = () => void nextTurn().then(() => worker.postMessage({ type: 'next' } satisfies DecodeRequest));
+    const onMessage = (message: DecodeMessage) => {
       switch (message.type) {
         case 'table':
           table = { headers: message.headers, format: message.format, rows: [] };
@@ -79,17 +105,20 @@ export async function readTable(source: TableSource, spec: TableSpec): Promise<D
           settle(() => reject(new Error(`decoding the table failed: ${message.message}`)));
           break;
       }
-    });
-    worker.on('error', (error: Error & { code?: string }) =>
+    };
+    const onError = (error: Error & { code?: string }) =>
       settle(() =>
         reject(
           error.code === 'ERR_WORKER_OUT_OF_MEMORY'
             ? new AppError({ status: 413, code: 'import.too_complex', title: '导入文件过于复杂', detail: `读取该文件所需内存超过 ${WORKER_HEAP_MB} MB，请分成几个文件导入。`, extra: { limit: WORKER_HEAP_MB * 1024 * 1024 } })
             : error,
         ),
-      ),
-    );
-    worker.on('exit', (code) => settle(() => reject(new Error(`decode worker exited with code ${code}`))));
+      );
+    const onExit = (code: number) => settle(() => reject(new Error(`decode worker exited with code ${code}`)));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage({ type: 'job', job } satisfies DecodeRequest);
   });
 }
 
