@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { notFound } from '../../errors.js';
-import { problemResponses } from '../../schemas/common.schemas.js';
+import { importProblemResponses, problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';
@@ -58,7 +58,7 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
           '通报附件表格：application/json（{"findings":[…]}）、text/csv（UTF-8 或 GB18030）、XLSX，或 multipart/form-data 的 file 字段。' +
           '任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。',
         params: InspectionParams,
-        response: { 201: ImportResult, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+        response: { 201: ImportResult, ...problemResponses(400, 401, 403, 404, 415), ...importProblemResponses },
       },
     },
     async (request, reply) => {
