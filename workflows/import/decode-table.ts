@@ -180,8 +180,9 @@ const DELIMITERS = [',', '\t', ';'] as const;
 
 /**
  * csv-parse reads the records (RFC 4180: doubled quotes, line breaks inside quoted cells). Every
- * line is a record, empty ones included, so a record's index gives its row number. A quote that
- * does not open its cell stays literal text, as in Excel (`relax_quotes`).
+ * line is a record, empty ones included, so counting records gives the row number; empty ones are
+ * then dropped. The row limit and the cell length are checked on each record as it is read. A quote
+ * that does not open its cell stays literal text, as in Excel (`relax_quotes`).
  */
 function parseCsv(source: string, limits: ImportLimits): GridRow[] {
   // Old Mac Excel ends lines with a lone CR.
@@ -190,8 +191,8 @@ function parseCsv(source: string, limits: ImportLimits): GridRow[] {
   const hint = SEP_HINT.exec(firstBreak === -1 ? text : text.slice(0, firstBreak));
   // The sep= line is not a row of the table.
   const body = hint ? (firstBreak === -1 ? '' : text.slice(firstBreak + 1)) : text;
-  // Blank lines are counted (they keep the row numbers right) but not kept; a file with more rows of
-  // content than a table may have is refused as soon as the reader gets there.
+  // A file with more rows of content than a table may have (title rows allowed for) is refused as
+  // soon as the reader gets there.
   const maxFilled = limits.maxRows + MAX_HEADER_SCAN;
   let line = 0;
   const lines: number[] = [];
