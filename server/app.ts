@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions } from 'fastify';
@@ -8,7 +10,7 @@ import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handl
 import { inputGuardPlugin } from './plugins/input-guard.plugin.js';
 import { openapiPlugin } from './plugins/openapi.plugin.js';
 import { securityHeadersPlugin } from './plugins/security-headers.plugin.js';
-import { uploadsPlugin } from './plugins/uploads.plugin.js';
+import type { TableUploadOptions } from './plugins/uploads.plugin.js';
 import { webPlugin } from './plugins/web.plugin.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
@@ -24,10 +26,14 @@ import { attachmentsRoutes } from './routes/attachments/attachments.routes.js';
 import { feedbackRoutes } from './routes/feedback/feedback.routes.js';
 import { importsRoutes } from './routes/imports/imports.routes.js';
 import type { Services } from './services.js';
+import { IMPORT_MAX_BYTES, importLimits } from '../workflows/import/import-limits.js';
 
 export interface AppDeps {
-  /** `trustProxy` and `nodeEnv` default to none and development; `attachmentMaxMb` to 20. */
-  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv' | 'attachmentMaxMb'>>;
+  /**
+   * `trustProxy` and `nodeEnv` default to none and development; `attachmentMaxMb` to 20,
+   * `importMaxRows` to 200,000; `dataDir` (where uploads wait) to a folder of the system's temp dir.
+   */
+  config: Pick<Config, 'jwtExpiresIn' | 'loginMaxPerMinute'> & Partial<Pick<Config, 'trustProxy' | 'nodeEnv' | 'attachmentMaxMb' | 'importMaxRows' | 'dataDir'>>;
   jwtSecret: string;
   services: Services;
   logger?: FastifyServerOptions['logger'];
@@ -36,6 +42,9 @@ export interface AppDeps {
 }
 
 export const appVersion = '0.1.0';
+
+/** The body limit of every route that does not say otherwise. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 // ajv-formats is typed for its own copy of Ajv; fastify's Ajv is the same library.
 const formatsPlugin = ajvFormats as unknown as NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>[number];
@@ -58,7 +67,8 @@ export async function buildApp({ config, jwtSecret, services, logger = false, we
     genReqId: () => randomUUID(),
     // Behind a reverse proxy, request.ip (login throttling, logs) is the client's, not the proxy's.
     trustProxy: trustProxyOption(config.trustProxy),
-    bodyLimit: 50 * 1024 * 1024,
+    // Every route takes at most 1 MB; the routes that take files register their own parsers and limits.
+    bodyLimit: BODY_LIMIT_BYTES,
     frameworkErrors: frameworkErrorHandler,
     ajv: {
       // Refuse unknown fields instead of dropping them; report every problem at once; a union on a
@@ -73,7 +83,6 @@ export async function buildApp({ config, jwtSecret, services, logger = false, we
   await app.register(inputGuardPlugin);
   // In production the API's description is for signed-in users only.
   await app.register(openapiPlugin, { version: appVersion, requireUser: config.nodeEnv === 'production' });
-  await app.register(uploadsPlugin);
   await app.register(authPlugin, {
     secret: jwtSecret,
     expiresIn: config.jwtExpiresIn,
@@ -83,9 +92,14 @@ export async function buildApp({ config, jwtSecret, services, logger = false, we
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, expiresIn: config.jwtExpiresIn, loginMaxPerMinute: config.loginMaxPerMinute });
-  await app.register(unitsRoutes, { services });
+  const uploads: TableUploadOptions = {
+    dataDir: config.dataDir ?? path.join(os.tmpdir(), 'rectify'),
+    maxBytes: IMPORT_MAX_BYTES,
+    limits: importLimits(config.importMaxRows === undefined ? {} : { maxRows: config.importMaxRows }),
+  };
+  await app.register(unitsRoutes, { services, uploads });
   await app.register(usersRoutes, { services });
-  await app.register(inspectionsRoutes, { services });
+  await app.register(inspectionsRoutes, { services, uploads });
   await app.register(ticketsRoutes, { services });
   await app.register(notificationsRoutes, { services });
   await app.register(reportsRoutes, { services });

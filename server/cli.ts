@@ -17,6 +17,7 @@ import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from './commands/demo.command.js';
 import { problemCatalogue } from '../db/problem-catalogue.js';
 import type { ImportProgress } from '../workflows/findings-import.service.js';
+import { importLimits } from '../workflows/import/import-limits.js';
 
 const usage = `Usage: rectify <command> [options]
 
@@ -124,7 +125,7 @@ async function runImport(config: Config, args: string[]): Promise<number> {
       ? await services.inspections.find({ id: Number(inspectionRef) })
       : await services.inspections.findByShortCode({ shortCode: inspectionRef });
     if (!inspection) return { missing: await services.inspections.listAll(), result: null };
-    const result = await services.findingsImport.importFindings({ inspectionId: inspection.id, viewer: null, source: { bytes, filename: path.basename(file) }, onProgress: progress });
+    const result = await services.findingsImport.importFindings({ inspectionId: inspection.id, viewer: null, source: { bytes, filename: path.basename(file), limits: importLimits({ maxRows: config.importMaxRows }) }, onProgress: progress });
     return { missing: [], result };
   });
   const { result } = outcome;

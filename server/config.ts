@@ -24,6 +24,7 @@ const EnvSchema = Type.Object({
   SWEEP_INTERVAL_S: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   LOGIN_MAX_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000, default: 10 }),
   ATTACHMENT_MAX_MB: Type.Integer({ minimum: 1, maximum: 1024, default: 20 }),
+  IMPORT_MAX_ROWS: Type.Integer({ minimum: 1, maximum: 2_000_000, default: 200_000 }),
   TRUST_PROXY: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -45,6 +46,7 @@ const hints: Record<string, string> = {
   MAIL_MAX_ATTEMPTS: 'a whole number from 1 to 50',
   LOGIN_MAX_PER_MINUTE: 'a whole number from 1 to 10000',
   ATTACHMENT_MAX_MB: 'the largest evidence file in megabytes, a whole number from 1 to 1024',
+  IMPORT_MAX_ROWS: 'the most data rows one import file may hold, a whole number from 1 to 2000000',
   TRUST_PROXY: 'the number of reverse proxies in front of Rectify (e.g. 1), or their addresses/CIDR ranges separated by commas (e.g. 10.0.0.5,10.1.0.0/16)',
   NODE_ENV: 'development, production or test',
   LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent',
@@ -72,6 +74,8 @@ export interface Config {
   loginMaxPerMinute: number;
   /** The largest evidence file accepted, in MiB. */
   attachmentMaxMb: number;
+  /** The most data rows one import file (findings or units) may hold. */
+  importMaxRows: number;
   /** Reverse proxies whose X-Forwarded-For is believed (fastify's trustProxy): a hop count or addresses. */
   trustProxy: number | string[] | undefined;
   logLevel: string;
@@ -174,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepIntervalS: parsed.SWEEP_INTERVAL_S,
     loginMaxPerMinute: parsed.LOGIN_MAX_PER_MINUTE,
     attachmentMaxMb: parsed.ATTACHMENT_MAX_MB,
+    importMaxRows: parsed.IMPORT_MAX_ROWS,
     trustProxy: trustProxy ?? undefined,
     logLevel: parsed.LOG_LEVEL,
   };

@@ -8,14 +8,17 @@ import { problemTypes } from '../db/schema/index.js';
 import { forbidden, notFound, unprocessable } from '../core/errors.js';
 import { loadWorkingCalendar } from './calendar.js';
 import { dueAtForDeadline } from './deadlines.js';
-import { decodeTable, tableFromJson, type DecodedTable, type TableSource } from './import/decode-table.js';
-import { createUnitResolver, findingsTableSpec, parseFindingRows } from './import/findings.parse.js';
+import type { TableSource } from './import/decode-table.js';
+import { createFindingsReader, createUnitResolver, findingsTableSpec } from './import/findings.parse.js';
 import type { ImportRowError } from './import/import.errors.js';
+import { readTable, readTableInParts } from './import/read-table.js';
 import type { IssueResult, TicketIssuance } from './ticket-issuance.js';
 
 export interface FindingsImportResult extends IssueResult {
-  /** Rows read, but in a way to check: problems outside the catalogue, kept as `other` with their words. */
+  /** Rows read, but in a way to check: problems outside the catalogue, kept as `other` with their words (the first 1,000). */
   warnings: ImportRowError[];
+  /** All the warnings, listed or not. */
+  totalWarnings: number;
 }
 
 /** For a command line showing where a long import is. */
@@ -36,11 +39,6 @@ interface Deps {
  * tickets in one transaction, or nothing at all. Importing the same file again creates nothing.
  */
 export function createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now }: Deps) {
-  async function readTable(source: TableSource): Promise<DecodedTable> {
-    if ('json' in source) return tableFromJson(source.json, findingsTableSpec);
-    return decodeTable({ ...source, spec: findingsTableSpec });
-  }
-
   return {
     async importFindings({
       inspectionId,
@@ -62,7 +60,7 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
       if (viewer && viewer.role !== 'admin' && !(issuer && inScope(viewer, issuer.path))) {
         throw forbidden('inspections.import_forbidden', `只有检查单位${issuer ? `（${issuer.name}）` : ''}及其上级单位的监管人员可以向此检查导入问题。`);
       }
-      const table = await readTable(source);
+      const table = await readTable(source, findingsTableSpec);
       onProgress?.({ stage: 'read', rows: table.rows.length });
 
       // Units outside the importer's subtree are unknown to it, like everything else out of scope.
@@ -70,17 +68,20 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
       const catalogue = await db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
       // `4.21` is read in the sampling period's year; a last update cannot come after the sampling ended.
       const sampledUntil = inspection.samplingTo ?? inspection.samplingFrom ?? inspection.issuedOn;
-      const { findings, errors, warnings } = parseFindingRows(table, {
+      const reader = createFindingsReader(table, {
         year: Number(sampledUntil.slice(0, 4)),
         notAfter: sampledUntil,
         resolveUnit: createUnitResolver(directory),
         problemCatalogue: catalogue,
       });
-      if (errors.length > 0) {
-        throw unprocessable('import.invalid_rows', `文件中有 ${errors.length} 处错误，整个文件未导入，请改正后重新导入。`, {
+      await readTableInParts(table, reader.read);
+      const { findings, errors, warnings: warningList } = reader.result();
+      const warnings = warningList.items;
+      if (errors.total > 0) {
+        throw unprocessable('import.invalid_rows', `文件中有 ${errors.total} 处错误，整个文件未导入，请改正后重新导入。`, {
           title: '导入文件有错误',
-          errors,
-          extra: { warnings },
+          errors: errors.items,
+          extra: { totalErrors: errors.total, warnings, totalWarnings: warningList.total },
         });
       }
       onProgress?.({ stage: 'checked', rows: findings.length });
@@ -100,11 +101,11 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
             action: 'import_findings',
             entity: 'inspection',
             entityKey: locked.shortCode,
-            details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warnings.length, format: table.format },
+            details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warningList.total, format: table.format },
           },
           tx,
         );
-        return { ...result, warnings };
+        return { ...result, warnings, totalWarnings: warningList.total };
       });
     },
   };

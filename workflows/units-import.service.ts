@@ -4,9 +4,11 @@ import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { Unit } from '../db/schema/index.js';
 import { unprocessable } from '../core/errors.js';
-import { cellOf, decodeTable, requireColumns, splitList, tableFromJson, textOf, type DecodedTable, type TableSource } from './import/decode-table.js';
+import { cellOf, requireColumns, splitList, textOf, type DecodedTable, type TableSource } from './import/decode-table.js';
 import { normaliseUnitName, suggestClosest } from './import/findings.parse.js';
 import type { ImportRowError } from './import/import.errors.js';
+import { capped } from './import/import-limits.js';
+import { readTable } from './import/read-table.js';
 import { parseUnitRows, unitsTableSpec, type ParsedUnit } from './import/units.parse.js';
 
 export interface UnitsImportResult {
@@ -43,14 +45,9 @@ function differs(existing: Unit, parsed: ParsedUnit, parentId: number | null): b
  * the same file; all or nothing; a unit already there with the same data is left unchanged.
  */
 export function createUnitsImportService({ db, units, auditLog }: Deps) {
-  async function readTable(source: TableSource): Promise<DecodedTable> {
-    if ('json' in source) return tableFromJson(source.json, unitsTableSpec);
-    return decodeTable({ ...source, spec: unitsTableSpec });
-  }
-
   return {
     async importUnits({ source, actor }: { source: TableSource; actor: Viewer | null }): Promise<UnitsImportResult> {
-      const table = await readTable(source);
+      const table = await readTable(source, unitsTableSpec);
       const { units: parsed, errors } = parseUnitRows(table);
       // Every error at once: rows refused for their own cells still have their parents checked.
       if (errors.length > 0) throw invalid([...errors, ...unknownParents(table, await units.directory())].sort((a, b) => a.row - b.row));
@@ -154,8 +151,10 @@ function unknownParents(table: DecodedTable, directory: Pick<Unit, 'code' | 'nam
   return errors;
 }
 
-function invalid(errors: ImportRowError[]) {
-  return unprocessable('import.invalid_rows', `文件中有 ${errors.length} 处错误，整个文件未导入，请改正后重新导入。`, { title: '导入文件有错误', errors });
+/** The first 1,000 errors are listed, `totalErrors` counts them all. */
+function invalid(all: ImportRowError[]) {
+  const { items, total } = capped(all);
+  return unprocessable('import.invalid_rows', `文件中有 ${total} 处错误，整个文件未导入，请改正后重新导入。`, { title: '导入文件有错误', errors: items, extra: { totalErrors: total } });
 }
 
 export type UnitsImportService = ReturnType<typeof createUnitsImportService>;

@@ -75,7 +75,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   return reply.code(error.status).type('application/problem+json; charset=utf-8').send(problemOf(request, error));
 }
 
-function fromFastifyError(error: FastifyError): AppError | undefined {
+function fromFastifyError(error: FastifyError, request: FastifyRequest): AppError | undefined {
   if (error.validation) {
     const errors = toFieldErrors(error.validationContext, error.validation as AjvError[]);
     return new AppError({
@@ -93,7 +93,15 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
   if (error.code?.startsWith('FST_JWT_') || error.code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER') {
     return new AppError({ status: 401, code: 'auth.unauthenticated', title: '未登录或登录已失效', detail: '请重新登录。' });
   }
-  if (status === 413) return new AppError({ status, code: 'request.too_large', title: '请求内容过大' });
+  if (status === 413) {
+    const limit = request.routeOptions.bodyLimit;
+    return new AppError({
+      status,
+      code: 'request.too_large',
+      title: '请求内容过大',
+      ...(limit ? { detail: `请求内容不能超过 ${Math.round((limit / 1024 / 1024) * 10) / 10} MB。`, extra: { limit } } : {}),
+    });
+  }
   if (status === 415) return new AppError({ status, code: 'request.unsupported_media_type', title: '不支持的内容类型', detail: error.message });
   if (status >= 400 && status < 500) {
     return new AppError({ status, code: 'request.invalid', title: '请求无效', detail: error.message });
@@ -135,7 +143,7 @@ function badRequestOf(sqlState: string): AppError {
  * and bulk endpoints put it on the one item it belongs to.
  */
 export function toAppError(error: unknown, request: FastifyRequest): AppError {
-  const appError = error instanceof AppError ? error : fromFastifyError(error as FastifyError);
+  const appError = error instanceof AppError ? error : fromFastifyError(error as FastifyError, request);
   if (appError) {
     if (appError.status >= 500) request.log.error({ err: error }, appError.title);
     return appError;

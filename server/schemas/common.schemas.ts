@@ -33,6 +33,19 @@ export const ProblemSchema = Type.Object(
   { additionalProperties: true },
 );
 
+/** An import's refusal: the first 1,000 row errors and their total, or the limit the file went over. */
+export const ImportProblemSchema = Type.Object(
+  {
+    ...ProblemSchema.properties,
+    totalErrors: Type.Optional(Type.Integer({ description: 'all the errors found; `errors` lists the first 1,000' })),
+    limit: Type.Optional(Type.Integer({ description: 'the limit the file went over: bytes, rows, characters or levels, as `code` says' })),
+  },
+  { additionalProperties: true },
+);
+
+/** The 413 and 422 answers of an import route. */
+export const importProblemResponses = { 413: ImportProblemSchema, 422: ImportProblemSchema };
+
 /** Response schemas for the error statuses a route documents. */
 export const problemResponses = (...statuses: number[]): Record<number, typeof ProblemSchema> =>
   Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));

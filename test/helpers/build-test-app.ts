@@ -34,14 +34,20 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database (PGlite, or PostgreSQL when DATABASE_URL is set), with `admin` created. */
-export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; webRoot?: string } = {}): Promise<TestApp> {
+export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; importMaxRows?: number; webRoot?: string } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const clock = createTestClock(options.now);
   const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }) });
   await ensureAdmin(services, { password: ADMIN_PASSWORD, print: () => {} });
   const jwtSecret = randomBytes(32).toString('hex');
   const app = await buildApp({
-    config: { jwtExpiresIn: '8h', loginMaxPerMinute: options.loginMaxPerMinute ?? 1000, ...(options.attachmentMaxMb ? { attachmentMaxMb: options.attachmentMaxMb } : {}) },
+    config: {
+      jwtExpiresIn: '8h',
+      loginMaxPerMinute: options.loginMaxPerMinute ?? 1000,
+      dataDir: db.dataDir,
+      ...(options.attachmentMaxMb ? { attachmentMaxMb: options.attachmentMaxMb } : {}),
+      ...(options.importMaxRows ? { importMaxRows: options.importMaxRows } : {}),
+    },
     jwtSecret,
     services,
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),

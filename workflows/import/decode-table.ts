@@ -2,6 +2,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 // Types only: exceljs is loaded when a workbook is read or written, not with the server (it adds some 15 MB).
 import type ExcelJS from 'exceljs';
 import { ImportFileError } from './import.errors.js';
+import { cellTooLong, importLimits, jsonTooDeep, tooManyRows, type ImportLimits } from './import-limits.js';
+import { checkXlsxParts } from './xlsx-parts.js';
 
 /**
  * Turns an uploaded file (CSV, XLSX or JSON) into header + rows of trimmed text, and nothing more:
@@ -59,6 +61,8 @@ export interface DecodeInput {
    * required columns throw here. Without it, the header row is the first with two or more cells.
    */
   spec?: TableSpec;
+  /** Rows, cell length, XLSX size and JSON depth allowed; the defaults when left out. */
+  limits?: ImportLimits;
 }
 
 /** A decoded grid before the header is known. */
@@ -71,21 +75,34 @@ interface GridRow {
 const MAX_HEADER_SCAN = 20;
 const CONTROL_SAMPLE_CHARS = 65_536;
 
-/** A table as it arrived: file bytes (CSV, XLSX, JSON text), or a JSON body already parsed. */
-export type TableSource = { bytes: Buffer; contentType?: string; filename?: string } | { json: unknown };
+/**
+ * A table as it arrived: file bytes (CSV, XLSX, JSON text), an uploaded file waiting on disk, or a
+ * JSON body already parsed; with the limits of the route that took it (the defaults when left out).
+ */
+export type TableSource = ({ bytes: Buffer; contentType?: string; filename?: string } | { file: string; contentType?: string; filename?: string } | { json: unknown }) & {
+  limits?: ImportLimits;
+};
 
 export async function decodeTable(input: DecodeInput): Promise<DecodedTable> {
   const { bytes, spec } = input;
+  const limits = input.limits ?? importLimits();
   if (bytes.length === 0) throw new ImportFileError('import.empty_file', '文件是空的');
   const binary = binaryFormat(bytes);
   if (binary === 'xls') {
     throw new ImportFileError('import.unsupported_format', '不支持旧版 Excel（.xls/.et）文件，请在 Excel 或 WPS 中另存为 .xlsx 或 CSV 后再导入');
   }
-  if (binary === 'xlsx') return tableFromGrid(await readXlsx(bytes, spec), spec, 'xlsx');
+  if (binary === 'xlsx') {
+    // The parts are inflated once, counted and scanned, before exceljs builds anything from them.
+    await checkXlsxParts(bytes, limits, MAX_HEADER_SCAN);
+    return tableFromGrid(await readXlsx(bytes, spec, limits), spec, 'xlsx', limits);
+  }
   const text = decodeText(bytes);
   if (text.trim() === '') throw new ImportFileError('import.empty_file', '文件是空的');
-  if (textFormat(text, input) === 'json') return tableFromJson(parseJson(text), spec);
-  return tableFromGrid([parseCsv(text)], spec, 'csv');
+  if (textFormat(text, input) === 'json') {
+    checkJsonDepth(text, limits.maxJsonDepth);
+    return tableFromJson(parseJson(text), spec, limits);
+  }
+  return tableFromGrid([parseCsv(text, limits)], spec, 'csv', limits);
 }
 
 // ---------------------------------------------------------------- format and text encoding
@@ -163,16 +180,22 @@ const DELIMITERS = [',', '\t', ';'] as const;
 
 /**
  * csv-parse reads the records (RFC 4180: doubled quotes, line breaks inside quoted cells). Every
- * line is a record, empty ones included, so a record's index gives its row number. A quote that
- * does not open its cell stays literal text, as in Excel (`relax_quotes`).
+ * line is a record, empty ones included, so counting records gives the row number; empty ones are
+ * then dropped. The row limit and the cell length are checked on each record as it is read. A quote
+ * that does not open its cell stays literal text, as in Excel (`relax_quotes`).
  */
-function parseCsv(source: string): GridRow[] {
+function parseCsv(source: string, limits: ImportLimits): GridRow[] {
   // Old Mac Excel ends lines with a lone CR.
   const text = source.includes('\n') ? source : source.replaceAll('\r', '\n');
   const firstBreak = text.indexOf('\n');
   const hint = SEP_HINT.exec(firstBreak === -1 ? text : text.slice(0, firstBreak));
   // The sep= line is not a row of the table.
   const body = hint ? (firstBreak === -1 ? '' : text.slice(firstBreak + 1)) : text;
+  // A file with more rows of content than a table may have (title rows allowed for) is refused as
+  // soon as the reader gets there.
+  const maxFilled = limits.maxRows + MAX_HEADER_SCAN;
+  let line = 0;
+  const lines: number[] = [];
   let records: string[][];
   try {
     records = parse(body, {
@@ -184,11 +207,19 @@ function parseCsv(source: string): GridRow[] {
       relax_quotes: true,
       // Allows spaces between a closing quote and the delimiter; cells are trimmed anyway.
       rtrim: true,
+      on_record: (cells) => {
+        line++;
+        if (isBlank(cells)) return null;
+        if (lines.push(line) > maxFilled) throw tooManyRows(limits.maxRows);
+        const long = cells.findIndex((cell) => cell.length > limits.maxCellLength);
+        if (long !== -1) throw cellTooLong(limits.maxCellLength, { row: line, column: `第 ${long + 1} 列` });
+        return cells;
+      },
     });
   } catch (cause) {
     throw csvError(cause);
   }
-  return records.map((cells, index) => ({ row: index + 1, cells }));
+  return records.map((cells, index) => ({ row: lines[index] ?? index + 1, cells }));
 }
 
 /** The delimiter used most in the first line that has any; comma wins ties. */
@@ -217,7 +248,7 @@ function csvError(cause: unknown): unknown {
 
 // ---------------------------------------------------------------- XLSX
 
-async function readXlsx(bytes: Buffer, spec: TableSpec | undefined): Promise<GridRow[][]> {
+async function readXlsx(bytes: Buffer, spec: TableSpec | undefined, limits: ImportLimits): Promise<GridRow[][]> {
   const { default: Excel } = await import('exceljs');
   const workbook = new Excel.Workbook();
   try {
@@ -226,18 +257,20 @@ async function readXlsx(bytes: Buffer, spec: TableSpec | undefined): Promise<Gri
   } catch (cause) {
     throw new ImportFileError('import.unreadable', '无法读取 Excel 文件，文件可能已损坏；请另存为 .xlsx 或 CSV 后再试', { cause });
   }
-  const sheets = workbook.worksheets.map(sheetGrid);
+  const sheets = workbook.worksheets.map((sheet) => sheetGrid(sheet, limits.maxCellLength));
   // Without a spec the first sheet with content is the table; with one, the first sheet that has its headers.
   const chosen = sheets.find((grid) => findHeaderRow(grid, spec) !== -1);
   return chosen ? [chosen] : sheets;
 }
 
-function sheetGrid(sheet: ExcelJS.Worksheet): GridRow[] {
+function sheetGrid(sheet: ExcelJS.Worksheet, maxCellLength: number): GridRow[] {
   const grid: GridRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
     const cells: string[] = [];
     row.eachCell({ includeEmpty: false }, (cell, column) => {
-      cells[column - 1] = cellText(cell.value, cell.numFmt);
+      const text = cellText(cell.value, cell.numFmt);
+      if (text.length > maxCellLength) throw cellTooLong(maxCellLength, { row: rowNumber, column: cell.address });
+      cells[column - 1] = text;
     });
     grid.push({ row: rowNumber, cells: Array.from(cells, (c) => c ?? '') });
   });
@@ -297,8 +330,9 @@ function parseJson(text: string): unknown {
  * A JSON body: `{ "findings": [...] }`, `{ "units": [...] }` or a bare array of objects. Exported so
  * a route that already parsed the body can reuse it. Nested objects become dotted headers (`contact.name`).
  */
-export function tableFromJson(value: unknown, spec?: TableSpec): DecodedTable {
+export function tableFromJson(value: unknown, spec?: TableSpec, limits: ImportLimits = importLimits()): DecodedTable {
   const items = jsonItems(value, spec);
+  if (items.length > limits.maxRows) throw tooManyRows(limits.maxRows);
   const headers: string[] = [];
   const positions = new Map<string, number>();
   const flat = items.map((item, index) => {
@@ -312,13 +346,35 @@ export function tableFromJson(value: unknown, spec?: TableSpec): DecodedTable {
   });
   const rows = flat.map((cells, index) => {
     const values: RawValue[] = headers.map(() => '');
-    for (const [key, cell] of cells) values[positions.get(key) ?? 0] = cell;
+    for (const [key, cell] of cells) {
+      if ((Array.isArray(cell) ? cell : [cell]).some((text) => text.length > limits.maxCellLength)) throw cellTooLong(limits.maxCellLength, { row: index + 1, column: key });
+      values[positions.get(key) ?? 0] = cell;
+    }
     return { row: index + 1, values };
   });
   const table: DecodedTable = { rows: rows.filter((r) => !isBlank(r.values)), headers, format: 'json' };
   if (spec) requireColumns(table, spec);
   if (table.rows.length === 0) throw new ImportFileError('import.no_rows', '文件中没有数据行');
   return table;
+}
+
+/**
+ * Counts the nesting of JSON text before JSON.parse builds it (brackets outside strings), so a file
+ * 100,000 levels deep is refused for what it is rather than parsed and walked.
+ */
+function checkJsonDepth(text: string, limit: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) throw jsonTooDeep(limit);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
 }
 
 function jsonItems(value: unknown, spec: TableSpec | undefined): unknown[] {
@@ -355,7 +411,7 @@ function jsonText(value: unknown): string {
 
 // ---------------------------------------------------------------- from grid to table
 
-function tableFromGrid(sheets: GridRow[][], spec: TableSpec | undefined, format: TableFormat): DecodedTable {
+function tableFromGrid(sheets: GridRow[][], spec: TableSpec | undefined, format: TableFormat, limits: ImportLimits): DecodedTable {
   const grid = sheets.find((g) => findHeaderRow(g, spec) !== -1);
   if (!grid) {
     // Name what the file has instead, so the user sees why nothing matched.
@@ -375,6 +431,7 @@ function tableFromGrid(sheets: GridRow[][], spec: TableSpec | undefined, format:
     if (!source) continue;
     const values = contiguous ? trimInPlace(source.cells, columns.length) : columns.map((c) => source.cells[c]?.trim() ?? '');
     if (!isBlank(values) && !isFootnote(values)) table.rows.push({ row: source.row, values });
+    if (table.rows.length > limits.maxRows) throw tooManyRows(limits.maxRows);
   }
   if (table.rows.length === 0) throw new ImportFileError('import.no_rows', '表格只有表头，没有数据行');
   return table;

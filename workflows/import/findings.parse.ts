@@ -14,6 +14,7 @@ import {
   type TableSpec,
 } from './decode-table.js';
 import type { ImportRowError } from './import.errors.js';
+import { createErrorList, MAX_LISTED_ERRORS, type ErrorList } from './import-limits.js';
 
 /**
  * Reads a findings table (the notice's 附件 tables) into findings, without touching the database:
@@ -121,30 +122,46 @@ export function parseFindingRows(
   table: TableRows,
   ctx: FindingsParseContext,
 ): { findings: ParsedFinding[]; errors: ImportRowError[]; warnings: ImportRowError[] } {
+  const reader = createFindingsReader(table, ctx, { maxListed: Number.POSITIVE_INFINITY });
+  reader.read(table.rows);
+  const { findings, errors, warnings } = reader.result();
+  return { findings, errors: errors.items, warnings: warnings.items };
+}
+
+/**
+ * parseFindingRows a part of the table at a time, so that a caller can let other work run between
+ * parts (a 200,000-row table takes seconds). Errors and warnings keep the first `maxListed` and
+ * count the rest.
+ */
+export function createFindingsReader(table: Pick<TableRows, 'headers'>, ctx: FindingsParseContext, { maxListed = MAX_LISTED_ERRORS } = {}) {
   const columns = requireColumns(table, findingsTableSpec);
   const readers = createReaders(ctx);
   const findings: ParsedFinding[] = [];
-  const errors: ImportRowError[] = [];
-  const warnings: ImportRowError[] = [];
+  const errors = createErrorList<ImportRowError>(maxListed);
+  const warnings = createErrorList<ImportRowError>(maxListed);
   const firstRowOfTarget = new Map<string, number>();
   const row = rowReader(columns, errors);
-  for (const raw of table.rows) {
-    row.moveTo(raw);
-    const finding = readFinding(row, readers);
-    if (finding && !isDuplicate(row, finding, firstRowOfTarget)) {
-      findings.push(finding);
-      for (const problem of finding.problems) {
-        if (problem.code !== OTHER_PROBLEM) continue;
-        warnings.push({
-          row: finding.row,
-          column: row.columnOf('problems'),
-          value: problem.text,
-          message: `“${problem.text}”不在问题目录中，已按“其他”导入并保留原文；如属目录中的问题，请改用目录中的名称（rectify catalogue 列出目录）`,
-        });
+  return {
+    read(rows: readonly RawRow[]): void {
+      for (const raw of rows) {
+        row.moveTo(raw);
+        const finding = readFinding(row, readers);
+        if (finding && !isDuplicate(row, finding, firstRowOfTarget)) {
+          findings.push(finding);
+          for (const problem of finding.problems) {
+            if (problem.code !== OTHER_PROBLEM) continue;
+            warnings.push({
+              row: finding.row,
+              column: row.columnOf('problems'),
+              value: problem.text,
+              message: `“${problem.text}”不在问题目录中，已按“其他”导入并保留原文；如属目录中的问题，请改用目录中的名称（rectify catalogue 列出目录）`,
+            });
+          }
+        }
       }
-    }
-  }
-  return { findings, errors, warnings };
+    },
+    result: () => ({ findings, errors, warnings }),
+  };
 }
 
 // ---------------------------------------------------------------- one row
@@ -153,7 +170,7 @@ export function parseFindingRows(
  * Reads the cells of the current row and reports its errors. One reader moves down the table rather
  * than one per row: 100,000 rows should not mean 100,000 sets of closures.
  */
-function rowReader(columns: ColumnMap<FindingColumn>, errors: ImportRowError[]) {
+function rowReader(columns: ColumnMap<FindingColumn>, errors: Pick<ErrorList<ImportRowError>, 'push'>) {
   let raw: RawRow = { row: 0, values: [] };
   const cell = (key: FindingColumn): Cell | undefined => cellOf(columns, raw, key);
   const columnOf = (key: FindingColumn): string => columnName(columns, findingsTableSpec, key);

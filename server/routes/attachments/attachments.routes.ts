@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import Type from 'typebox';
@@ -11,6 +12,8 @@ import { AttachmentParams, UploadResult, contentDisposition, toAttachmentDto } f
 
 export const attachmentsRoutes: FastifyPluginAsyncTypebox<{ services: Services; maxBytes: number }> = async (app, { services, maxBytes }) => {
   app.addHook('onRequest', app.authenticate);
+  // The form parser for this route's plugin only; each file streams to the store's temporary folder.
+  await app.register(multipart, { limits: { fileSize: maxBytes, files: MAX_ATTACHMENTS_PER_EVENT, fields: 10 } });
   const maxMb = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
 
   app.post(
@@ -36,8 +39,7 @@ export const attachmentsRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
           detail: `单个文件不能超过 ${maxMb} MB。`,
           errors: [{ field: 'file', message: `不能超过 ${maxMb} MB` }],
         });
-      // Limits for this route only (the plugin's defaults serve the table imports): the size is
-      // enforced as the bytes arrive, and the stream is cut off there, not after buffering.
+      // The size is enforced as the bytes arrive, and the stream is cut off there, not after buffering.
       const parts = request.files({ limits: { fileSize: maxBytes, files: MAX_ATTACHMENTS_PER_EVENT, fields: 10 }, throwFileSizeLimit: true });
       async function* next(): AsyncIterable<IncomingFile> {
         try {

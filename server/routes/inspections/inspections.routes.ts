@@ -1,20 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { notFound } from '../../../core/errors.js';
-import { problemResponses } from '../../schemas/common.schemas.js';
+import { importProblemResponses, problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { workingDaysOverdue } from '../../../workflows/deadlines.js';
 import { BULLETIN_LEVEL } from '../../../notifications/ladder.js';
 import { restDayWarning } from '../../../workflows/ticket.workflow.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
-import { readTableUpload } from '../../plugins/uploads.plugin.js';
+import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
 import { bulletinDocx } from '../../../workflows/bulletin.js';
 import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
-export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
+  await app.register(tableUploadsPlugin, uploads);
   app.addHook('preHandler', app.requireRole('admin', 'supervisor'));
 
   app.post(
@@ -49,6 +50,7 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
   app.post(
     '/api/inspections/:id/findings',
     {
+      bodyLimit: uploads.maxBytes,
       schema: {
         tags: ['inspections'],
         summary: '导入问题清单并下发工单',
@@ -56,7 +58,7 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
           '通报附件表格：application/json（{"findings":[…]}）、text/csv（UTF-8 或 GB18030）、XLSX，或 multipart/form-data 的 file 字段。' +
           '任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。',
         params: InspectionParams,
-        response: { 201: ImportResult, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+        response: { 201: ImportResult, ...problemResponses(400, 401, 403, 404, 415), ...importProblemResponses },
       },
     },
     async (request, reply) => {

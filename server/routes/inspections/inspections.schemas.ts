@@ -126,7 +126,8 @@ export const ImportResult = Type.Object({
   created: Type.Integer(),
   unchanged: Type.Integer(),
   tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() })),
-  warnings: Type.Array(ImportWarning, { description: 'rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words' }),
+  warnings: Type.Array(ImportWarning, { description: 'rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words (the first 1,000)' }),
+  totalWarnings: Type.Integer({ description: 'all the warnings, listed or not' }),
 });
 
 const Rate = (description: string) => Nullable(Type.Number({ description }));

@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { notFound } from '../../../core/errors.js';
 import { decodeCursor, pageOf, readTextCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import { problemResponses } from '../../schemas/common.schemas.js';
-import { readTableUpload } from '../../plugins/uploads.plugin.js';
+import { importProblemResponses, problemResponses } from '../../schemas/common.schemas.js';
+import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
 import { CreateUnitBody, UnitsImportResult, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
 
-export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
+  await app.register(tableUploadsPlugin, uploads);
 
   app.get(
     '/api/units',
@@ -57,6 +58,7 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/api/units/import',
     {
+      bodyLimit: uploads.maxBytes,
       preHandler: app.requireRole('admin'),
       schema: {
         tags: ['units'],
@@ -64,7 +66,7 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         description:
           '表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、领导邮箱（单位负责人，督办时抄送、通报时收件）、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、' +
           'application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。',
-        response: { 200: UnitsImportResult, ...problemResponses(400, 401, 403, 413, 415, 422) },
+        response: { 200: UnitsImportResult, ...problemResponses(400, 401, 403, 415), ...importProblemResponses },
       },
     },
     async (request) => {

@@ -3376,8 +3376,10 @@ export interface paths {
                                 id: number;
                                 number: string;
                             }[];
+                            /** @description all the warnings, listed or not */
+                            totalWarnings: number;
                             unchanged: number;
-                            /** @description rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words */
+                            /** @description rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words (the first 1,000) */
                             warnings: {
                                 column: string;
                                 message: string;
@@ -3518,9 +3520,13 @@ export interface paths {
                                 value?: unknown;
                             }[];
                             instance?: string;
+                            /** @description the limit the file went over: bytes, rows, characters or levels, as `code` says */
+                            limit?: number;
                             requestId?: string;
                             status: number;
                             title: string;
+                            /** @description all the errors found; `errors` lists the first 1,000 */
+                            totalErrors?: number;
                             type: string;
                         } & {
                             [key: string]: unknown;
@@ -3574,9 +3580,13 @@ export interface paths {
                                 value?: unknown;
                             }[];
                             instance?: string;
+                            /** @description the limit the file went over: bytes, rows, characters or levels, as `code` says */
+                            limit?: number;
                             requestId?: string;
                             status: number;
                             title: string;
+                            /** @description all the errors found; `errors` lists the first 1,000 */
+                            totalErrors?: number;
                             type: string;
                         } & {
                             [key: string]: unknown;
@@ -6677,9 +6687,13 @@ export interface paths {
                                 value?: unknown;
                             }[];
                             instance?: string;
+                            /** @description the limit the file went over: bytes, rows, characters or levels, as `code` says */
+                            limit?: number;
                             requestId?: string;
                             status: number;
                             title: string;
+                            /** @description all the errors found; `errors` lists the first 1,000 */
+                            totalErrors?: number;
                             type: string;
                         } & {
                             [key: string]: unknown;
@@ -6733,9 +6747,13 @@ export interface paths {
                                 value?: unknown;
                             }[];
                             instance?: string;
+                            /** @description the limit the file went over: bytes, rows, characters or levels, as `code` says */
+                            limit?: number;
                             requestId?: string;
                             status: number;
                             title: string;
+                            /** @description all the errors found; `errors` lists the first 1,000 */
+                            totalErrors?: number;
                             type: string;
                         } & {
                             [key: string]: unknown;
