@@ -71,7 +71,7 @@ async function feedbackOf(unitCode: string) {
 }
 
 describe('evidence files and written feedback in a browser', { timeout: 180_000 }, () => {
-  it('an officer submits a rectification with a screenshot: it shows in 办理记录 and downloads', async () => {
+  it('an officer submits a rectification with a screenshot (a refused file explained, a wrong one removed)', async () => {
     const { page } = officer;
     await page.goto(`/tickets/${id('2021-2-001')}`);
     await signIn(page, 'wjw-off', PASSWORD);
@@ -97,7 +97,10 @@ describe('evidence files and written feedback in a browser', { timeout: 180_000 
     await expectAccessible(page, '提交整改 with files');
     await dialog.getByRole('button', { name: '确定' }).click();
     await eventually(() => page.locator('.state').first().textContent()).toBe('待核验');
+  });
 
+  it('the screenshot shows in 办理记录 and downloads as it was uploaded', async () => {
+    const { page } = officer;
     const history = page.getByRole('region', { name: '办理记录' });
     await eventually(() => history.textContent()).toContain('整改后截图.png');
     expect(await history.textContent()).not.toContain('选错的截图.png');
