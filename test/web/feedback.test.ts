@@ -137,7 +137,7 @@ describe('evidence files and written feedback in a browser', { timeout: 180_000 
     const row = requests.getByRole('row', { name: /2021-2-002/ });
     for (const word of ['益阳市卫生健康委员会网站', '益阳市卫生健康委员会', '2021年7月9日（星期五）', '网站改版需技术公司配合']) expect(await row.textContent()).toContain(word);
     // No unit has fed back in writing, four working days after the deadline.
-    const late = s.getByRole('region', { name: '逾期未报送书面反馈的单位' });
+    const late = s.getByRole('region', { name: '书面反馈逾期未办结的单位' });
     await eventually(() => late.textContent()).toContain('益阳市交通运输局');
     expect(await late.textContent()).toContain('益阳市卫生健康委员会');
     await eventually(() => s.getByRole('img', { name: /各单位整改进度/ }).count()).toBe(1);
@@ -238,7 +238,7 @@ describe('evidence files and written feedback in a browser', { timeout: 180_000 
     await screenshot(s, 'feedback-supervisor-accepted');
 
     await s.getByRole('link', { name: '督办台' }).first().click();
-    const late = s.getByRole('region', { name: '逾期未报送书面反馈的单位' });
+    const late = s.getByRole('region', { name: '书面反馈逾期未办结的单位' });
     await eventually(() => late.textContent()).toContain('益阳市交通运输局');
     expect(await late.textContent()).not.toContain('益阳市卫生健康委员会');
 
