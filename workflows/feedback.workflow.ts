@@ -99,6 +99,12 @@ export function createFeedbackWorkflow({ db, feedbacks, inspections, tickets, at
       return rows.map((feedback) => ({ feedback, allowedEvents: allowedFeedbackEvents(snapshotOf(feedback), actorOf(viewer)) }));
     },
 
+    /** The viewer's written feedback across inspections (an officer: its own unit's), newest first. */
+    async listForViewer({ viewer, limit, before }: { viewer: Viewer; limit: number; before?: number }) {
+      const rows = await feedbacks.listForViewer({ viewer, limit, ...(before !== undefined ? { before } : {}) });
+      return rows.map((feedback) => ({ feedback, allowedEvents: allowedFeedbackEvents(snapshotOf(feedback), actorOf(viewer)) }));
+    },
+
     async detail({ inspectionId, unitCode, viewer }: { inspectionId: number; unitCode: string; viewer: Viewer }) {
       const feedback = await findOne({ inspectionId, unitCode, viewer });
       const [events, mails, unitTickets] = await Promise.all([

@@ -88,6 +88,15 @@ export function createFeedbacksRepository({ db }: { db: Db }) {
       return rows.map(flatten);
     },
 
+    /** The viewer's written feedback across inspections, newest inspection first (keyset on the feedback id, descending). */
+    async listForViewer({ viewer, limit, before }: { viewer: Viewer; limit: number; before?: number }, tx: Db = db): Promise<FeedbackView[]> {
+      const rows = await selectView(tx)
+        .where(and(feedbackScope(viewer), before !== undefined ? lt(feedbacks.id, before) : undefined))
+        .orderBy(desc(feedbacks.id))
+        .limit(limit);
+      return rows.map(flatten);
+    },
+
     async findView({ inspectionId, unitCode, viewer }: { inspectionId: number; unitCode: string; viewer?: Viewer }, tx: Db = db): Promise<FeedbackView | undefined> {
       const [row] = await selectView(tx)
         .where(and(eq(feedbacks.inspectionId, inspectionId), eq(units.code, unitCode), viewer ? feedbackScope(viewer) : undefined))

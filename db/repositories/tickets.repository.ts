@@ -43,6 +43,8 @@ export interface TicketFilters {
   escalated?: boolean;
   /** Exactly this escalation level (0: none, 1 催办, 2 督办, 3 通报). */
   level?: number;
+  /** true: only tickets with an extension request awaiting a decision (申请延期); false: only those without. */
+  extensionRequested?: boolean;
   q?: string;
 }
 
@@ -243,6 +245,10 @@ export function createTicketsRepository({ db }: { db: Db }) {
         conditions.push(filters.escalated ? gt(tickets.escalationLevel, 0) : eq(tickets.escalationLevel, 0));
       }
       if (filters.level !== undefined) conditions.push(eq(tickets.escalationLevel, filters.level));
+      if (filters.extensionRequested !== undefined) {
+        const pending = sql`jsonb_typeof(${tickets.extensionRequest}) = 'object'`;
+        conditions.push(filters.extensionRequested ? pending : sql`not coalesce(${pending}, false)`);
+      }
       if (filters.q) {
         const pattern = `%${escapeLike(filters.q)}%`;
         // One set of ticket ids per name, each found through its own index (trigram indexes on the

@@ -26,6 +26,8 @@ export const router = createRouter({
     },
     { path: '/tickets', name: 'tickets', component: () => import('./pages/tickets/TicketList.vue'), meta: { title: '工单' } },
     { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketPage.vue'), props: true, meta: { title: '工单详情' } },
+    { path: '/feedback', name: 'my-feedback', component: () => import('./pages/feedback/MyFeedback.vue'), meta: { title: '书面反馈' } },
+    { path: '/inspections/:id(\\d+)/feedback', name: 'inspection-feedback', component: () => import('./pages/feedback/FeedbackPage.vue'), props: true, meta: { title: '书面反馈' } },
     { path: '/dashboard', name: 'dashboard', component: () => import('./pages/dashboard/SupervisorDashboard.vue'), meta: { title: '督办台', supervisor: true } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/errors/NotFound.vue'), meta: { title: '页面不存在' } },
   ],

@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { feedbackDraftDocx } from '../../../workflows/feedback-draft.js';
 import { allowedFeedbackEvents } from '../../../workflows/feedback.machine.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
+import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { toNotificationDto } from '../notifications/notifications.schemas.js';
 import { contentDisposition } from '../attachments/attachments.schemas.js';
@@ -10,7 +11,9 @@ import {
   FeedbackDetail,
   FeedbackEventBody,
   FeedbackEventResponse,
+  FeedbackAcrossInspections,
   FeedbackList,
+  MyFeedbackQuery,
   FeedbackParams,
   UnitFeedbackParams,
   toFeedbackDto,
@@ -21,6 +24,28 @@ const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 
 export const feedbackRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
+
+  app.get(
+    '/api/feedback',
+    {
+      schema: {
+        tags: ['feedback'],
+        summary: '本人可见的书面反馈（责任单位：本单位在各次检查中的；监管人员：管辖范围内的），新的在前',
+        querystring: MyFeedbackQuery,
+        response: { 200: FeedbackAcrossInspections, ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const before = request.query.cursor ? decodeCursor(request.query.cursor, 'feedback', readIdCursor) : undefined;
+      const rows = await services.feedbackWorkflow.listForViewer({ viewer: request.viewer, limit: limit + 1, ...(before !== undefined ? { before } : {}) });
+      const now = services.now();
+      return pageOf(rows, limit, 'feedback', ({ feedback }) => feedback.id, ({ feedback, allowedEvents }) => ({
+        ...toFeedbackDto(feedback, allowedEvents, now),
+        inspection: { id: feedback.inspection.id, title: feedback.inspection.title, documentNumber: feedback.inspection.documentNumber, shortCode: feedback.inspection.shortCode },
+      }));
+    },
+  );
 
   app.get(
     '/api/inspections/:id/feedback',

@@ -2,7 +2,7 @@ import Type from 'typebox';
 import type { FeedbackView } from '../../../db/repositories/feedbacks.repository.js';
 import { feedbackStates, type FeedbackEvent } from '../../../db/schema/index.js';
 import { feedbackEventTypes } from '../../../workflows/feedback.machine.js';
-import { Nullable, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
+import { Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { AttachmentSchema } from '../attachments/attachments.schemas.js';
 
@@ -25,6 +25,18 @@ export const FeedbackSchema = Type.Object({
 });
 
 export const FeedbackList = Type.Object({ items: Type.Array(FeedbackSchema) });
+
+export const MyFeedbackQuery = StrictObject({ ...PageQuery });
+
+export const FeedbackAcrossInspections = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      ...FeedbackSchema.properties,
+      inspection: Type.Object({ id: Type.Integer(), title: Type.String(), documentNumber: Nullable(Type.String()), shortCode: Type.String() }),
+    }),
+  ),
+  nextCursor: Nullable(Type.String()),
+});
 
 export const FeedbackEventSchema = Type.Object({
   seq: Type.Integer(),

@@ -35,7 +35,7 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       },
     },
     async (request) => {
-      const { limit = 50, cursor, state, unit, inspection, overdue, escalated, level, q } = request.query;
+      const { limit = 50, cursor, state, unit, inspection, overdue, escalated, level, extensionRequested, q } = request.query;
       const now = services.now();
       const rows = await services.tickets.list({
         viewer: request.viewer,
@@ -46,6 +46,7 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
           ...(overdue !== undefined ? { overdue } : {}),
           ...(escalated !== undefined ? { escalated } : {}),
           ...(level !== undefined ? { level } : {}),
+          ...(extensionRequested !== undefined ? { extensionRequested } : {}),
           ...(q ? { q } : {}),
         },
         limit: limit + 1,

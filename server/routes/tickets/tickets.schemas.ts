@@ -82,6 +82,7 @@ export const TicketListQuery = StrictObject({
   overdue: Type.Optional(Type.Boolean()),
   escalated: Type.Optional(Type.Boolean()),
   level: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'escalation level: 0 none, 1 催办, 2 督办, 3 通报' })),
+  extensionRequested: Type.Optional(Type.Boolean({ description: 'true: only tickets whose extension request (申请延期) awaits a decision' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'matches ticket number, target name or unit name' })),
 });
 

@@ -1314,6 +1314,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人可见的书面反馈（责任单位：本单位在各次检查中的；监管人员：管辖范围内的），新的在前 */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                acceptedAt: string | null;
+                                allowedEvents: string[];
+                                /** Format: date-time */
+                                dueAt: string;
+                                inspection: {
+                                    documentNumber: string | null;
+                                    id: number;
+                                    shortCode: string;
+                                    title: string;
+                                };
+                                inspectionId: number;
+                                onTime: boolean | null;
+                                /** @description past its due time and not accepted */
+                                overdue: boolean;
+                                returns: number;
+                                /**
+                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "submitted" | "accepted" | "returned";
+                                submittedAt: string | null;
+                                unitCode: string;
+                                unitName: string;
+                                version: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/imports/templates/{name}.csv": {
         parameters: {
             query?: never;
@@ -4825,6 +4948,8 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     escalated?: boolean;
+                    /** @description true: only tickets whose extension request (申请延期) awaits a decision */
+                    extensionRequested?: boolean;
                     inspection?: number;
                     /** @description escalation level: 0 none, 1 催办, 2 督办, 3 通报 */
                     level?: number;
