@@ -8,8 +8,8 @@ import { cellOf, requireColumns, splitList, textOf, type DecodedTable, type Tabl
 import { normaliseUnitName, suggestClosest } from './import/findings.parse.js';
 import type { ImportRowError } from './import/import.errors.js';
 import { capped } from './import/import-limits.js';
-import { readTable } from './import/read-table.js';
-import { parseUnitRows, unitsTableSpec, type ParsedUnit } from './import/units.parse.js';
+import { readTable, readTableInParts } from './import/read-table.js';
+import { createUnitsReader, unitsTableSpec, type ParsedUnit } from './import/units.parse.js';
 
 export interface UnitsImportResult {
   created: number;
@@ -48,7 +48,9 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
   return {
     async importUnits({ source, actor }: { source: TableSource; actor: Viewer | null }): Promise<UnitsImportResult> {
       const table = await readTable(source, unitsTableSpec);
-      const { units: parsed, errors } = parseUnitRows(table);
+      const reader = createUnitsReader(table);
+      await readTableInParts(table, reader.read);
+      const { units: parsed, errors } = reader.result();
       // Every error at once: rows refused for their own cells still have their parents checked.
       if (errors.length > 0) throw invalid([...errors, ...unknownParents(table, await units.directory())].sort((a, b) => a.row - b.row));
 

@@ -90,15 +90,26 @@ const KIND_PUNCTUATION = /[()（）、]/g;
 const MAX_UNIT_NAME_LENGTH = 200;
 
 export function parseUnitRows(table: TableRows): { units: ParsedUnit[]; errors: ImportRowError[] } {
+  const reader = createUnitsReader(table);
+  reader.read(table.rows);
+  return reader.result();
+}
+
+/** parseUnitRows a part of the table at a time, so that a caller can let other work run between parts. */
+export function createUnitsReader(table: Pick<TableRows, 'headers'>) {
   const columns = requireColumns(table, unitsTableSpec);
   const errors: ImportRowError[] = [];
   const claims = new Map<string, Claim>();
   const units: ParsedUnit[] = [];
-  for (const raw of table.rows) {
-    const unit = readUnit(raw, columns, errors);
-    if (unit && claimIdentity(unit, claims, columns, errors)) units.push(unit);
-  }
-  return { units, errors };
+  return {
+    read(rows: readonly RawRow[]): void {
+      for (const raw of rows) {
+        const unit = readUnit(raw, columns, errors);
+        if (unit && claimIdentity(unit, claims, columns, errors)) units.push(unit);
+      }
+    },
+    result: () => ({ units, errors }),
+  };
 }
 
 // ---------------------------------------------------------------- one row
