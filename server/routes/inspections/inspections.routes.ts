@@ -37,12 +37,13 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
 
   app.get(
     '/api/inspections',
-    { schema: { tags: ['inspections'], summary: '检查列表（新的在前）', querystring: InspectionListQuery, response: { 200: InspectionList, ...problemResponses(400, 401, 403) } } },
+    { schema: { tags: ['inspections'], summary: '检查列表（新的在前），各带调用者管辖范围内的工单数', querystring: InspectionListQuery, response: { 200: InspectionList, ...problemResponses(400, 401, 403) } } },
     async (request) => {
       const limit = request.query.limit ?? 50;
       const before = request.query.cursor ? decodeCursor(request.query.cursor, 'inspections', readIdCursor) : undefined;
       const rows = await services.inspections.list({ viewer: request.viewer, limit: limit + 1, ...(before !== undefined ? { before } : {}) });
-      return pageOf(rows, limit, 'inspections', (row) => row.id, (row) => toInspectionDto(row));
+      const counts = await services.inspections.countsByState({ ids: rows.slice(0, limit).map((row) => row.id), viewer: request.viewer, now: services.now() });
+      return pageOf(rows, limit, 'inspections', (row) => row.id, (row) => toInspectionDto(row, counts.get(row.id)));
     },
   );
 

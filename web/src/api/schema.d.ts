@@ -1418,7 +1418,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 检查列表（新的在前） */
+        /** 检查列表（新的在前），各带调用者管辖范围内的工单数 */
         get: {
             parameters: {
                 query?: {
