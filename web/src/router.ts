@@ -27,6 +27,8 @@ export const router = createRouter({
     { path: '/tickets', name: 'tickets', component: () => import('./pages/tickets/TicketList.vue'), meta: { title: '工单' } },
     { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketPage.vue'), props: true, meta: { title: '工单详情' } },
     { path: '/dashboard', name: 'dashboard', component: () => import('./pages/dashboard/SupervisorDashboard.vue'), meta: { title: '督办台', supervisor: true } },
+    { path: '/inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionList.vue'), meta: { title: '检查', supervisor: true } },
+    { path: '/inspections/:id(\\d+)', name: 'inspection', component: () => import('./pages/inspections/InspectionPage.vue'), props: true, meta: { title: '检查详情', supervisor: true } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/errors/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 });
