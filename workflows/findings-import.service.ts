@@ -19,6 +19,15 @@ export interface FindingsImportResult extends IssueResult {
   warnings: ImportRowError[];
   /** All the warnings, listed or not. */
   totalWarnings: number;
+  /** True when nothing was kept: the counts say what the import would do (and `tickets` is empty). */
+  dryRun: boolean;
+}
+
+/** Thrown inside a dry run's transaction so that everything it wrote is rolled back. */
+class DryRunRollback extends Error {
+  constructor(readonly result: FindingsImportResult) {
+    super('dry run: rolled back');
+  }
 }
 
 /** For a command line showing where a long import is. */
@@ -37,6 +46,8 @@ interface Deps {
 /**
  * The notice's attachment tables in: decode, parse every row (all errors, all rows), then issue
  * tickets in one transaction, or nothing at all. Importing the same file again creates nothing.
+ * A dry run does all of it, the writes included, and rolls the transaction back: its errors and
+ * counts are the import's own, and it leaves no ticket, finding, event, email or feedback behind.
  */
 export function createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now }: Deps) {
   return {
@@ -44,11 +55,13 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
       inspectionId,
       viewer,
       source,
+      dryRun = false,
       onProgress,
     }: {
       inspectionId: number;
       viewer: Viewer | null;
       source: TableSource;
+      dryRun?: boolean;
       onProgress?: ImportProgress;
     }): Promise<FindingsImportResult> {
       const inspection = await inspections.find({ id: inspectionId, ...(viewer ? { viewer } : {}) });
@@ -86,27 +99,34 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
       }
       onProgress?.({ stage: 'checked', rows: findings.length });
 
-      return db.transaction(async (tx) => {
-        const locked = await inspections.lock({ id: inspection.id }, tx);
-        if (!locked) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
-        const calendar = await loadWorkingCalendar(tx);
-        const actor = viewer ? { userId: viewer.userId, name: viewer.username } : { userId: null, name: 'system' };
-        onProgress?.({ stage: 'writing', rows: findings.length });
-        const result = await issuance.issue(tx, { inspection: locked, items: findings, actor, calendar, now: now() });
-        // Each unit with tickets owes one written feedback on the inspection, due at its deadline.
-        await feedbacks.ensureForInspection({ inspectionId: locked.id, dueAt: locked.feedbackDeadline ? dueAtForDeadline(locked.feedbackDeadline) : null }, tx);
-        await auditLog.record(
-          {
-            actorUserId: actor.userId,
-            action: 'import_findings',
-            entity: 'inspection',
-            entityKey: locked.shortCode,
-            details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warningList.total, format: table.format },
-          },
-          tx,
-        );
-        return { ...result, warnings, totalWarnings: warningList.total };
-      });
+      try {
+        // A dry run's result leaves the transaction as a thrown DryRunRollback, which undoes every write.
+        return await db.transaction(async (tx) => {
+          const locked = await inspections.lock({ id: inspection.id }, tx);
+          if (!locked) throw notFound('inspections.not_found', `检查 ${inspectionId} 不存在。`);
+          const calendar = await loadWorkingCalendar(tx);
+          const actor = viewer ? { userId: viewer.userId, name: viewer.username } : { userId: null, name: 'system' };
+          onProgress?.({ stage: 'writing', rows: findings.length });
+          const result = await issuance.issue(tx, { inspection: locked, items: findings, actor, calendar, now: now() });
+          // Each unit with tickets owes one written feedback on the inspection, due at its deadline.
+          await feedbacks.ensureForInspection({ inspectionId: locked.id, dueAt: locked.feedbackDeadline ? dueAtForDeadline(locked.feedbackDeadline) : null }, tx);
+          await auditLog.record(
+            {
+              actorUserId: actor.userId,
+              action: 'import_findings',
+              entity: 'inspection',
+              entityKey: locked.shortCode,
+              details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warningList.total, format: table.format },
+            },
+            tx,
+          );
+          if (dryRun) throw new DryRunRollback({ created: result.created, unchanged: result.unchanged, tickets: [], warnings, totalWarnings: warningList.total, dryRun: true });
+          return { ...result, warnings, totalWarnings: warningList.total, dryRun: false };
+        });
+      } catch (error) {
+        if (error instanceof DryRunRollback) return error.result;
+        throw error;
+      }
     },
   };
 }

@@ -1,9 +1,11 @@
-import { and, desc, eq, exists, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { inspections, tickets, type Inspection, type NewInspection, type TicketState } from '../schema/index.js';
 import { unitScope, type Viewer } from './scope.js';
 
 export type StateCounts = Record<TicketState | 'overdue' | 'escalated' | 'tickets', number>;
+
+const emptyCounts = (): StateCounts => ({ tickets: 0, issued: 0, acknowledged: 0, rectified: 0, verified: 0, withdrawn: 0, overdue: 0, escalated: 0 });
 
 /** Inspections a viewer may see: issued by a unit in its subtree, or with tickets there. */
 function visibleTo(viewer: Viewer) {
@@ -19,6 +21,28 @@ function visibleTo(viewer: Viewer) {
 }
 
 export function createInspectionsRepository({ db }: { db: Db }) {
+  /** Ticket counts by state for several inspections at once (a page of the list), within the viewer's scope; zeros where none. */
+  async function countsByState({ ids, viewer, now }: { ids: number[]; viewer: Viewer; now: Date }, tx: Db = db): Promise<Map<number, StateCounts>> {
+    if (ids.length === 0) return new Map();
+    const rows = await tx
+      .select({
+        inspectionId: tickets.inspectionId,
+        tickets: sql<number>`count(*)::int`,
+        issued: sql<number>`(count(*) filter (where ${tickets.state} = 'issued'))::int`,
+        acknowledged: sql<number>`(count(*) filter (where ${tickets.state} = 'acknowledged'))::int`,
+        rectified: sql<number>`(count(*) filter (where ${tickets.state} = 'rectified'))::int`,
+        verified: sql<number>`(count(*) filter (where ${tickets.state} = 'verified'))::int`,
+        withdrawn: sql<number>`(count(*) filter (where ${tickets.state} = 'withdrawn'))::int`,
+        overdue: sql<number>`(count(*) filter (where ${tickets.state} in ('issued', 'acknowledged') and ${tickets.dueAt} < ${now.toISOString()}::timestamptz))::int`,
+        escalated: sql<number>`(count(*) filter (where ${tickets.escalationLevel} > 0))::int`,
+      })
+      .from(tickets)
+      .where(and(inArray(tickets.inspectionId, ids), unitScope(viewer, tickets.unitId)))
+      .groupBy(tickets.inspectionId);
+    const byId = new Map(rows.map(({ inspectionId, ...counts }) => [inspectionId, counts]));
+    return new Map(ids.map((id) => [id, byId.get(id) ?? emptyCounts()]));
+  }
+
   return {
     async create(values: NewInspection, tx: Db = db): Promise<Inspection> {
       const [row] = await tx.insert(inspections).values(values).returning();
@@ -75,21 +99,11 @@ export function createInspectionsRepository({ db }: { db: Db }) {
 
     /** Ticket counts by state for one inspection, within the viewer's scope. */
     async countByState({ id, viewer, now }: { id: number; viewer: Viewer; now: Date }, tx: Db = db): Promise<StateCounts> {
-      const [row] = await tx
-        .select({
-          tickets: sql<number>`count(*)::int`,
-          issued: sql<number>`(count(*) filter (where ${tickets.state} = 'issued'))::int`,
-          acknowledged: sql<number>`(count(*) filter (where ${tickets.state} = 'acknowledged'))::int`,
-          rectified: sql<number>`(count(*) filter (where ${tickets.state} = 'rectified'))::int`,
-          verified: sql<number>`(count(*) filter (where ${tickets.state} = 'verified'))::int`,
-          withdrawn: sql<number>`(count(*) filter (where ${tickets.state} = 'withdrawn'))::int`,
-          overdue: sql<number>`(count(*) filter (where ${tickets.state} in ('issued', 'acknowledged') and ${tickets.dueAt} < ${now.toISOString()}::timestamptz))::int`,
-          escalated: sql<number>`(count(*) filter (where ${tickets.escalationLevel} > 0))::int`,
-        })
-        .from(tickets)
-        .where(and(eq(tickets.inspectionId, id), unitScope(viewer, tickets.unitId)));
-      return row ?? { tickets: 0, issued: 0, acknowledged: 0, rectified: 0, verified: 0, withdrawn: 0, overdue: 0, escalated: 0 };
+      const counts = await countsByState({ ids: [id], viewer, now }, tx);
+      return counts.get(id) ?? emptyCounts();
     },
+
+    countsByState,
 
     /** Unfinished tickets (neither verified nor withdrawn) per escalation level above 0, within the viewer's scope. */
     async countByLevel({ id, viewer }: { id: number; viewer: Viewer }, tx: Db = db): Promise<{ level: number; tickets: number }[]> {

@@ -225,6 +225,17 @@ describe('GET /api/inspections and /api/inspections/:id', () => {
     }
   });
 
+  it('lists each inspection with its ticket counts in the viewer scope, as its own page counts them', async () => {
+    const city = (await t.request(sup, 'GET', '/api/inspections?limit=200')).json().items as { id: number; counts: Record<string, number> }[];
+    for (const item of city.filter((i) => [cityOnly, withCountyTicket, countyOwn].includes(i.id))) {
+      expect(item.counts).toEqual((await t.request(sup, 'GET', `/api/inspections/${item.id}`)).json().counts);
+    }
+    expect(city.find((i) => i.id === cityOnly)?.counts).toMatchObject({ tickets: 2 });
+    expect(city.find((i) => i.id === countyOwn)?.counts).toMatchObject({ tickets: 0, issued: 0 });
+    const county = (await t.request(token('ah-sup'), 'GET', '/api/inspections?limit=200')).json().items as { id: number; counts: Record<string, number> }[];
+    expect(county.find((i) => i.id === withCountyTicket)?.counts).toMatchObject({ tickets: 1, issued: 1 });
+  });
+
   it('answers 404 for an inspection out of scope, and for one that does not exist', async () => {
     const hidden = await t.request(token('ah-sup'), 'GET', `/api/inspections/${cityOnly}`);
     expect(hidden.statusCode).toBe(404);

@@ -29,6 +29,8 @@ export const router = createRouter({
     { path: '/feedback', name: 'my-feedback', component: () => import('./pages/feedback/MyFeedback.vue'), meta: { title: '书面反馈' } },
     { path: '/inspections/:id(\\d+)/feedback', name: 'inspection-feedback', component: () => import('./pages/feedback/FeedbackPage.vue'), props: true, meta: { title: '书面反馈' } },
     { path: '/dashboard', name: 'dashboard', component: () => import('./pages/dashboard/SupervisorDashboard.vue'), meta: { title: '督办台', supervisor: true } },
+    { path: '/inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionList.vue'), meta: { title: '检查', supervisor: true } },
+    { path: '/inspections/:id(\\d+)', name: 'inspection', component: () => import('./pages/inspections/InspectionPage.vue'), props: true, meta: { title: '检查详情', supervisor: true } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/errors/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 });

@@ -11,7 +11,7 @@ import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
 import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
 import { bulletinDocx } from '../../../workflows/bulletin.js';
-import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
+import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportQuery, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
@@ -38,12 +38,13 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
 
   app.get(
     '/api/inspections',
-    { schema: { tags: ['inspections'], summary: '检查列表（新的在前）', querystring: InspectionListQuery, response: { 200: InspectionList, ...problemResponses(400, 401, 403) } } },
+    { schema: { tags: ['inspections'], summary: '检查列表（新的在前），各带调用者管辖范围内的工单数', querystring: InspectionListQuery, response: { 200: InspectionList, ...problemResponses(400, 401, 403) } } },
     async (request) => {
       const limit = request.query.limit ?? 50;
       const before = request.query.cursor ? decodeCursor(request.query.cursor, 'inspections', readIdCursor) : undefined;
       const rows = await services.inspections.list({ viewer: request.viewer, limit: limit + 1, ...(before !== undefined ? { before } : {}) });
-      return pageOf(rows, limit, 'inspections', (row) => row.id, (row) => toInspectionDto(row));
+      const counts = await services.inspections.countsByState({ ids: rows.slice(0, limit).map((row) => row.id), viewer: request.viewer, now: services.now() });
+      return pageOf(rows, limit, 'inspections', (row) => row.id, (row) => toInspectionDto(row, counts.get(row.id)));
     },
   );
 
@@ -53,18 +54,22 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
       bodyLimit: uploads.maxBytes,
       schema: {
         tags: ['inspections'],
-        summary: '导入问题清单并下发工单',
+        summary: '导入问题清单并下发工单（dryRun=true 时只检查）',
         description:
           '通报附件表格：application/json（{"findings":[…]}）、text/csv（UTF-8 或 GB18030）、XLSX，或 multipart/form-data 的 file 字段。' +
-          '任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。',
+          '任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。' +
+          'dryRun=true：按导入的全部步骤检查文件，错误（422）和提示与导入相同，200 答复将新建和不变的工单数（tickets 为空），' +
+          '不保存任何工单、问题、办理记录、邮件或书面反馈。',
         params: InspectionParams,
-        response: { 201: ImportResult, ...problemResponses(400, 401, 403, 404, 415), ...importProblemResponses },
+        querystring: ImportQuery,
+        response: { 200: ImportResult, 201: ImportResult, ...problemResponses(400, 401, 403, 404, 415), ...importProblemResponses },
       },
     },
     async (request, reply) => {
       const source = await readTableUpload(request);
-      const result = await services.findingsImport.importFindings({ inspectionId: request.params.id, viewer: request.viewer, source });
-      return reply.code(201).send(result);
+      const dryRun = request.query.dryRun === true;
+      const result = await services.findingsImport.importFindings({ inspectionId: request.params.id, viewer: request.viewer, source, dryRun });
+      return reply.code(dryRun ? 200 : 201).send(result);
     },
   );
 

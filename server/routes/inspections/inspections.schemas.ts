@@ -122,11 +122,16 @@ export function toInspectionDto(inspection: Inspection, counts?: StateCounts, le
 
 export const ImportWarning = Type.Object({ row: Type.Integer(), column: Type.String(), value: Type.String(), message: Type.String() });
 
+export const ImportQuery = StrictObject({
+  dryRun: Type.Optional(Type.Boolean({ default: false, description: 'check the file as the import would and keep nothing (200 instead of 201)' })),
+});
+
 export const ImportResult = Type.Object({
-  created: Type.Integer(),
-  unchanged: Type.Integer(),
-  tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() })),
+  created: Type.Integer({ description: 'tickets created (with dryRun: that would be created)' }),
+  unchanged: Type.Integer({ description: 'rows already imported for this inspection, left as they are' }),
+  tickets: Type.Array(Type.Object({ id: Type.Integer(), number: Type.String() }), { description: 'the new tickets; empty for a dry run' }),
   warnings: Type.Array(ImportWarning, { description: 'rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words (the first 1,000)' }),
+  dryRun: Type.Boolean({ description: 'true when nothing was kept' }),
   totalWarnings: Type.Integer({ description: 'all the warnings, listed or not' }),
 });
 

@@ -1541,7 +1541,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 检查列表（新的在前） */
+        /** 检查列表（新的在前），各带调用者管辖范围内的工单数 */
         get: {
             parameters: {
                 query?: {
@@ -3473,12 +3473,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 导入问题清单并下发工单
-         * @description 通报附件表格：application/json（{"findings":[…]}）、text/csv（UTF-8 或 GB18030）、XLSX，或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。
+         * 导入问题清单并下发工单（dryRun=true 时只检查）
+         * @description 通报附件表格：application/json（{"findings":[…]}）、text/csv（UTF-8 或 GB18030）、XLSX，或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入（422，逐行列出错误）；重复导入同一文件不会新建工单。dryRun=true：按导入的全部步骤检查文件，错误（422）和提示与导入相同，200 答复将新建和不变的工单数（tickets 为空），不保存任何工单、问题、办理记录、邮件或书面反馈。
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description check the file as the import would and keep nothing (200 instead of 201) */
+                    dryRun?: boolean;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -3488,19 +3491,54 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                201: {
+                200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            /** @description tickets created (with dryRun: that would be created) */
                             created: number;
+                            /** @description true when nothing was kept */
+                            dryRun: boolean;
+                            /** @description the new tickets; empty for a dry run */
                             tickets: {
                                 id: number;
                                 number: string;
                             }[];
                             /** @description all the warnings, listed or not */
                             totalWarnings: number;
+                            /** @description rows already imported for this inspection, left as they are */
+                            unchanged: number;
+                            /** @description rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words (the first 1,000) */
+                            warnings: {
+                                column: string;
+                                message: string;
+                                row: number;
+                                value: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description tickets created (with dryRun: that would be created) */
+                            created: number;
+                            /** @description true when nothing was kept */
+                            dryRun: boolean;
+                            /** @description the new tickets; empty for a dry run */
+                            tickets: {
+                                id: number;
+                                number: string;
+                            }[];
+                            /** @description all the warnings, listed or not */
+                            totalWarnings: number;
+                            /** @description rows already imported for this inspection, left as they are */
                             unchanged: number;
                             /** @description rows imported as written but worth checking, e.g. a problem outside the catalogue kept as 其他 with its words (the first 1,000) */
                             warnings: {
