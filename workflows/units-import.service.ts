@@ -15,6 +15,13 @@ export interface UnitsImportResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** Present when the file was only checked: the counts are what an import would do, nothing was written. */
+  dryRun?: true;
+}
+
+/** Carries a check's result out of the transaction it rolls back. */
+class CheckedOnly {
+  constructor(readonly result: UnitsImportResult) {}
 }
 
 interface Deps {
@@ -46,7 +53,11 @@ function differs(existing: Unit, parsed: ParsedUnit, parentId: number | null): b
  */
 export function createUnitsImportService({ db, units, auditLog }: Deps) {
   return {
-    async importUnits({ source, actor }: { source: TableSource; actor: Viewer | null }): Promise<UnitsImportResult> {
+    /**
+     * With `dryRun` the whole import runs (every check, including parents and cycles that only the
+     * database can tell) and is then rolled back: what it reports is what the import would do.
+     */
+    async importUnits({ source, actor, dryRun = false }: { source: TableSource; actor: Viewer | null; dryRun?: boolean }): Promise<UnitsImportResult> {
       const table = await readTable(source, unitsTableSpec);
       const reader = createUnitsReader(table);
       await readTableInParts(table, reader.read);
@@ -54,7 +65,7 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
       // Every error at once: rows refused for their own cells still have their parents checked.
       if (errors.length > 0) throw invalid([...errors, ...unknownParents(table, await units.directory())].sort((a, b) => a.row - b.row));
 
-      return db.transaction(async (tx) => {
+      const run = db.transaction(async (tx) => {
         const known = new Map<string, Known>();
         const byName = new Map<string, Known>();
         const remember = (unit: Known) => {
@@ -118,9 +129,16 @@ export function createUnitsImportService({ db, units, auditLog }: Deps) {
           }
           pending = waiting;
         }
+        if (dryRun) throw new CheckedOnly({ ...result, dryRun: true });
         await auditLog.record({ actorUserId: actor?.userId ?? null, action: 'import_units', entity: 'unit', entityKey: '*', details: { ...result, rows: parsed.length } }, tx);
         return result;
       });
+      try {
+        return await run;
+      } catch (outcome) {
+        if (outcome instanceof CheckedOnly) return outcome.result;
+        throw outcome;
+      }
     },
   };
 }

@@ -27,6 +27,15 @@ export function createNotificationsRepository({ db }: { db: Db }) {
       return row ?? null;
     },
 
+    /** One email with its plain text, as the outbox holds it; null when there is none with that id. */
+    async findWithText({ id }: { id: number }, tx: Db = db): Promise<(NotificationSummary & { bodyText: string }) | null> {
+      const [row] = await tx
+        .select({ ...summary, bodyText: notifications.bodyText })
+        .from(notifications)
+        .where(eq(notifications.id, id));
+      return row ?? null;
+    },
+
     async listForTicket({ ticketId }: { ticketId: number }, tx: Db = db): Promise<NotificationSummary[]> {
       return tx
         .select(summary)

@@ -8,6 +8,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** Only supervisors and admins. */
     supervisor?: boolean;
+    /** Only admins. */
+    admin?: boolean;
     title?: string;
   }
 }
@@ -31,6 +33,11 @@ export const router = createRouter({
     { path: '/dashboard', name: 'dashboard', component: () => import('./pages/dashboard/SupervisorDashboard.vue'), meta: { title: '督办台', supervisor: true } },
     { path: '/inspections', name: 'inspections', component: () => import('./pages/inspections/InspectionList.vue'), meta: { title: '检查', supervisor: true } },
     { path: '/inspections/:id(\\d+)', name: 'inspection', component: () => import('./pages/inspections/InspectionPage.vue'), props: true, meta: { title: '检查详情', supervisor: true } },
+    { path: '/admin/units', name: 'admin-units', component: () => import('./pages/admin/UnitsPage.vue'), meta: { title: '单位', admin: true } },
+    { path: '/admin/users', name: 'admin-users', component: () => import('./pages/admin/UsersPage.vue'), meta: { title: '用户', admin: true } },
+    { path: '/admin/emails', name: 'admin-emails', component: () => import('./pages/admin/OutboxPage.vue'), meta: { title: '邮件', admin: true } },
+    { path: '/admin/calendar', name: 'admin-calendar', component: () => import('./pages/admin/CalendarPage.vue'), meta: { title: '工作日历', admin: true } },
+    { path: '/account', name: 'account', component: () => import('./pages/account/AccountPage.vue'), meta: { title: '我的账户' } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/errors/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 });
@@ -43,7 +50,7 @@ router.beforeEach(async (to) => {
   if (!me) return signInFor(to);
   if (mustChangePassword(me) && to.name !== 'change-password') return { name: 'change-password', query: { redirect: to.fullPath } };
   // A page the user may not open looks like one that does not exist.
-  if (to.meta.supervisor && !supervises(me.user.role)) return { name: 'not-found', params: { pathMatch: to.path.slice(1).split('/') }, replace: true };
+  if ((to.meta.supervisor && !supervises(me.user.role)) || (to.meta.admin && me.user.role !== 'admin')) return { name: 'not-found', params: { pathMatch: to.path.slice(1).split('/') }, replace: true };
   return true;
 });
 

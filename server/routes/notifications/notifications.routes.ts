@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { conflict } from '../../../core/errors.js';
+import { conflict, notFound } from '../../../core/errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import { NotificationList, NotificationListQuery, NotificationParams, NotificationSchema, toNotificationDto } from './notifications.schemas.js';
+import { NotificationDetail, NotificationList, NotificationListQuery, NotificationParams, NotificationSchema, toNotificationDto } from './notifications.schemas.js';
 
 export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -29,6 +29,23 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services
         ...(before !== undefined ? { before } : {}),
       });
       return pageOf(rows, limit, 'notifications', (row) => row.id, toNotificationDto);
+    },
+  );
+
+  app.get(
+    '/api/notifications/:id',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: '一封邮件及其正文（管理员）',
+        params: NotificationParams,
+        response: { 200: NotificationDetail, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const row = await services.notifications.findWithText({ id: request.params.id });
+      if (!row) throw notFound('notifications.not_found', `邮件 ${request.params.id} 不存在。`);
+      return { ...toNotificationDto(row), text: row.bodyText };
     },
   );
 

@@ -20,6 +20,11 @@ export const NotificationSchema = Type.Object({
   sentAt: Nullable(Type.String({ format: 'date-time' })),
 });
 
+export const NotificationDetail = Type.Object({
+  ...NotificationSchema.properties,
+  text: Type.String({ description: 'the plain-text body as sent (or to be sent)' }),
+});
+
 export const NotificationListQuery = StrictObject({
   ...PageQuery,
   status: Type.Optional(StringEnum(notificationStatuses)),

@@ -4,7 +4,7 @@ import { decodeCursor, pageOf, readTextCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { importProblemResponses, problemResponses } from '../../schemas/common.schemas.js';
 import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
-import { CreateUnitBody, UnitsImportResult, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
+import { CreateUnitBody, UnitsImportQuery, UnitsImportResult, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
 
 export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
@@ -65,13 +65,15 @@ export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services; upload
         summary: '批量导入单位（管理员）',
         description:
           '表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、领导邮箱（单位负责人，督办时抄送、通报时收件）、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、' +
-          'application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。',
+          'application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。' +
+          '加 ?dryRun=true 只检查文件、统计将新增和修改的单位数，不写入任何数据。',
+        querystring: UnitsImportQuery,
         response: { 200: UnitsImportResult, ...problemResponses(400, 401, 403, 415), ...importProblemResponses },
       },
     },
     async (request) => {
       const source = await readTableUpload(request);
-      return services.unitsImport.importUnits({ source, actor: request.viewer });
+      return services.unitsImport.importUnits({ source, actor: request.viewer, dryRun: request.query.dryRun ?? false });
     },
   );
 

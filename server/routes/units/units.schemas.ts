@@ -72,4 +72,13 @@ function unitWarnings(unit: UnitWithParent) {
   return [{ code: 'units.no_leader_emails', field: 'leaderEmails', message: '未登记单位负责人邮箱：督办时无法抄送、通报时无法送达单位负责人，请补充。' }];
 }
 
-export const UnitsImportResult = Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
+export const UnitsImportQuery = StrictObject({
+  dryRun: Type.Optional(Type.Boolean({ description: 'true: only check the file and count what would be created or updated; nothing is written' })),
+});
+
+export const UnitsImportResult = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  dryRun: Type.Optional(Type.Boolean({ description: 'present (true) when the file was only checked and nothing was written' })),
+});

@@ -4455,6 +4455,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一封邮件及其正文（管理员） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            attempts: number;
+                            cc: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: number;
+                            kind: string;
+                            lastError: string | null;
+                            messageId: string;
+                            /** Format: date-time */
+                            nextAttemptAt: string;
+                            sentAt: string | null;
+                            status: string;
+                            subject: string;
+                            /** @description the plain-text body as sent (or to be sent) */
+                            text: string;
+                            /** @description how many tickets the email concerns (a batch lists several) */
+                            ticketCount?: number;
+                            ticketId: number | null;
+                            to: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications/{id}/resend": {
         parameters: {
             query?: never;
@@ -6723,11 +6893,14 @@ export interface paths {
         put?: never;
         /**
          * 批量导入单位（管理员）
-         * @description 表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、领导邮箱（单位负责人，督办时抄送、通报时收件）、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。
+         * @description 表头：代码、名称、简称、类型（市直部门/区县/乡镇/其他）、上级（代码或名称）、邮箱、领导邮箱（单位负责人，督办时抄送、通报时收件）、联系人、电话。CSV（UTF-8 或 GB18030）、XLSX、application/json（{"units":[…]}）或 multipart/form-data 的 file 字段。任何一行有错则整个文件不导入；重复导入不会重复创建。加 ?dryRun=true 只检查文件、统计将新增和修改的单位数，不写入任何数据。
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: only check the file and count what would be created or updated; nothing is written */
+                    dryRun?: boolean;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -6742,6 +6915,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             created: number;
+                            /** @description present (true) when the file was only checked and nothing was written */
+                            dryRun?: boolean;
                             unchanged: number;
                             updated: number;
                         };
