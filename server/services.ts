@@ -27,6 +27,7 @@ import { createUnitsImportService } from '../workflows/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
 import { createCalendarService } from '../workflows/calendar.service.js';
 import { createSweep } from '../workflows/sweep.js';
+import { createOutboxService } from '../workflows/outbox.service.js';
 
 export interface ServiceDeps {
   database: Database;
@@ -72,6 +73,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
   const reports = createReportsRepository({ db });
   const inspectionReport = createInspectionReport({ inspections, reports, units, feedbacks, loadCalendar: calendarService.current, now });
   const bulletin = createBulletin({ inspectionReport, reports, units, loadCalendar: calendarService.current });
+  const outbox = createOutboxService({ db, notifications, notifier, now });
   const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
@@ -88,6 +90,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     ticketEvents,
     notifications,
     notifier,
+    outbox,
     directory,
     inspectionsService,
     issuance,

@@ -60,11 +60,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services
       },
     },
     async (request) => {
-      const { id } = request.params;
-      const row = await services.db.transaction(async (tx) => {
-        await services.notifier.readdressIfUnaddressed(tx, { id });
-        return services.notifications.requeueFailed({ id, now: services.now() }, tx);
-      });
+      const row = await services.outbox.resendFailed({ id: request.params.id });
       if (!row) throw conflict('notifications.not_failed', `邮件 ${request.params.id} 不存在或不是“发送失败”状态，无需重发。`);
       return toNotificationDto(row);
     },
