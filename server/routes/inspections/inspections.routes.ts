@@ -4,8 +4,6 @@ import { notFound } from '../../errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import { workingDaysOverdue } from '../../../workflows/deadlines.js';
-import { BULLETIN_LEVEL } from '../../../workflows/ladder.js';
 import { restDayWarning } from '../../../workflows/ticket.workflow.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload } from '../../plugins/uploads.plugin.js';
@@ -147,23 +145,16 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services }
       },
     },
     async (request) => {
-      const inspection = await services.inspections.find({ id: request.params.id, viewer: request.viewer });
-      if (!inspection) throw notFound('inspections.not_found', `检查 ${request.params.id} 不存在。`);
-      const rows = await services.tickets.listBulletinCandidates({ inspectionId: inspection.id, viewer: request.viewer, minLevel: BULLETIN_LEVEL });
-      const calendar = await services.calendarService.current();
+      const candidates = await services.bulletinCandidates.list({ inspectionId: request.params.id, viewer: request.viewer });
       const now = services.now();
       return {
-        items: rows.map((t) => {
-          // A submitted ticket stopped being late when it was submitted.
-          const overdue = workingDaysOverdue(calendar, t.dueAt, t.state === 'issued' || t.state === 'acknowledged' ? now : (t.rectifiedAt ?? now));
-          return {
-            ticket: toTicketDto(t, now),
-            unit: { code: t.unitCode, name: t.unitName },
-            overdueWorkingDays: overdue.value,
-            overdueProvisional: overdue.provisional,
-            since: t.since ? t.since.toISOString() : null,
-          };
-        }),
+        items: candidates.map((c) => ({
+          ticket: toTicketDto(c.ticket, now),
+          unit: { code: c.ticket.unitCode, name: c.ticket.unitName },
+          overdueWorkingDays: c.overdueWorkingDays,
+          overdueProvisional: c.overdueProvisional,
+          since: c.since ? c.since.toISOString() : null,
+        })),
       };
     },
   );
