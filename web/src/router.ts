@@ -27,6 +27,8 @@ export const router = createRouter({
     { path: '/tickets', name: 'tickets', component: () => import('./pages/tickets/TicketList.vue'), meta: { title: '工单' } },
     { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./pages/tickets/TicketPage.vue'), props: true, meta: { title: '工单详情' } },
     { path: '/dashboard', name: 'dashboard', component: () => import('./pages/dashboard/SupervisorDashboard.vue'), meta: { title: '督办台', supervisor: true } },
+    { path: '/inspections/:id(\\d+)/report', name: 'inspection-report', component: () => import('./pages/reports/ReportPage.vue'), props: true, meta: { title: '检查报表', supervisor: true } },
+    { path: '/reports/repeat-offenders', name: 'repeat-offenders', component: () => import('./pages/reports/RepeatOffenders.vue'), meta: { title: '屡查屡犯', supervisor: true } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/errors/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 });
