@@ -62,6 +62,7 @@ function checkScope(scope: InspectionScopeGroup[]): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   scope.forEach((entry, i) => {
+    if (entry.group.trim() === '') errors.push({ field: `scope.${i}.group`, value: entry.group, message: '分组名称不能为空，如 市直部门、区县(市)、南县' });
     const key = `${entry.targetKind}\u0000${entry.group.trim()}`;
     if (seen.has(key)) errors.push({ field: `scope.${i}.group`, value: entry.group, message: `分组「${entry.group}」的${entry.targetKind === 'website' ? '政府网站' : '政务新媒体'}检查数重复填写` });
     seen.add(key);

@@ -69,6 +69,8 @@ describe('the scope of an inspection', () => {
     });
     expect(tooMany.statusCode).toBe(422);
     expect(tooMany.json().errors).toEqual([expect.objectContaining({ field: 'scope.0.failed' })]);
+    const blank = await t.request(sup(), 'PATCH', `/api/inspections/${created.id}`, { scope: [{ group: '　 ', targetKind: 'website', checked: 1 }] });
+    expect(blank.json().errors).toEqual([expect.objectContaining({ field: 'scope.0.group' })]);
     expect((await t.request(sup(), 'PATCH', `/api/inspections/${created.id}`, {})).statusCode).toBe(400);
     const county = await t.request(tokens['ah-sup'] ?? '', 'PATCH', `/api/inspections/${created.id}`, { scope: [] });
     expect(county.statusCode).toBe(404);

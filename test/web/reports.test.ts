@@ -124,7 +124,7 @@ describe('the report pages in a browser', { timeout: 180_000 }, () => {
       ];
       await eventually(() => rowsIn(page, region)).toEqual(expected);
       const figures = (await page.locator('.total').filter({ hasText: total }).textContent())?.replace(/\s+/g, '') ?? '';
-      expect(figures).toContain(`检查${scope.checked}个，存在突出问题${scope.failed}个，合格率${percent(scope.passRate)}`);
+      expect(figures).toContain(`检查${scope.checked}个，存在突出问题${scope.failed}个合格率${percent(scope.passRate)}`);
     }
 
     const ranking = '各单位整改进度与排名';
@@ -169,6 +169,10 @@ describe('the report pages in a browser', { timeout: 180_000 }, () => {
     // The first screen as a person sees it, beside the whole page.
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(screensDir, 'report-first-screen-1366.png') });
+    for (const [heading, name] of [['各分组合格率', 'charts'], ['各单位整改进度与排名', 'ranking'], [`拟通报（${candidates.length}）`, 'bulletin']] as const) {
+      await page.getByRole('heading', { name: heading }).evaluate((element) => element.scrollIntoView());
+      await page.screenshot({ path: path.join(screensDir, `report-${name}-1366.png`) });
+    }
     await expectAccessible(page, '报表');
   });
 
