@@ -22,6 +22,7 @@ import { createInspectionsService } from '../workflows/inspections.service.js';
 import { createFindingsImportService } from '../workflows/findings-import.service.js';
 import { createInspectionReport } from '../workflows/inspection-report.js';
 import { createBulletin } from '../workflows/bulletin.js';
+import { createBulletinCandidates } from '../workflows/bulletin-candidates.js';
 import { createTicketIssuance } from '../workflows/ticket-issuance.js';
 import { createUnitsImportService } from '../workflows/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/ticket.workflow.js';
@@ -72,7 +73,8 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
   const reports = createReportsRepository({ db });
   const inspectionReport = createInspectionReport({ inspections, reports, units, feedbacks, loadCalendar: calendarService.current, now });
-  const bulletin = createBulletin({ inspectionReport, reports, units, loadCalendar: calendarService.current });
+  const bulletinCandidates = createBulletinCandidates({ inspections, tickets, loadCalendar: calendarService.current, now });
+  const bulletin = createBulletin({ inspectionReport, bulletinCandidates, reports, units });
   const outbox = createOutboxService({ db, notifications, notifier, now });
   const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
@@ -98,6 +100,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     unitsImport,
     reports,
     inspectionReport,
+    bulletinCandidates,
     bulletin,
     ticketWorkflow,
     files,

@@ -1,12 +1,11 @@
 import type { ReportsRepository } from '../db/repositories/reports.repository.js';
 import type { Viewer } from '../db/repositories/scope.js';
-import { overdueStates } from '../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
-import { endOfShanghaiDay, shanghaiDay, type WorkingCalendar } from './calendar.js';
-import { workingDaysOverdue } from './deadlines.js';
+import type { BulletinCandidate, BulletinCandidates } from './bulletin-candidates.js';
+import { endOfShanghaiDay, shanghaiDay } from './calendar.js';
 import type { InspectionReport, InspectionReportService } from './inspection-report.js';
 import { groupRepeats, type RepeatOffender } from './repeat-offenders.js';
-import { targetLabel } from '../notifications/templates/labels.js';
+import { stateLabels, targetLabel } from '../notifications/templates/labels.js';
 import { formatDateLong } from '../notifications/templates/dates.js';
 
 /** What the draft says, before it is laid out: kept apart so the wording can be read and tested. */
@@ -21,9 +20,9 @@ export interface BulletinContent {
 
 interface Deps {
   inspectionReport: Pick<InspectionReportService, 'build'>;
+  bulletinCandidates: Pick<BulletinCandidates, 'list'>;
   reports: Pick<ReportsRepository, 'repeats'>;
   units: Pick<UnitsRepository, 'directory'>;
-  loadCalendar: () => Promise<WorkingCalendar>;
 }
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`);
@@ -40,17 +39,18 @@ export function bulletinTitle(inspectionTitle: string): string {
  * those whose problems reached 通报 with their working days overdue, repeat offenders, and the
  * attachment tables. The office edits it and decides whom to criticise; nothing is published.
  */
-export function createBulletin({ inspectionReport, reports, units, loadCalendar }: Deps) {
+export function createBulletin({ inspectionReport, bulletinCandidates, reports, units }: Deps) {
   return {
     async content({ inspectionId, viewer }: { inspectionId: number; viewer: Viewer }): Promise<BulletinContent> {
       const report = await inspectionReport.build({ inspectionId, viewer });
-      const [repeats, directory, calendar] = await Promise.all([
+      const [repeats, directory, candidates] = await Promise.all([
         reports.repeats({ viewer, inspectionId }).then(groupRepeats),
         units.directory(),
-        loadCalendar(),
+        // The same list as GET /api/inspections/:id/bulletin-candidates, at the report's moment.
+        bulletinCandidates.list({ inspectionId, viewer, at: report.asOf }),
       ]);
       const issuing = directory.find((u) => u.id === report.inspection.issuingUnitId);
-      return compose(report, { repeats, calendar, issuingUnit: issuing?.name ?? '', hasCounties: directory.some((u) => u.kind === 'county') });
+      return compose(report, { repeats, candidates, issuingUnit: issuing?.name ?? '', hasCounties: directory.some((u) => u.kind === 'county') });
     },
   };
 }
@@ -59,7 +59,7 @@ export type Bulletin = ReturnType<typeof createBulletin>;
 
 function compose(
   report: InspectionReport,
-  { repeats, calendar, issuingUnit, hasCounties }: { repeats: RepeatOffender[]; calendar: WorkingCalendar; issuingUnit: string; hasCounties: boolean },
+  { repeats, candidates, issuingUnit, hasCounties }: { repeats: RepeatOffender[]; candidates: BulletinCandidate[]; issuingUnit: string; hasCounties: boolean },
 ): BulletinContent {
   const { inspection, totals, asOf } = report;
   const website = totals.scope.website;
@@ -79,12 +79,14 @@ function compose(
       `${checked.length > 0 ? `通报了对${checked.join('、')}的检查情况，` : ''}要求各地各部门对发现的问题立即整改，${deadline}书面反馈整改情况。现将整改情况通报如下。`,
   });
 
-  // The bulletin candidates: open tickets past due at the ladder's last level (通报).
-  const candidates = report.rows
-    .filter((r) => overdueStates.includes(r.state) && r.escalationLevel >= 3)
-    .map((r) => ({ row: r, days: workingDaysOverdue(calendar, r.dueAt, asOf).value }));
-  const byUnit = new Map<string, number[]>();
-  for (const { row, days } of candidates) byUnit.set(row.unitName, [...(byUnit.get(row.unitName) ?? []), days]);
+  // The bulletin candidates (拟通报): still open, or submitted only after reaching 通报.
+  const byUnit = (open: boolean) => {
+    const units = new Map<string, number[]>();
+    for (const c of candidates.filter((c) => c.open === open)) units.set(c.ticket.unitName, [...(units.get(c.ticket.unitName) ?? []), c.overdueWorkingDays]);
+    return [...units].map(([unit, days]) => `${unit}（${days.length}个问题，逾期${Math.max(...days)}个工作日）`);
+  };
+  const stillOpen = byUnit(true);
+  const submittedLate = byUnit(false);
 
   const rankHeader = ['排名', '单位', '问题数', '按期反馈', '按期整改率', '逾期', '已销号', '屡查屡犯'];
   const attachments: BulletinContent['attachments'] = [
@@ -97,15 +99,16 @@ function compose(
   ];
   if (candidates.length > 0) {
     attachments.push({
-      title: '逾期未整改问题清单',
-      header: ['序号', '责任单位', '检查对象', '存在的问题', '逾期工作日'],
-      widths: [0.9, 4, 4, 3.2, 1.4],
-      rows: candidates.map(({ row, days }, i) => [
+      title: '逾期达到通报级别的问题清单',
+      header: ['序号', '责任单位', '检查对象', '存在的问题', '逾期工作日', '整改状态'],
+      widths: [1, 3, 3.2, 2.8, 2.4, 1.8],
+      rows: candidates.map(({ ticket, overdueWorkingDays }, i) => [
         i + 1,
-        row.unitName,
-        targetLabel({ kind: row.targetKind, platform: row.platform, name: row.targetName }),
-        row.problems.map((p) => (p.code === 'other' ? p.text : p.label)).join('、'),
-        days,
+        ticket.unitName,
+        targetLabel(ticket.target),
+        ticket.problems.map((p) => (p.code === 'other' ? p.text : p.label)).join('、'),
+        overdueWorkingDays,
+        stateLabels[ticket.state],
       ]),
     });
   }
@@ -152,11 +155,13 @@ function compose(
   paragraphs.push({
     heading: '三、逾期未整改的单位',
     text:
-      byUnit.size > 0
-        ? `经催办、督办，以下${byUnit.size}家单位仍有问题未按要求完成整改：${[...byUnit]
-            .map(([unit, days]) => `${unit}（${days.length}个问题，逾期${Math.max(...days)}个工作日）`)
-            .join('、')}。现予以通报批评（问题清单见附件2）。`
-        : '截至目前，没有问题逾期达到通报级别。',
+      candidates.length === 0
+        ? '截至目前，没有问题逾期达到通报级别。'
+        : (stillOpen.length > 0
+            ? `经催办、督办，以下${stillOpen.length}家单位仍有问题未按要求完成整改：${stillOpen.join('、')}。现予以通报批评。`
+            : '经催办、督办，逾期达到通报级别的问题均已提交整改情况。') +
+          (submittedLate.length > 0 ? `${submittedLate.join('、')}等${submittedLate.length}家单位的问题逾期达到通报级别后才提交整改情况。` : '') +
+          '问题清单见附件2。',
   });
 
   paragraphs.push({

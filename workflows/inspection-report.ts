@@ -195,8 +195,9 @@ export function createInspectionReport({ inspections, reports, units, feedbacks,
         const county = chain.find((u) => u?.kind === 'county');
         const unit = byId.get(unitId);
         const candidates = [...(county ? [county.name, ...county.aliases] : []), ...kindGroupWords[unit?.kind ?? 'other']];
-        for (const k of kind ? [kind] : targetKinds) {
-          for (const word of candidates) {
+        // The county first, under either kind: a county's own units are counted under its name in 附件2.
+        for (const word of candidates) {
+          for (const k of kind ? [kind] : targetKinds) {
             const found = scopeGroups.get(`${k}\u0000${normaliseGroup(word)}`);
             if (found) return found;
           }

@@ -6,6 +6,9 @@ import type { Viewer } from '../db/repositories/scope.js';
 import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import { defaultEscalationPolicy, type EscalationPolicy, type Inspection, type InspectionScopeGroup } from '../db/schema/index.js';
 import { conflict, notFound, unprocessable, type FieldError } from '../core/errors.js';
+import type { TableSource } from './import/decode-table.js';
+import { readTable } from './import/read-table.js';
+import { parseScopeRows, scopeTableSpec } from './import/scope.parse.js';
 
 export interface NewInspectionFields {
   title: string;
@@ -47,11 +50,35 @@ function checkDates(fields: NewInspectionFields): FieldError[] {
   if (fields.samplingFrom && fields.samplingTo && fields.samplingFrom > fields.samplingTo) {
     errors.push({ field: 'samplingTo', value: fields.samplingTo, message: '采样结束日期不能早于开始日期' });
   }
+  errors.push(...checkScope(fields.scope ?? []));
   const policy = { ...defaultEscalationPolicy, ...fields.policy };
   if (new Set(policy.remindBeforeWorkingDays).size !== policy.remindBeforeWorkingDays.length) {
     errors.push({ field: 'policy.remindBeforeWorkingDays', message: '提醒天数不能重复' });
   }
   return errors;
+}
+
+/** One row per group and kind; a group cannot have failed more targets than it had checked. */
+function checkScope(scope: InspectionScopeGroup[]): FieldError[] {
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  scope.forEach((entry, i) => {
+    if (entry.group.trim() === '') errors.push({ field: `scope.${i}.group`, value: entry.group, message: '分组名称不能为空，如 市直部门、区县(市)、南县' });
+    const key = `${entry.targetKind}\u0000${entry.group.trim()}`;
+    if (seen.has(key)) errors.push({ field: `scope.${i}.group`, value: entry.group, message: `分组「${entry.group}」的${entry.targetKind === 'website' ? '政府网站' : '政务新媒体'}检查数重复填写` });
+    seen.add(key);
+    if (entry.failed !== undefined && entry.failed > entry.checked) {
+      errors.push({ field: `scope.${i}.failed`, value: entry.failed, message: `分组「${entry.group}」存在突出问题的数量不能多于检查数（${entry.checked}）` });
+    }
+  });
+  return errors;
+}
+
+const trimScope = (scope: InspectionScopeGroup[]) => scope.map((entry) => ({ ...entry, group: entry.group.trim() }));
+
+export interface InspectionChanges {
+  contact?: InspectionContact | null;
+  scope?: InspectionScopeGroup[];
 }
 
 /** Inspections (检查/通报): created by supervisors for a unit in their subtree, with the escalation policy. */
@@ -80,7 +107,7 @@ export function createInspectionsService({ db, inspections, units, auditLog }: D
               dueWorkingDays: fields.dueWorkingDays ?? null,
               issuingUnitId: issuingUnit.id,
               policy,
-              scope: fields.scope ?? [],
+              scope: trimScope(fields.scope ?? []),
               contactName: fields.contact?.name.trim() ?? null,
               contactPhone: fields.contact?.phone.trim() ?? null,
               createdBy: actor.userId,
@@ -100,17 +127,41 @@ export function createInspectionsService({ db, inspections, units, auditLog }: D
       }
     },
 
-    /** Changes the contact printed in the inspection's emails; only supervisors over its issuing unit may. */
-    async updateContact({ id, contact, actor }: { id: number; contact: InspectionContact | null; actor: Viewer }): Promise<Inspection> {
+    /** Changes the contact printed in the inspection's emails and its scope (附件1/附件2); only supervisors over its issuing unit may. */
+    async update({ id, changes, actor }: { id: number; changes: InspectionChanges; actor: Viewer }): Promise<Inspection> {
+      const errors = changes.scope ? checkScope(changes.scope) : [];
+      if (errors.length > 0) throw unprocessable('inspections.invalid', errors.map((e) => e.message).join('；'), { errors });
       return db.transaction(async (tx) => {
-        const updated = await inspections.updateContact(
-          { id, viewer: actor, contactName: contact?.name.trim() ?? null, contactPhone: contact?.phone.trim() ?? null },
+        const updated = await inspections.update(
+          {
+            id,
+            viewer: actor,
+            values: {
+              ...(changes.contact !== undefined ? { contactName: changes.contact?.name.trim() ?? null, contactPhone: changes.contact?.phone.trim() ?? null } : {}),
+              ...(changes.scope ? { scope: trimScope(changes.scope) } : {}),
+            },
+          },
           tx,
         );
         if (!updated) throw notFound('inspections.not_found', `检查 ${id} 不存在。`);
-        await auditLog.record({ actorUserId: actor.userId, action: 'update', entity: 'inspection', entityKey: updated.shortCode, details: { contact } }, tx);
+        await auditLog.record({ actorUserId: actor.userId, action: 'update', entity: 'inspection', entityKey: updated.shortCode, details: { ...changes } }, tx);
         return updated;
       });
+    },
+
+    /**
+     * Reads the notice's 附件1 or 附件2 (CSV, XLSX or JSON) and replaces the inspection's scope of the
+     * kinds the table gives, keeping the other kind's. All or nothing: any bad row changes nothing.
+     */
+    async importScope({ id, source, actor }: { id: number; source: TableSource; actor: Viewer }): Promise<Inspection> {
+      const table = await readTable(source, scopeTableSpec);
+      const { kinds, groups, errors } = parseScopeRows(table);
+      if (errors.length > 0) {
+        throw unprocessable('import.invalid_rows', `文件中有 ${errors.length} 处错误，检查范围未导入，请改正后重新导入。`, { title: '导入文件有错误', errors });
+      }
+      const current = await inspections.find({ id, viewer: actor });
+      if (!current) throw notFound('inspections.not_found', `检查 ${id} 不存在。`);
+      return this.update({ id, changes: { scope: [...current.scope.filter((s) => !kinds.includes(s.targetKind)), ...groups] }, actor });
     },
   };
 }

@@ -69,14 +69,14 @@ export function createInspectionsRepository({ db }: { db: Db }) {
       return tx.select({ id: inspections.id, shortCode: inspections.shortCode, title: inspections.title }).from(inspections).orderBy(desc(inspections.id)).limit(limit);
     },
 
-    /** Sets the contact of an inspection issued within the viewer's subtree; undefined when there is none such. */
-    async updateContact(
-      { id, viewer, contactName, contactPhone }: { id: number; viewer: Viewer; contactName: string | null; contactPhone: string | null },
+    /** Changes an inspection issued within the viewer's subtree (contact, scope); undefined when there is none such. */
+    async update(
+      { id, viewer, values }: { id: number; viewer: Viewer; values: Partial<Pick<NewInspection, 'contactName' | 'contactPhone' | 'scope'>> },
       tx: Db = db,
     ): Promise<Inspection | undefined> {
       const [row] = await tx
         .update(inspections)
-        .set({ contactName, contactPhone })
+        .set(values)
         .where(and(eq(inspections.id, id), unitScope(viewer, inspections.issuingUnitId)))
         .returning();
       return row;

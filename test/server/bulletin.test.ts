@@ -70,14 +70,38 @@ describe('GET /api/inspections/:id/bulletin.docx', () => {
     // Due Friday 25 June; by Tuesday 20 July 16 working days have ended since.
     expect(flat).toMatch(/以下\d+家单位仍有问题未按要求完成整改：安化县人民政府办公室（2个问题，逾期16个工作日）、.*益阳市卫生健康委员会（4个问题，逾期16个工作日）/);
     expect(flat).not.toMatch(/益阳市交通运输局（\d+个问题/);
-    expect(flat).toContain('逾期未整改问题清单');
-    expect(text).toMatch(/11\s+益阳市卫生健康委员会\s+互动回应差\s+16/);
+    expect(flat).toContain("逾期达到通报级别的问题清单");
+    expect(text).toMatch(/11\s+益阳市卫生健康委员会\s+“健康益阳”微信订阅号\s+互动回应差\s+16\s+待签收/);
     expect(flat).toContain('本次检查未发现屡查屡犯问题');
     expect(flat).toContain('政府网站合格率83.7%，政务新媒体合格率94.0%');
     expect(flat).toContain('政务新媒体检查情况');
     expect(flat).toContain('合计2161394.0%');
     expect(flat).toContain('益阳市政务公开政务服务管理办公室2021年7月20日');
   }, 300_000);
+
+  it('lists in the draft exactly the tickets GET …/bulletin-candidates lists, a late submission among them', async () => {
+    // 益阳市乡村振兴局 submits its website's rectification only now, long after it reached 通报.
+    const password = 'bulletin-test-password';
+    await t.services.db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.username, 'yy-xczx'));
+    const officer = await t.login('yy-xczx', password);
+    const ticket = (await t.request(admin, 'GET', `/api/tickets?inspection=${inspectionId}&unit=YY-XCZX`)).json().items[0] as { id: number; escalationLevel: number };
+    expect(ticket.escalationLevel).toBe(3);
+    await t.request(officer, 'POST', `/api/tickets/${ticket.id}/events`, { type: 'ACKNOWLEDGE' });
+    expect((await t.request(officer, 'POST', `/api/tickets/${ticket.id}/events`, { type: 'SUBMIT_RECTIFICATION', feedback: '已更新全部栏目' })).statusCode).toBe(200);
+
+    const api = (await t.request(admin, 'GET', `/api/inspections/${inspectionId}/bulletin-candidates`)).json().items as {
+      ticket: { number: string; state: string }; unit: { name: string }; overdueWorkingDays: number;
+    }[];
+    expect(api.find((c) => c.unit.name === '益阳市乡村振兴局')).toMatchObject({ ticket: { state: 'rectified' }, overdueWorkingDays: 16 });
+    const viewer = await t.services.users.findViewer({ id: (await t.services.users.findPublic({ username: 'admin' }))?.id ?? 0 });
+    if (!viewer) throw new Error('admin is missing');
+    const content = await t.services.bulletin.content({ inspectionId, viewer });
+    const list = content.attachments.find((a) => a.title === '逾期达到通报级别的问题清单');
+    expect(list?.rows.map((r) => [r[1], r[4], r[5]])).toEqual(api.map((c) => [c.unit.name, c.overdueWorkingDays, c.ticket.state === 'rectified' ? '待核验' : c.ticket.state === 'acknowledged' ? '整改中' : '待签收']));
+    const third = content.paragraphs.find((p) => p.heading === '三、逾期未整改的单位')?.text ?? '';
+    expect(third).toContain('益阳市乡村振兴局（1个问题，逾期16个工作日）等1家单位的问题逾期达到通报级别后才提交整改情况');
+    expect(third).not.toMatch(/仍有问题未按要求完成整改：[^。]*益阳市乡村振兴局/);
+  });
 
   it('answers 404 for an inspection out of reach', async () => {
     expect((await t.request(admin, 'GET', '/api/inspections/99999/bulletin.docx')).statusCode).toBe(404);

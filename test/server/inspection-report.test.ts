@@ -52,6 +52,9 @@ describe('GET /api/inspections/:id/report', () => {
     // 安化县's two accounts of 附件3 and 「茶溪小镇·冷市慢城」; its portal website counts under 区县(市).
     expect(anhua).toMatchObject({ targetKind: 'new_media', tickets: 3, checked: 46, failed: 2 });
     expect(report.byUnit.find((u: UnitRow) => u.unitCode === 'YY-WJW')).toMatchObject({ tickets: 4, group: '市直部门', onTime: 0, rejections: 0 });
+    // A county's own units are in the county's group (附件2 lists counties), not in 其他网站.
+    expect(report.byUnit.find((u: UnitRow) => u.unitCode === 'ZY-YJJ')?.group).toBe('资阳区');
+    expect(report.byUnit.find((u: UnitRow) => u.unitCode === 'TJ-SJZX')?.group).toBe('桃江县');
   });
 
   it('ranks units: on time first, a rejection and the working days to rectify counted', async () => {

@@ -38,6 +38,8 @@ export const router = createRouter({
     { path: '/admin/emails', name: 'admin-emails', component: () => import('./pages/admin/OutboxPage.vue'), meta: { title: '邮件', admin: true } },
     { path: '/admin/calendar', name: 'admin-calendar', component: () => import('./pages/admin/CalendarPage.vue'), meta: { title: '工作日历', admin: true } },
     { path: '/account', name: 'account', component: () => import('./pages/account/AccountPage.vue'), meta: { title: '我的账户' } },
+    { path: '/inspections/:id(\\d+)/report', name: 'inspection-report', component: () => import('./pages/reports/ReportPage.vue'), props: true, meta: { title: '检查报表', supervisor: true } },
+    { path: '/reports/repeat-offenders', name: 'repeat-offenders', component: () => import('./pages/reports/RepeatOffenders.vue'), meta: { title: '屡查屡犯', supervisor: true } },
     { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./pages/errors/NotFound.vue'), meta: { title: '页面不存在' } },
   ],
 });

@@ -4,8 +4,6 @@ import { notFound } from '../../../core/errors.js';
 import { importProblemResponses, problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import { workingDaysOverdue } from '../../../workflows/deadlines.js';
-import { BULLETIN_LEVEL } from '../../../notifications/ladder.js';
 import { restDayWarning } from '../../../workflows/ticket.workflow.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
@@ -154,23 +152,16 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
       },
     },
     async (request) => {
-      const inspection = await services.inspections.find({ id: request.params.id, viewer: request.viewer });
-      if (!inspection) throw notFound('inspections.not_found', `检查 ${request.params.id} 不存在。`);
-      const rows = await services.tickets.listBulletinCandidates({ inspectionId: inspection.id, viewer: request.viewer, minLevel: BULLETIN_LEVEL });
-      const calendar = await services.calendarService.current();
+      const candidates = await services.bulletinCandidates.list({ inspectionId: request.params.id, viewer: request.viewer });
       const now = services.now();
       return {
-        items: rows.map((t) => {
-          // A submitted ticket stopped being late when it was submitted.
-          const overdue = workingDaysOverdue(calendar, t.dueAt, t.state === 'issued' || t.state === 'acknowledged' ? now : (t.rectifiedAt ?? now));
-          return {
-            ticket: toTicketDto(t, now),
-            unit: { code: t.unitCode, name: t.unitName },
-            overdueWorkingDays: overdue.value,
-            overdueProvisional: overdue.provisional,
-            since: t.since ? t.since.toISOString() : null,
-          };
-        }),
+        items: candidates.map((c) => ({
+          ticket: toTicketDto(c.ticket, now),
+          unit: { code: c.ticket.unitCode, name: c.ticket.unitName },
+          overdueWorkingDays: c.overdueWorkingDays,
+          overdueProvisional: c.overdueProvisional,
+          since: c.since ? c.since.toISOString() : null,
+        })),
       };
     },
   );
@@ -180,15 +171,41 @@ export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; 
     {
       schema: {
         tags: ['inspections'],
-        summary: '修改检查的联系人和联系电话',
+        summary: '修改检查的联系人、联系电话和检查范围',
+        description: 'scope 为各分组、各类对象的检查数（通报附件1、附件2），整体替换；同一分组同一类对象只能有一行。',
         params: InspectionParams,
         body: UpdateInspectionBody,
-        response: { 200: InspectionSchema, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: InspectionSchema, ...problemResponses(400, 401, 403, 404, 422) },
       },
     },
     async (request) => {
-      const inspection = await services.inspectionsService.updateContact({ id: request.params.id, contact: request.body.contact, actor: request.viewer });
+      const { contact, scope } = request.body;
+      const inspection = await services.inspectionsService.update({
+        id: request.params.id,
+        changes: { ...(contact !== undefined ? { contact } : {}), ...(scope ? { scope } : {}) },
+        actor: request.viewer,
+      });
       return toInspectionDto(inspection);
+    },
+  );
+
+  app.post(
+    '/api/inspections/:id/scope',
+    {
+      schema: {
+        tags: ['inspections'],
+        summary: '导入检查范围（通报附件1 或 附件2）',
+        description:
+          '表头同通报附件：附件1 为 序号、单位、检查网站数、发现存在突出问题的网站数，附件2 为 序号、单位、政务新媒体数、发现存在突出问题的政务新媒体数（合计行不读）。' +
+          'text/csv（UTF-8 或 GB18030）、XLSX、multipart/form-data 的 file 字段，或 JSON {"scope":[{"单位":"市直部门","检查网站数":31}]}。' +
+          '替换表中所列类别（政府网站或政务新媒体）的检查范围，另一类不变；任何一行有错则不导入（422，逐行列出错误）。',
+        params: InspectionParams,
+        response: { 200: InspectionSchema, ...problemResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    async (request) => {
+      const source = await readTableUpload(request);
+      return toInspectionDto(await services.inspectionsService.importScope({ id: request.params.id, source, actor: request.viewer }));
     },
   );
 

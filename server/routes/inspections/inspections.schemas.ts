@@ -47,8 +47,14 @@ export const CreateInspectionBody = StrictObject({
   contact: Type.Optional(Nullable(ContactBody)),
 });
 
-/** What may change after an inspection is created: its contact (null clears it). */
-export const UpdateInspectionBody = StrictObject({ contact: Nullable(ContactBody) });
+/** What may change after an inspection is created: its contact (null clears it) and its scope (replaced as a whole). */
+export const UpdateInspectionBody = Type.Object(
+  {
+    contact: Type.Optional(Nullable(ContactBody)),
+    scope: Type.Optional(Type.Array(ScopeGroupSchema, { maxItems: 200, description: '检查范围（附件1、附件2 各分组的检查数），整体替换' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 const countFields = {
   tickets: Type.Integer(),

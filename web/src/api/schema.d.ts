@@ -2190,7 +2190,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** 修改检查的联系人和联系电话 */
+        /**
+         * 修改检查的联系人、联系电话和检查范围
+         * @description scope 为各分组、各类对象的检查数（通报附件1、附件2），整体替换；同一分组同一类对象只能有一行。
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -2203,12 +2206,21 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        contact: {
+                        contact?: {
                             /** @description 联系人，如 文雪飞 */
                             name: string;
                             /** @description 联系电话，如 0737-4382206 */
                             phone: string;
                         } | null;
+                        /** @description 检查范围（附件1、附件2 各分组的检查数），整体替换 */
+                        scope?: {
+                            checked: number;
+                            failed?: number;
+                            /** @description 如 市直部门、区县(市)、其他网站、南县 */
+                            group: string;
+                            /** @enum {string} */
+                            targetKind: "website" | "new_media";
+                        }[];
                     };
                 };
             };
@@ -2367,6 +2379,34 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4052,6 +4092,302 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/inspections/{id}/scope": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 导入检查范围（通报附件1 或 附件2）
+         * @description 表头同通报附件：附件1 为 序号、单位、检查网站数、发现存在突出问题的网站数，附件2 为 序号、单位、政务新媒体数、发现存在突出问题的政务新媒体数（合计行不读）。text/csv（UTF-8 或 GB18030）、XLSX、multipart/form-data 的 file 字段，或 JSON {"scope":[{"单位":"市直部门","检查网站数":31}]}。替换表中所列类别（政府网站或政务新媒体）的检查范围，另一类不变；任何一行有错则不导入（422，逐行列出错误）。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            contact: {
+                                name: string;
+                                phone: string;
+                            } | null;
+                            counts?: {
+                                acknowledged: number;
+                                escalated: number;
+                                issued: number;
+                                overdue: number;
+                                rectified: number;
+                                tickets: number;
+                                verified: number;
+                                withdrawn: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            documentNumber: string | null;
+                            dueWorkingDays: number | null;
+                            feedbackDeadline: string | null;
+                            id: number;
+                            issuedOn: string;
+                            issuingUnitId: number;
+                            /** @description unfinished tickets per escalation level (1 催办, 2 督办, 3 通报); levels with none are left out */
+                            levels?: {
+                                level: number;
+                                tickets: number;
+                            }[];
+                            policy: {
+                                escalateAfterWorkingDays: number;
+                                escalateEveryWorkingDays: number;
+                                maxExtensions: number;
+                                maxLevel: number;
+                                remindBeforeWorkingDays: number[];
+                                reworkWorkingDays: number;
+                                sendAt: string;
+                                verifyWithinWorkingDays: number;
+                            };
+                            samplingFrom: string | null;
+                            samplingTo: string | null;
+                            scope: {
+                                checked: number;
+                                failed?: number;
+                                group: string;
+                                targetKind: string;
+                            }[];
+                            shortCode: string;
+                            title: string;
+                            /** @description e.g. the feedback deadline falls on a rest day (kept as given) */
+                            warnings?: {
+                                /** @enum {string} */
+                                code: "deadline.rest_day";
+                                /** Format: date */
+                                day: string;
+                                field: string;
+                                message: string;
+                                /** Format: date */
+                                nextWorkingDay: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable dotted code, e.g. tickets.not_found */
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                column?: string;
+                                field?: string;
+                                message: string;
+                                row?: number;
+                                suggestions?: string[];
+                                value?: unknown;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
