@@ -17,6 +17,7 @@ import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from '../workflows/demo/load-demo.js';
 import { problemCatalogue } from '../db/problem-catalogue.js';
 import type { ImportProgress } from '../workflows/findings-import.service.js';
+import { loadAuditKey } from './audit-key.js';
 
 const usage = `Usage: rectify <command> [options]
 
@@ -40,11 +41,11 @@ Settings come from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): se
 `;
 
 async function withServices<T>(config: Config, command: string, fn: (services: ReturnType<typeof createServices>) => Promise<T>) {
-  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
+  const database = await createDatabase({ databaseUrl: config.databaseUrl, migrationUrl: config.migrationDatabaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
     const publicUrl = await resolvePublicUrl(database.db, config, 'command');
-    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config), auditKey: loadAuditKey(config) });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);

@@ -6,6 +6,7 @@ import { buildApp, type App } from '../../server/app.js';
 import { ensureAdmin } from '../../server/bootstrap.js';
 import { createServices, type Services } from '../../server/services.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -37,7 +38,7 @@ export interface TestApp {
 export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; webRoot?: string } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const clock = createTestClock(options.now);
-  const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }) });
+  const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }), auditKey: loadAuditKey({ dataDir: db.dataDir }) });
   await ensureAdmin(services, { password: ADMIN_PASSWORD, print: () => {} });
   const jwtSecret = randomBytes(32).toString('hex');
   const app = await buildApp({
