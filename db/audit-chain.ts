@@ -33,17 +33,19 @@ export interface ChainedContent {
   payload: Record<string, unknown>;
 }
 
-export type ChainProblem = 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'unkeyed';
-
-/** What is wrong with one owner (a ticket, a written feedback) and its trail. */
-export type TrailProblem =
-  | ChainProblem
-  /** The owner records more events than its trail holds: events were deleted (the last ones, or all). */
-  | 'events_missing'
-  /** The trail's last event is not the one the owner records (another last hash, or more events than recorded). */
-  | 'tail_mismatch'
-  /** The owner's state is not the state its last event led to: it was changed without an event. */
-  | 'state_mismatch';
+/**
+ * What can be wrong with an owner (a ticket, a written feedback) and its trail:
+ * - hash_mismatch: a row's content does not match its hash (changed after it was written);
+ * - prev_hash_mismatch: a row does not link to the row before it (that one was changed or replaced);
+ * - seq_gap: rows are missing before this one;
+ * - unkeyed: a row written after the key exists is not keyed (rewritten without the key);
+ * - events_missing: the owner records more events than its trail holds (the last ones, or all, deleted);
+ * - tail_mismatch: the trail's last event is not the one the owner records (another last hash, or more events);
+ * - state_mismatch: the owner's state is not the state its last event led to (changed without an event).
+ */
+export const trailProblems = ['hash_mismatch', 'prev_hash_mismatch', 'seq_gap', 'unkeyed', 'events_missing', 'tail_mismatch', 'state_mismatch'] as const;
+export type TrailProblem = (typeof trailProblems)[number];
+export type ChainProblem = Extract<TrailProblem, 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'unkeyed'>;
 
 /** JSON with object keys sorted at every depth, so jsonb's own key order cannot change a hash. */
 export function canonicalJson(value: unknown): string {

@@ -3,6 +3,9 @@ import type { FeedbacksRepository } from '../db/repositories/feedbacks.repositor
 import type { TicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import type { AttachmentsService } from './attachments.service.js';
 
+/** An evidence file the trails record is gone from the store, or its bytes changed. */
+export const fileProblems = ['file_missing', 'file_changed'] as const;
+
 /** One thing wrong with an audit trail: which trail, whose, at which event, and what. */
 export interface AuditProblem {
   trail: 'ticket' | 'feedback';
@@ -11,7 +14,7 @@ export interface AuditProblem {
   /** The ticket's number; null for a written feedback. */
   number: string | null;
   seq: number | null;
-  problem: TrailProblem | 'file_missing' | 'file_changed';
+  problem: TrailProblem | (typeof fileProblems)[number];
   /** The evidence file, for file_missing and file_changed. */
   file?: { id: string; name: string };
 }
