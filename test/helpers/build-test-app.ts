@@ -35,8 +35,10 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database (PGlite, or PostgreSQL when DATABASE_URL is set), with `admin` created. */
-export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; webRoot?: string } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function buildTestApp(
+  options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; webRoot?: string; /** A database already migrated, instead of a fresh one. */ database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const db = options.database ?? (await createTestDatabase());
   const clock = createTestClock(options.now);
   const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }), auditKey: loadAuditKey({ dataDir: db.dataDir }) });
   await ensureAdmin(services, { password: ADMIN_PASSWORD, print: () => {} });
