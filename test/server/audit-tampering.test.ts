@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -8,6 +7,7 @@ import { runAuditVerify } from '../../server/commands/audit.command.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
+import { unkeyedHash, type EventRow } from '../helpers/unkeyed-chain.js';
 
 /**
  * What someone with write access to the database (a SQL shell as the table owner) can do to the
@@ -21,8 +21,6 @@ let config: Config;
 let dataDir: string;
 let url: string | undefined;
 let tickets: { id: number; number: string }[];
-
-type EventRow = Record<string, unknown> & { id: number | string; ticket_id: number; seq: number; prev_hash: string | null; hash: string };
 
 function capture() {
   const out: string[] = [];
@@ -55,30 +53,6 @@ async function reinsert(db: Db, rows: EventRow[]) {
       select id, ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version
       from jsonb_populate_record(null::ticket_events, ${JSON.stringify(row)}::jsonb)`);
   }
-}
-
-/** The chain as it was before the key: plain SHA-256 over the previous hash and the row's canonical JSON. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-function unkeyedHash(prevHash: string | null, row: EventRow): string {
-  const content = {
-    ticketId: row.ticket_id,
-    seq: row.seq,
-    type: row.type,
-    fromState: row.from_state,
-    toState: row.to_state,
-    actorUserId: row.actor_user_id,
-    actor: row.actor,
-    at: new Date(row.at as string).toISOString(),
-    payload: row.payload,
-  };
-  return createHash('sha256').update(prevHash ?? '').update('\n').update(canonicalJson(content)).digest('hex');
 }
 
 async function verify() {
