@@ -1,9 +1,9 @@
 -- Every earlier row of both trails is chain version 1 (plain SHA-256); rows written from now on are
--- version 2 (HMAC-SHA256 under the audit key), which the code always states: no default.
+-- version 2 (HMAC-SHA256 under the audit key).
 ALTER TABLE "ticket_events" ADD COLUMN "chain_version" smallint DEFAULT 1 NOT NULL;--> statement-breakpoint
-ALTER TABLE "ticket_events" ALTER COLUMN "chain_version" DROP DEFAULT;--> statement-breakpoint
+ALTER TABLE "ticket_events" ALTER COLUMN "chain_version" SET DEFAULT 2;--> statement-breakpoint
 ALTER TABLE "feedback_events" ADD COLUMN "chain_version" smallint DEFAULT 1 NOT NULL;--> statement-breakpoint
-ALTER TABLE "feedback_events" ALTER COLUMN "chain_version" DROP DEFAULT;--> statement-breakpoint
+ALTER TABLE "feedback_events" ALTER COLUMN "chain_version" SET DEFAULT 2;--> statement-breakpoint
 ALTER TABLE "ticket_events" ADD CONSTRAINT "ticket_events_chain_version_check" CHECK ("ticket_events"."chain_version" in (1, 2));--> statement-breakpoint
 ALTER TABLE "feedback_events" ADD CONSTRAINT "feedback_events_chain_version_check" CHECK ("feedback_events"."chain_version" in (1, 2));--> statement-breakpoint
 -- The highest row id of each trail written unkeyed: a version 1 row above it is a rewrite. A

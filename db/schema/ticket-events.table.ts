@@ -44,7 +44,7 @@ export const ticketEvents = pgTable(
     prevHash: text('prev_hash'),
     hash: text('hash').notNull(),
     // 1: plain SHA-256 (rows from before migration 0014); 2: HMAC-SHA256 under the audit key (db/audit-chain.ts).
-    chainVersion: smallint('chain_version').notNull(),
+    chainVersion: smallint('chain_version').notNull().default(2),
   },
   (t) => [
     unique('ticket_events_ticket_seq_key').on(t.ticketId, t.seq),
