@@ -15,11 +15,18 @@ export function loadAuditKey({ auditKey, dataDir }: { auditKey?: string | undefi
   if (auditKey !== undefined) return Buffer.from(auditKey, 'utf8');
   const file = path.join(dataDir, AUDIT_KEY_FILE);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  try {
-    // `wx`: of two processes starting together, one writes the key and the other reads it.
-    fs.writeFileSync(file, `${randomBytes(AUDIT_KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  if (!fs.existsSync(file)) {
+    // Written whole under another name, then linked into place: of two processes starting together,
+    // one key wins and neither reads a half-written file.
+    const draft = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(draft, `${randomBytes(AUDIT_KEY_BYTES).toString('hex')}\n`, { mode: 0o600 });
+    try {
+      fs.linkSync(draft, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      fs.rmSync(draft, { force: true });
+    }
   }
   const text = fs.readFileSync(file, 'utf8').trim();
   if (!/^[0-9a-f]{64,}$/.test(text)) throw new Error(`${file} does not hold an audit key (at least 64 hex digits); restore it from the backup, or set AUDIT_KEY`);
