@@ -34,6 +34,7 @@ export default tseslint.config(
   // Imports run one way: server → workflows → notifications → db; core/ and storage/ sit below them all.
   ...layer('workflows', ['server']),
   ...layer('notifications', ['server', 'workflows']),
+  ...layer('db', ['server', 'workflows', 'notifications']),
   ...layer('storage', ['server', 'workflows', 'notifications', 'db']),
   ...layer('core', ['server', 'workflows', 'notifications', 'db', 'storage']),
   {

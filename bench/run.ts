@@ -24,6 +24,7 @@ import { seedInspection } from './seed/tickets.js';
 import { OFFICE_SUPERVISOR, seedOrganisation } from './seed/organisation.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
 import { round, timed } from './stats.js';
+import { loadAuditKey } from '../server/audit-key.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_PASSWORD = 'bench-admin-password';
@@ -51,7 +52,7 @@ function scaled(profile: BenchProfile, factor: number): BenchProfile {
 
 /** The app as `rectify serve` builds it, in this process: the import and the sweep are called on it directly. */
 function servicesOn(database: Database, now: () => Date): Services {
-  return createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@bench.rectify.local>', now, files: createFolderFileStore({ root: path.join(os.tmpdir(), 'rectify-bench-files') }) });
+  return createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@bench.rectify.local>', now, files: createFolderFileStore({ root: path.join(os.tmpdir(), 'rectify-bench-files') }), auditKey: loadAuditKey({ dataDir: path.join(os.tmpdir(), 'rectify-bench-files') }) });
 }
 
 async function databaseFacts(raw: RawSql, kind: 'postgres' | 'pglite'): Promise<Machine['database']> {

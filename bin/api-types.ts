@@ -11,6 +11,7 @@ import { buildApp } from '../server/app.js';
 import { createServices } from '../server/services.js';
 import { createDatabase } from '../db/client.js';
 import { createFolderFileStore } from '../storage/folder.driver.js';
+import { loadAuditKey } from '../server/audit-key.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const target = path.join(repoRoot, 'web/src/api/schema.d.ts');
@@ -20,7 +21,7 @@ const check = process.argv.includes('--check');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-openapi-'));
 const database = await createDatabase({ databaseUrl: undefined, dataDir, command: 'api-types' });
 try {
-  const services = createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@localhost>', now: () => new Date(), files: createFolderFileStore({ root: path.join(dataDir, 'files') }) });
+  const services = createServices({ database, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@localhost>', now: () => new Date(), files: createFolderFileStore({ root: path.join(dataDir, 'files') }), auditKey: loadAuditKey({ dataDir }) });
   const app = await buildApp({ config: { jwtExpiresIn: '8h', loginMaxPerMinute: 10 }, jwtSecret: 'x'.repeat(32), services });
   const document = app.swagger() as unknown as Parameters<typeof openapiTS>[0];
   await app.close();

@@ -33,6 +33,12 @@ export interface Database {
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;
+  /**
+   * The connection of the role that owns the tables (MIGRATION_DATABASE_URL): migrations run as it
+   * and grant the server's own role (`databaseUrl`) what it needs, and no UPDATE, DELETE or
+   * TRUNCATE on the audit trails. Unset, both are `databaseUrl`.
+   */
+  migrationUrl?: string | undefined;
   dataDir: string;
   /** Named in the lock message another process sees (e.g. "rectify serve"). */
   command?: string;
@@ -63,7 +69,7 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
   // Advisory locks belong to a session: lock, work and unlock on one connection. Its own
   // connection, outside the pool, so that work done through the pool meanwhile never waits for it.
   async function withLock<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    const client = new pg.Client({ connectionString: options.migrationUrl ?? url, connectionTimeoutMillis: 5_000 });
     // A dropped connection also fails the query in progress; the event itself must not crash us.
     client.on('error', (error) => options.onPoolError?.(error));
     await client.connect();
@@ -85,13 +91,35 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
       await db.execute(sql`select 1`);
     },
     async applyMigrations(migrationsFolder) {
-      await withLock((client) => migratePg(drizzlePg({ client, schema }), { migrationsFolder }));
+      await withLock(async (client) => {
+        await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+        if (!options.migrationUrl) return;
+        const [server] = await queryRows<{ role: string }>(db, sql`select current_user as role`);
+        const [owner] = (await client.query<{ role: string }>('select current_user as role')).rows;
+        if (server && owner && server.role !== owner.role) await grantServerRole(client, server.role);
+      });
     },
     exclusively: (fn) => withLock(() => fn()),
     async close() {
       await pool.end();
     },
   };
+}
+
+/** The trails the server may only read and append to. */
+export const auditTables = ['ticket_events', 'feedback_events', 'audit_log'] as const;
+
+/**
+ * What the server's role may do, granted by the owner after each migration so new tables are
+ * covered: read and write the tables, but only SELECT and INSERT on the audit trails; nothing
+ * on the schema itself (no ALTER, no DISABLE TRIGGER, no TRUNCATE).
+ */
+async function grantServerRole(owner: pg.Client, role: string): Promise<void> {
+  const quoted = pg.escapeIdentifier(role);
+  await owner.query(`grant usage on schema public to ${quoted}`);
+  await owner.query(`grant select, insert, update, delete on all tables in schema public to ${quoted}`);
+  await owner.query(`grant usage, select on all sequences in schema public to ${quoted}`);
+  await owner.query(`revoke update, delete, truncate, trigger, references on ${auditTables.join(', ')} from ${quoted}`);
 }
 
 async function createPglite(options: DatabaseOptions): Promise<Database> {

@@ -18,6 +18,7 @@ import { describeDemo, loadDemo } from './commands/demo.command.js';
 import { problemCatalogue } from '../db/problem-catalogue.js';
 import type { ImportProgress } from '../workflows/findings-import.service.js';
 import { importLimits } from '../workflows/import/import-limits.js';
+import { loadAuditKey } from './audit-key.js';
 
 const usage = `Usage: rectify <command> [options]
 
@@ -41,11 +42,11 @@ Settings come from the environment (PORT, HOST, DATA_DIR, DATABASE_URL, ...): se
 `;
 
 async function withServices<T>(config: Config, command: string, fn: (services: ReturnType<typeof createServices>) => Promise<T>) {
-  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command });
+  const database = await createDatabase({ databaseUrl: config.databaseUrl, migrationUrl: config.migrationDatabaseUrl, dataDir: config.dataDir, command });
   try {
     await migrate(database);
     const publicUrl = await resolvePublicUrl(database.db, config, 'command');
-    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config), auditKey: loadAuditKey(config) });
     // Whichever command first opens a new database creates the administrator.
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     return await fn(services);

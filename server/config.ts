@@ -13,6 +13,9 @@ const EnvSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  MIGRATION_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  // Checked below, not here: a schema message would echo the value.
+  AUDIT_KEY: Type.Optional(Type.String()),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   JWT_EXPIRES_IN: Type.String({ pattern: '^[0-9]+[smhd]$', default: '8h' }),
   // Checked against the password policy below, not here: a schema message would echo the value.
@@ -36,6 +39,8 @@ type Env = Static<typeof EnvSchema>;
 const hints: Record<string, string> = {
   PORT: 'a whole number from 0 to 65535, e.g. PORT=3000',
   DATABASE_URL: 'a PostgreSQL connection string, e.g. postgres://user@127.0.0.1:5432/rectify; leave it unset for the embedded database',
+  MIGRATION_DATABASE_URL: 'a PostgreSQL connection string of the role that owns the tables, e.g. postgres://rectify_owner@127.0.0.1:5432/rectify; set with DATABASE_URL only',
+  AUDIT_KEY: 'at least 32 bytes, e.g. the output of `openssl rand -base64 48`; leave it unset to keep a generated key in DATA_DIR/audit.key',
   JWT_SECRET: 'at least 32 bytes, e.g. the output of `openssl rand -base64 48`',
   JWT_EXPIRES_IN: 'a duration such as 8h, 30m or 1d',
   RECTIFY_ADMIN_PASSWORD: 'at least 10 characters, not a common password',
@@ -53,7 +58,7 @@ const hints: Record<string, string> = {
 };
 
 /** Keys whose values are passwords or hold one (a connection URL). */
-const secretKeys = new Set(['RECTIFY_ADMIN_PASSWORD', 'JWT_SECRET', 'DATABASE_URL', 'SMTP_URL']);
+const secretKeys = new Set(['RECTIFY_ADMIN_PASSWORD', 'JWT_SECRET', 'DATABASE_URL', 'MIGRATION_DATABASE_URL', 'AUDIT_KEY', 'SMTP_URL']);
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
@@ -61,6 +66,10 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The table owner's connection, for migrations only; the server itself connects with `databaseUrl`. */
+  migrationDatabaseUrl: string | undefined;
+  /** AUDIT_KEY: the audit chain's key; unset, a key generated into DATA_DIR/audit.key (server/audit-key.ts). */
+  auditKey: string | undefined;
   jwtSecret: string | undefined;
   jwtExpiresIn: string;
   adminPassword: string | undefined;
@@ -154,6 +163,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } else if (secretCheckable && parsed.JWT_SECRET !== undefined && Buffer.byteLength(parsed.JWT_SECRET) < 32) {
     problems.push(`JWT_SECRET is shorter than 32 bytes (expected ${hints.JWT_SECRET})`);
   }
+  if (parsed.AUDIT_KEY !== undefined && Buffer.byteLength(parsed.AUDIT_KEY) < 32) problems.push(`AUDIT_KEY is shorter than 32 bytes (expected ${hints.AUDIT_KEY})`);
+  if (parsed.MIGRATION_DATABASE_URL !== undefined && parsed.DATABASE_URL === undefined && !problemByKey.has('MIGRATION_DATABASE_URL')) {
+    problems.push(`MIGRATION_DATABASE_URL is set without DATABASE_URL (expected ${hints.MIGRATION_DATABASE_URL})`);
+  }
   const trustProxy = parseTrustProxy(parsed.TRUST_PROXY);
   if (trustProxy === null) problems.push(`TRUST_PROXY=${JSON.stringify(given.TRUST_PROXY)}: is not a hop count or a list of addresses (expected ${hints.TRUST_PROXY})`);
   const adminPasswordProblem = parsed.RECTIFY_ADMIN_PASSWORD === undefined ? undefined : passwordProblem(parsed.RECTIFY_ADMIN_PASSWORD);
@@ -167,6 +180,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.HOST,
     dataDir: path.resolve(parsed.DATA_DIR),
     databaseUrl: parsed.DATABASE_URL,
+    migrationDatabaseUrl: parsed.MIGRATION_DATABASE_URL,
+    auditKey: parsed.AUDIT_KEY,
     jwtSecret: parsed.JWT_SECRET,
     jwtExpiresIn: parsed.JWT_EXPIRES_IN,
     adminPassword: parsed.RECTIFY_ADMIN_PASSWORD,

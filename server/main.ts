@@ -14,6 +14,7 @@ import { createServices } from './services.js';
 import { configuredSecrets, loggerOptions } from './logging.js';
 import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from './commands/demo.command.js';
+import { loadAuditKey } from './audit-key.js';
 
 // The outbox is cheap to poll (an indexed query on due rows); mail goes out within seconds.
 const OUTBOX_INTERVAL_MS = 2_000;
@@ -42,6 +43,7 @@ export interface RunningServer {
 export async function startServer(config: Config, options: { handleSignals?: boolean; demo?: boolean } = {}): Promise<RunningServer> {
   const database = await createDatabase({
     databaseUrl: config.databaseUrl,
+    migrationUrl: config.migrationDatabaseUrl,
     dataDir: config.dataDir,
     command: 'rectify serve',
     onPoolError: (error) => console.error(`database connection lost: ${error.message.slice(0, 500)}`),
@@ -49,7 +51,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
   try {
     await migrate(database);
     const publicUrl = await resolvePublicUrl(database.db, config, 'server');
-    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config) });
+    const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now: () => new Date(), files: filesIn(config), auditKey: loadAuditKey(config) });
     await ensureAdmin(services, { password: config.adminPassword, print: (line) => console.log(line) });
     if (options.demo) for (const line of describeDemo(await loadDemo(services))) console.log(line);
     const jwtSecret = resolveJwtSecret(config);
@@ -57,7 +59,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
       config,
       jwtSecret,
       services,
-      logger: loggerOptions({ level: config.logLevel, secrets: configuredSecrets([config.adminPassword, jwtSecret, config.smtpUrl, config.databaseUrl]) }),
+      logger: loggerOptions({ level: config.logLevel, secrets: configuredSecrets([config.adminPassword, jwtSecret, config.smtpUrl, config.databaseUrl, config.migrationDatabaseUrl, config.auditKey]) }),
       webRoot: builtWebRoot(),
     });
     if (!builtWebRoot()) app.log.warn('web/dist is missing: only the API is served; run `npm run web:build` for the workbench');

@@ -1,9 +1,11 @@
+import { createAuditChain } from '../db/audit-chain.js';
 import type { Database } from '../db/client.js';
 import { createAttachmentsRepository } from '../db/repositories/attachments.repository.js';
 import { createFeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
 import { createFeedbackNotifier } from '../notifications/feedback-notifier.js';
 import type { FileStore } from '../storage/file-store.js';
 import { createAttachmentsService } from '../workflows/attachments.service.js';
+import { createAuditService } from '../workflows/audit.service.js';
 import { createFeedbackWorkflow } from '../workflows/feedback.workflow.js';
 import { createAuditLogRepository } from '../db/repositories/audit-log.repository.js';
 import { createCalendarRepository } from '../db/repositories/calendar.repository.js';
@@ -38,11 +40,14 @@ export interface ServiceDeps {
   now: () => Date;
   /** Where evidence files live (a folder under DATA_DIR by default: storage/folder.driver.ts). */
   files: FileStore;
+  /** The audit chain's key (server/audit-key.ts): every instance on one database uses the same. */
+  auditKey: Buffer;
 }
 
 /** The composition root: repositories and workflows wired once, handed to routes and commands. */
-export function createServices({ database, publicUrl, mailFrom, now, files }: ServiceDeps) {
+export function createServices({ database, publicUrl, mailFrom, now, files, auditKey }: ServiceDeps) {
   const db = database.db;
+  const chain = createAuditChain(auditKey);
   const units = createUnitsRepository({ db });
   const users = createUsersRepository({ db });
   const sessions = createSessionsRepository({ db });
@@ -50,14 +55,14 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
   const calendar = createCalendarRepository({ db });
   const inspections = createInspectionsRepository({ db });
   const tickets = createTicketsRepository({ db });
-  const ticketEvents = createTicketEventsRepository({ db });
+  const ticketEvents = createTicketEventsRepository({ db, chain });
   const notifications = createNotificationsRepository({ db });
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now });
   const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
-  const issuance = createTicketIssuance({ notifier });
+  const issuance = createTicketIssuance({ notifier, events: ticketEvents });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
-  const feedbacks = createFeedbacksRepository({ db });
+  const feedbacks = createFeedbacksRepository({ db, chain });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now });
   const attachments = createAttachmentsService({ db, attachments: createAttachmentsRepository({ db }), files, now });
   const ticketWorkflow = createTicketWorkflow({ db, tickets, events: ticketEvents, notifications, units, notifier, attachments, now });
@@ -70,6 +75,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     notifier: createFeedbackNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now }),
     now,
   });
+  const audit = createAuditService({ ticketEvents, feedbacks, attachments });
   const calendarService = createCalendarService({ db, calendar, auditLog, now });
   const reports = createReportsRepository({ db });
   const inspectionReport = createInspectionReport({ inspections, reports, units, feedbacks, loadCalendar: calendarService.current, now });
@@ -107,6 +113,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files }: Se
     attachments,
     feedbacks,
     feedbackWorkflow,
+    audit,
     calendarService,
     sweep,
   };

@@ -1,13 +1,13 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { queryRows } from '../db/client.js';
+import type { TicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
 import {
   findingProblems,
   findings,
   problemTypes,
   targets,
-  ticketEvents,
   tickets,
   units,
   resolvePolicy,
@@ -16,7 +16,6 @@ import {
   type TargetKind,
 } from '../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../notifications/ticket-notifier.js';
-import { chainHash } from './audit-chain.js';
 import type { WorkingCalendar } from './calendar.js';
 import { dueAtAfterWorkingDays, dueAtForDeadline } from './deadlines.js';
 
@@ -65,6 +64,7 @@ const targetKey = (t: { kind: string; platform: string | null; name: string; uni
 
 export interface TicketIssuanceDeps {
   notifier: TicketNotifier;
+  events: Pick<TicketEventsRepository, 'persist'>;
 }
 
 type StoredTarget = { id: number; url: string | null; county: string | null };
@@ -81,7 +81,7 @@ async function unitNames(tx: Db, ids: Set<number>): Promise<Map<number, UnitName
  * issue notification of each. Multi-row statements throughout; a finding already imported for this
  * inspection is left as it is and counted as unchanged.
  */
-export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
+export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
   return {
     async issue(
       tx: Db,
@@ -195,6 +195,9 @@ export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
           acknowledgedAt: null,
           rectifiedAt: null,
           closedAt: null,
+          // The ISSUE event's place in the trail; its hash is set once the event is written.
+          auditSeq: 1,
+          auditHash: null,
           unitCode: unit?.code ?? '',
           unitName: unit?.name ?? '',
           unitPath: unit?.path ?? '',
@@ -217,10 +220,9 @@ export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
       // One issue notice per unit listing all its new tickets: the emails are queued once, after every chunk.
       const mails: QueueTicketMail[] = [];
       for (const part of chunks(issued)) {
-        const events = part.map(({ id, number }) => {
-          const content = {
+        const appended = await events.persist(
+          part.map(({ id, number }) => ({
             ticketId: id,
-            seq: 1,
             type: 'ISSUE' as const,
             fromState: null,
             toState: 'issued' as const,
@@ -228,20 +230,14 @@ export function createTicketIssuance({ notifier }: TicketIssuanceDeps) {
             actor: actor.name,
             at: now,
             payload: { number, inspectionId: inspection.id },
-          };
-          return { ...content, prevHash: null, hash: chainHash(null, content) };
-        });
-        const rows = await queryRows<{ id: number | string; ticket_id: number }>(
+          })),
           tx,
-          sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
-              select u.ticket_id, 1, 'ISSUE', null, 'issued', ${actor.userId}::int, ${actor.name}::text, ${at}::timestamptz, u.payload::jsonb, null, u.hash
-              from unnest(${column(events, (e) => e.ticketId)}::int[], ${column(events, (e) => JSON.stringify(e.payload))}::text[], ${column(events, (e) => e.hash)}::text[])
-                as u(ticket_id, payload, hash)
-              returning id, ticket_id`,
         );
-        // bigserial: the pg driver returns it as a string.
-        const eventOf = new Map(rows.map((r) => [r.ticket_id, Number(r.id)]));
-        for (const ticket of part) mails.push({ kind: 'issued', ticket: viewOf(ticket), eventId: eventOf.get(ticket.id) ?? null });
+        const eventOf = new Map(appended.map((e) => [e.ticketId, e]));
+        for (const ticket of part) {
+          const event = eventOf.get(ticket.id);
+          mails.push({ kind: 'issued', ticket: { ...viewOf(ticket), auditHash: event?.hash ?? null }, eventId: event?.id ?? null });
+        }
       }
       await notifier.queueMany(tx, mails);
       return { created: issued.length, unchanged, tickets: issued.map(({ id, number }) => ({ id, number })) };

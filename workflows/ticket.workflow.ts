@@ -56,7 +56,7 @@ const refusalMessages = {
 export interface TicketWorkflowDeps {
   db: Db;
   tickets: TicketsRepository;
-  events: TicketEventsRepository;
+  events: Pick<TicketEventsRepository, 'persist' | 'listForTicket'>;
   notifications: Pick<NotificationsRepository, 'listForTicket'>;
   units: Pick<UnitsRepository, 'findByCode'>;
   notifier: TicketNotifier;
@@ -321,11 +321,13 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       if (change.mail) change.mail.details.evidence = [...(input.evidence ?? []), ...files.map((f) => `${f.name}（附件）`)];
     }
     const updated = await tickets.update({ id: ticketId, values: change.values }, tx);
-    const appended = await events.append({ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }, tx);
+    const [appended] = await events.persist([{ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }], tx);
+    if (!appended) throw new Error(`the event of ticket ${ticketId} was not written`);
 
     // No event changes the inspection, target, finding or problems: only a new unit needs the view read again.
-    const after = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
-    if (!after) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
+    const reread = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
+    if (!reread) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
+    const after = { ...reread, auditSeq: appended.seq, auditHash: appended.hash };
     const mails: QueueTicketMail[] = change.mails.map((mail) => ({ kind: mail.kind, ticket: after, eventId: appended.id, details: mail.details, ...(mail.unitId !== undefined ? { unitId: mail.unitId } : {}) }));
     if (collect) collect.push(...mails);
     else await notifier.queueMany(tx, mails);
@@ -376,14 +378,17 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
         return { before, ...change };
       });
       await tickets.updateMany({ rows: changes.map(({ before, values }) => ({ id: before.id, values })) }, tx);
-      const appended = await events.appendMany(
+      const appended = await events.persist(
         changes.map(({ before, toState, recorded }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState, actorUserId: userId, actor: name, at, payload: recorded })),
         tx,
       );
-      const eventOf = new Map(appended.map((e) => [e.ticketId, e.id]));
-      // ESCALATE writes only the TicketChange columns, all of them in `values`.
-      const afters = changes.map(({ before, values, mail }) => ({ after: { ...before, ...values }, mail }));
-      const mails = afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id) ?? null, details: mail.details }] : []));
+      const eventOf = new Map(appended.map((e) => [e.ticketId, e]));
+      // ESCALATE writes only the TicketChange columns, all of them in `values`, and the trail's tail.
+      const afters = changes.map(({ before, values, mail }) => {
+        const event = eventOf.get(before.id);
+        return { after: { ...before, ...values, auditSeq: event?.seq ?? before.auditSeq, auditHash: event?.hash ?? before.auditHash }, mail };
+      });
+      const mails = afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id)?.id ?? null, details: mail.details }] : []));
       if (collect) collect.push(...mails);
       else await notifier.queueMany(tx, mails);
       return afters.map(({ after }) => after);

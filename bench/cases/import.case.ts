@@ -1,7 +1,8 @@
 import type { Viewer } from '../../db/repositories/scope.js';
 import { newMessageId } from '../../notifications/outbox.js';
 import type { Services } from '../../server/services.js';
-import { chainHash } from '../../workflows/audit-chain.js';
+import { randomBytes } from 'node:crypto';
+import { createAuditChain } from '../../db/audit-chain.js';
 import { dueAtForDeadline } from '../../workflows/deadlines.js';
 import type { RawSql } from '../bench-database.js';
 import type { Figure } from '../report.js';
@@ -202,6 +203,7 @@ async function importBaseline(
       const [{ n: existing } = { n: 0 }] = await query<{ n: number }>(`select count(*)::int as n from tickets where inspection_id = $1`, [inspectionId]);
       const width = Math.max(3, String(existing + rows.length).length);
       let ticketsCreated = 0;
+      const chain = createAuditChain(randomBytes(32));
       for (const [index, part] of chunks(rows).entries()) {
         const numbers = part.map((_, i) => `${shortCode}-${String(existing + index * BASELINE_CHUNK + i + 1).padStart(width, '0')}`);
         const issued = await query<{ id: number; number: string; unit_id: number }>(
@@ -212,14 +214,19 @@ async function importBaseline(
         );
         const events = issued.map(({ id, number }) => {
           const payload = { number, inspectionId };
-          return { id, payload, hash: chainHash(null, { ticketId: id, seq: 1, type: 'ISSUE', fromState: null, toState: 'issued', actorUserId: supervisor.userId, actor: supervisor.username, at: now, payload }) };
+          return { id, payload, hash: chain.link({ ticketId: id }, null, { seq: 1, type: 'ISSUE', fromState: null, toState: 'issued', actorUserId: supervisor.userId, actor: supervisor.username, at: now, payload }).hash };
         });
         const eventRows = await query<{ id: string; ticket_id: number }>(
-          `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
-           select ticket_id, 1, 'ISSUE', null, 'issued', $1, $2, $3, payload, null, hash from unnest($4::int[], $5::jsonb[], $6::text[]) as u(ticket_id, payload, hash)
+          `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
+           select ticket_id, 1, 'ISSUE', null, 'issued', $1, $2, $3, payload, null, hash, 2 from unnest($4::int[], $5::jsonb[], $6::text[]) as u(ticket_id, payload, hash)
            returning id, ticket_id`,
           [supervisor.userId, supervisor.username, now, events.map((e) => e.id), events.map((e) => JSON.stringify(e.payload)), events.map((e) => e.hash)],
         );
+        // The trail's tail on each ticket, as the app's own writer records it.
+        await query(`update tickets t set audit_seq = 1, audit_hash = u.hash from unnest($1::int[], $2::text[]) as u(id, hash) where t.id = u.id`, [
+          events.map((e) => e.id),
+          events.map((e) => e.hash),
+        ]);
         const eventOf = new Map(eventRows.map((e) => [e.ticket_id, e.id]));
         await query(
           `insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)

@@ -111,12 +111,14 @@ async function sweepBaseline(raw: RawSql, inspectionId: number, due: number): Pr
       );
       const inserted = await query<{ n: number }>(
         `with escalated as (
-           insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, prev_hash, hash)
-           select t.id, e.seq + 1, 'ESCALATE', t.state, t.state, 'system', $2, jsonb_build_object('level', t.escalation_level + 1), e.hash,
-                  encode(sha256(convert_to(e.hash || t.id::text || 'ESCALATE', 'UTF8')), 'hex')
-           from tickets t cross join lateral (select seq, hash from ticket_events where ticket_id = t.id order by seq desc limit 1) e
+           insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, prev_hash, hash, chain_version)
+           select t.id, t.audit_seq + 1, 'ESCALATE', t.state, t.state, 'system', $2, jsonb_build_object('level', t.escalation_level + 1), t.audit_hash,
+                  encode(sha256(convert_to(t.audit_hash || t.id::text || 'ESCALATE', 'UTF8')), 'hex'), 2
+           from tickets t
            where ${open}
-           returning id, ticket_id
+           returning id, ticket_id, seq, hash
+         ), tailed as (
+           update tickets t set audit_seq = x.seq, audit_hash = x.hash from escalated x where t.id = x.ticket_id
          ), mailed as (
            insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)
            select t.id, x.id, 'escalation', array_remove(array[u.id, u.parent_id], null), u.emails || coalesce(p.emails, '{}'),

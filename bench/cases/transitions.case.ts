@@ -1,4 +1,5 @@
-import { chainHash } from '../../workflows/audit-chain.js';
+import { randomBytes } from 'node:crypto';
+import { createAuditChain } from '../../db/audit-chain.js';
 import type { RawSql } from '../bench-database.js';
 import { withCpu, type CpuMeter } from '../cpu-usage.js';
 import type { HttpClient } from '../http-client.js';
@@ -154,20 +155,25 @@ export async function transitionsBaseline(raw: RawSql, plan: TransitionsPlan, me
 }
 
 async function acknowledgeAll(raw: RawSql, picked: { ticketId: number }[], concurrency: number) {
+  const chain = createAuditChain(randomBytes(32));
   const latencies: number[] = [];
   const acknowledge = async ({ ticketId }: { ticketId: number }) => {
     const start = process.hrtime.bigint();
     await raw.transaction(async (query) => {
       const [ticket] = await query<{ state: string; version: number }>(`select state, version from tickets where id = $1 for update`, [ticketId]);
       if (ticket?.state !== 'issued') throw new Error(`baseline ticket ${ticketId} is ${ticket?.state}`);
-      const [last] = await query<{ seq: number; hash: string }>(`select seq, hash from ticket_events where ticket_id = $1 order by seq desc limit 1`, [ticketId]);
+      const [last] = await query<{ seq: number; hash: string }>(`select audit_seq as seq, audit_hash as hash from tickets where id = $1`, [ticketId]);
       const at = new Date();
-      await query(`update tickets set state = 'acknowledged', version = version + 1, updated_at = $2, acknowledged_at = $2, next_action_at = $2 where id = $1`, [ticketId, at]);
       const seq = (last?.seq ?? 0) + 1;
-      const event = { ticketId, seq, type: 'ACKNOWLEDGE', fromState: 'issued', toState: 'acknowledged', actorUserId: null, actor: 'bench', at, payload: {} };
+      const event = { seq, type: 'ACKNOWLEDGE', fromState: 'issued', toState: 'acknowledged', actorUserId: null, actor: 'bench', at, payload: {} };
+      const { hash } = chain.link({ ticketId }, last?.hash ?? null, event);
       await query(
-        `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, prev_hash, hash) values ($1, $2, 'ACKNOWLEDGE', 'issued', 'acknowledged', 'bench', $3, '{}', $4, $5)`,
-        [ticketId, seq, at, last?.hash ?? null, chainHash(last?.hash ?? null, event)],
+        `update tickets set state = 'acknowledged', version = version + 1, updated_at = $2, acknowledged_at = $2, next_action_at = $2, audit_seq = $3, audit_hash = $4 where id = $1`,
+        [ticketId, at, seq, hash],
+      );
+      await query(
+        `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, prev_hash, hash, chain_version) values ($1, $2, 'ACKNOWLEDGE', 'issued', 'acknowledged', 'bench', $3, '{}', $4, $5, 2)`,
+        [ticketId, seq, at, last?.hash ?? null, hash],
       );
     });
     latencies.push(elapsedMs(start));

@@ -75,11 +75,13 @@ export async function seedInspection(
     [id, shortCode, DUE_AT, LEVEL_ONE_DUE_FROM, kind],
   );
   await raw.query(
-    `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, hash)
+    `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor, at, payload, hash, chain_version)
      select t.id, 1, 'ISSUE', null, 'issued', 'bench-seed', t.created_at, jsonb_build_object('number', t.number, 'inspectionId', t.inspection_id),
-            encode(sha256(convert_to(t.number, 'UTF8')), 'hex')
+            encode(sha256(convert_to(t.number, 'UTF8')), 'hex'), 2
      from tickets t where t.inspection_id = $1`,
     [id],
   );
+  // The trail's tail, as the app's writer records it: the events the app appends to seeded tickets chain from here.
+  await raw.query(`update tickets t set audit_seq = 1, audit_hash = encode(sha256(convert_to(t.number, 'UTF8')), 'hex') where t.inspection_id = $1`, [id]);
   return id;
 }

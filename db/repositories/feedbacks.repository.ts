@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import { findLinkBreak, linkHash, type ChainBreak } from '../../workflows/audit-chain.js';
+import type { AuditChain, TrailProblem } from '../audit-chain.js';
 import type { Db } from '../client.js';
 import { feedbackEvents, feedbacks, inspections, notifications, ticketEvents, tickets, units, type Feedback, type FeedbackEvent, type FeedbackEventType, type FeedbackState } from '../schema/index.js';
+import { legacyMaxIds } from './audit-legacy.js';
 import { unitScope, type Viewer } from './scope.js';
 
 /** A written feedback with what its readers need: the unit and the inspection. */
@@ -24,19 +25,11 @@ export interface AppendFeedbackEvent {
   payload: Record<string, unknown>;
 }
 
-/** What the hash of one feedback event covers; the link itself is the ticket trail's (audit-chain.ts). */
-export function feedbackEventHash(prevHash: string | null, event: AppendFeedbackEvent & { seq: number }): string {
-  return linkHash(prevHash, {
-    feedbackId: event.feedbackId,
-    seq: event.seq,
-    type: event.type,
-    fromState: event.fromState,
-    toState: event.toState,
-    actorUserId: event.actorUserId,
-    actor: event.actor,
-    at: event.at.toISOString(),
-    payload: event.payload,
-  });
+/** What is wrong with one written feedback's trail. */
+export interface FeedbackTrailProblem {
+  feedbackId: number;
+  seq: number | null;
+  problem: TrailProblem;
 }
 
 const viewColumns = {
@@ -63,11 +56,11 @@ function feedbackScope(viewer: Viewer): SQL | undefined {
   return viewer.role === 'officer' ? eq(feedbacks.unitId, viewer.unitId) : unitScope(viewer, feedbacks.unitId);
 }
 
-export function createFeedbacksRepository({ db }: { db: Db }) {
+export function createFeedbacksRepository({ db, chain }: { db: Db; chain: AuditChain }) {
   const selectView = (tx: Db) =>
     tx.select(viewColumns).from(feedbacks).innerJoin(units, eq(units.id, feedbacks.unitId)).innerJoin(inspections, eq(inspections.id, feedbacks.inspectionId));
 
-  return {
+  const repository = {
     /**
      * One pending feedback for each unit with tickets in the inspection that has none yet, due at
      * `dueAt` (the inspection's deadline) or, without one, at the unit's earliest ticket due time.
@@ -118,19 +111,19 @@ export function createFeedbacksRepository({ db }: { db: Db }) {
       return row;
     },
 
-    /** Appends the next event of a feedback, chained to the previous one. The caller holds the feedback's row lock. */
+    /**
+     * The only writer of `feedback_events`: appends the next event of a feedback, chained to the
+     * feedback's recorded tail, and moves that tail in the same transaction. The caller holds the feedback's row lock.
+     */
     async appendEvent(event: AppendFeedbackEvent, tx: Db): Promise<FeedbackEvent> {
-      const [last] = await tx
-        .select({ seq: feedbackEvents.seq, hash: feedbackEvents.hash })
-        .from(feedbackEvents)
-        .where(eq(feedbackEvents.feedbackId, event.feedbackId))
-        .orderBy(desc(feedbackEvents.seq))
-        .limit(1);
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? null;
-      const hash = feedbackEventHash(prevHash, { ...event, seq });
-      const [row] = await tx.insert(feedbackEvents).values({ ...event, seq, prevHash, hash }).returning();
+      const [tail] = await tx.select({ seq: feedbacks.auditSeq, hash: feedbacks.auditHash }).from(feedbacks).where(eq(feedbacks.id, event.feedbackId));
+      if (!tail) throw new Error(`feedback ${event.feedbackId} does not exist`);
+      const seq = tail.seq + 1;
+      const prevHash = tail.hash;
+      const { hash, chainVersion } = chain.link({ feedbackId: event.feedbackId }, prevHash, { ...event, seq });
+      const [row] = await tx.insert(feedbackEvents).values({ ...event, seq, prevHash, hash, chainVersion }).returning();
       if (!row) throw new Error('insert into feedback_events returned nothing');
+      await tx.update(feedbacks).set({ auditSeq: seq, auditHash: hash }).where(eq(feedbacks.id, event.feedbackId));
       return row;
     },
 
@@ -153,16 +146,32 @@ export function createFeedbacksRepository({ db }: { db: Db }) {
       return tx.select().from(feedbackEvents).where(eq(feedbackEvents.feedbackId, feedbackId)).orderBy(asc(feedbackEvents.seq));
     },
 
-    /** Walks every feedback's chain; returns the first break. Feedback trails are short and few (one per unit and inspection). */
-    async verifyChains(tx: Db = db): Promise<{ checkedEvents: number; checkedFeedbacks: number; firstBreak?: { feedbackId: number; seq: number; problem: ChainBreak['problem'] } }> {
+    /**
+     * Checks every written feedback against its trail: the chain, the tail the feedback records and
+     * its state against the last event. Feedback trails are short and few (one per unit and inspection).
+     */
+    async verify(tx: Db = db): Promise<{ checkedEvents: number; checkedFeedbacks: number; problems: FeedbackTrailProblem[] }> {
+      const legacyMaxId = (await legacyMaxIds(tx)).feedbackEvents;
+      const owners = await tx
+        .select({ id: feedbacks.id, state: feedbacks.state, auditSeq: feedbacks.auditSeq, auditHash: feedbacks.auditHash })
+        .from(feedbacks)
+        .orderBy(asc(feedbacks.id));
       const rows = await tx.select().from(feedbackEvents).orderBy(asc(feedbackEvents.feedbackId), asc(feedbackEvents.seq));
-      const byFeedback = new Map<number, FeedbackEvent[]>();
-      for (const row of rows) byFeedback.set(row.feedbackId, [...(byFeedback.get(row.feedbackId) ?? []), row]);
-      for (const [feedbackId, chain] of byFeedback) {
-        const found = findLinkBreak(chain, feedbackEventHash);
-        if (found) return { checkedEvents: rows.length, checkedFeedbacks: byFeedback.size, firstBreak: { feedbackId, ...found } };
-      }
-      return { checkedEvents: rows.length, checkedFeedbacks: byFeedback.size };
+      const trailOf = new Map<number, FeedbackEvent[]>();
+      for (const row of rows) trailOf.set(row.feedbackId, [...(trailOf.get(row.feedbackId) ?? []), row]);
+      const problems = owners.flatMap((owner) =>
+        chain
+          .check({ feedbackId: owner.id }, { ...owner, initialState: 'pending' }, trailOf.get(owner.id) ?? [], legacyMaxId)
+          .map(({ seq, problem }) => ({ feedbackId: owner.id, seq, problem })),
+      );
+      return { checkedEvents: rows.length, checkedFeedbacks: trailOf.size, problems };
+    },
+
+    /** `verify` in short: the counts and the first problem found, if any. */
+    async verifyChains(tx: Db = db): Promise<{ checkedEvents: number; checkedFeedbacks: number; firstBreak?: FeedbackTrailProblem }> {
+      const { checkedEvents, checkedFeedbacks, problems } = await repository.verify(tx);
+      const [first] = problems;
+      return { checkedEvents, checkedFeedbacks, ...(first ? { firstBreak: first } : {}) };
     },
 
     /** Feedback not accepted by its due time, in the viewer's scope: the units the 督办台 and the overdue report list. */
@@ -198,6 +207,7 @@ export function createFeedbacksRepository({ db }: { db: Db }) {
       return new Map(rows.map((r) => [r.unitId, { state: r.state, onTime: onTimeOf(r) }]));
     },
   };
+  return repository;
 }
 
 export type FeedbacksRepository = ReturnType<typeof createFeedbacksRepository>;

@@ -1,9 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import { chainHash, findChainBreak, type ChainBreak } from '../../workflows/audit-chain.js';
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import type { AuditChain, TrailProblem } from '../audit-chain.js';
 import { queryRows, type Db } from '../client.js';
-import { ticketEvents, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
+import { ticketEvents, tickets, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
+import { legacyMaxIds } from './audit-legacy.js';
 
-export interface AppendEvent {
+/** One accepted event of one ticket, as a workflow decided it; the repository gives it its place in the chain. */
+export interface EventChange {
   ticketId: number;
   type: TicketEventType;
   fromState: TicketState | null;
@@ -14,105 +16,142 @@ export interface AppendEvent {
   payload: Record<string, unknown>;
 }
 
-export function createTicketEventsRepository({ db }: { db: Db }) {
-  return {
-    /**
-     * Appends the next event of a ticket, chained to the previous one.
-     * The caller holds the ticket's row lock, so `seq` cannot be taken twice (and the unique key would refuse it).
-     */
-    async append(event: AppendEvent, tx: Db): Promise<TicketEvent> {
-      const [last] = await tx
-        .select({ seq: ticketEvents.seq, hash: ticketEvents.hash })
-        .from(ticketEvents)
-        .where(eq(ticketEvents.ticketId, event.ticketId))
-        .orderBy(desc(ticketEvents.seq))
-        .limit(1);
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? null;
-      const hash = chainHash(prevHash, { ...event, seq });
-      const [row] = await tx.insert(ticketEvents).values({ ...event, seq, prevHash, hash }).returning();
-      if (!row) throw new Error('insert into ticket_events returned nothing');
-      return row;
-    },
+/** What is wrong with one ticket's trail. */
+export interface TicketTrailProblem {
+  ticketId: number;
+  number: string;
+  seq: number | null;
+  problem: TrailProblem;
+}
 
+// Rows per insert; each column is one array parameter (unnest), so this bounds only the statement's size.
+const CHUNK = 5000;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The only writer of `ticket_events`. Every event (a person's, the sweep's escalations, the
+ * issuance of imported tickets) goes through `persist`, which chains it to the ticket's recorded
+ * tail and moves that tail (`tickets.audit_seq`, `audit_hash`) in the same transaction.
+ */
+export function createTicketEventsRepository({ db, chain }: { db: Db; chain: AuditChain }) {
+  const repository = {
     /**
-     * `append` for many tickets at once, one event each: the last rows of all of them in one query,
-     * the new rows in one insert per chunk. The caller holds the tickets' row locks.
+     * Appends the events, in order (several for one ticket chain one after another). The caller
+     * holds the tickets' row locks (or has just inserted them), so no `seq` can be taken twice,
+     * and the unique key would refuse it anyway.
      */
-    async appendMany(batch: AppendEvent[], tx: Db): Promise<TicketEvent[]> {
-      if (batch.length === 0) return [];
-      const ids = batch.map((e) => e.ticketId);
-      if (new Set(ids).size !== ids.length) throw new Error('appendMany takes one event per ticket');
-      const lasts = await tx
-        .selectDistinctOn([ticketEvents.ticketId], { ticketId: ticketEvents.ticketId, seq: ticketEvents.seq, hash: ticketEvents.hash })
-        .from(ticketEvents)
-        .where(inArray(ticketEvents.ticketId, ids))
-        .orderBy(ticketEvents.ticketId, desc(ticketEvents.seq));
-      const lastOf = new Map(lasts.map((row) => [row.ticketId, row]));
-      const rows = batch.map((event) => {
-        const last = lastOf.get(event.ticketId);
-        const seq = (last?.seq ?? 0) + 1;
-        const prevHash = last?.hash ?? null;
-        return { ...event, seq, prevHash, hash: chainHash(prevHash, { ...event, seq }) };
+    async persist(changes: EventChange[], tx: Db): Promise<TicketEvent[]> {
+      if (changes.length === 0) return [];
+      const ids = [...new Set(changes.map((c) => c.ticketId))];
+      const tailOf = new Map<number, { seq: number; hash: string | null }>();
+      for (const part of chunks(ids)) {
+        const rows = await tx
+          .select({ id: tickets.id, seq: tickets.auditSeq, hash: tickets.auditHash })
+          .from(tickets)
+          .where(sql`${tickets.id} = any(${sql.param(part)}::int[])`);
+        for (const row of rows) tailOf.set(row.id, { seq: row.seq, hash: row.hash });
+      }
+      const rows = changes.map((change) => {
+        const tail = tailOf.get(change.ticketId);
+        if (!tail) throw new Error(`ticket ${change.ticketId} does not exist`);
+        const seq = tail.seq + 1;
+        const prevHash = tail.hash;
+        const { hash, chainVersion } = chain.link({ ticketId: change.ticketId }, prevHash, { ...change, seq });
+        tailOf.set(change.ticketId, { seq, hash });
+        return { ...change, seq, prevHash, hash, chainVersion };
       });
-      // One array parameter per column (unnest), rather than eleven parameters per event.
-      const column = (value: (row: (typeof rows)[number]) => string | number | null) => sql`${sql.param(rows.map(value))}`;
-      const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(
-        tx,
-        sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
-            select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash
-            from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
-                        ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
-                        ${column((r) => r.at.toISOString())}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
-                        ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[])
-              as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash)
-            returning id, ticket_id, seq`,
-      );
-      // bigserial comes back from the pg driver as a string.
-      const idOf = new Map(inserted.map((row) => [row.ticket_id, Number(row.id)]));
-      return rows.map((row) => ({ ...row, id: idOf.get(row.ticketId) ?? 0 }));
+
+      const idOf = new Map<string, number>();
+      for (const part of chunks(rows)) {
+        // One array parameter per column (unnest), rather than twelve parameters per event.
+        const column = (value: (row: (typeof rows)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
+        const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(
+          tx,
+          sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
+              select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
+              from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
+                          ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
+                          ${column((r) => r.at.toISOString())}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
+                          ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[], ${column((r) => r.chainVersion)}::smallint[])
+                as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
+              returning id, ticket_id, seq`,
+        );
+        // bigserial comes back from the pg driver as a string.
+        for (const row of inserted) idOf.set(`${row.ticket_id}:${row.seq}`, Number(row.id));
+      }
+
+      const tails = [...tailOf].filter(([, tail]) => tail.hash !== null);
+      for (const part of chunks(tails)) {
+        await tx.execute(sql`update ${tickets} set audit_seq = v.seq, audit_hash = v.hash
+          from unnest(${sql.param(part.map(([id]) => id))}::int[], ${sql.param(part.map(([, t]) => t.seq))}::int[], ${sql.param(part.map(([, t]) => t.hash))}::text[]) as v(id, seq, hash)
+          where ${tickets.id} = v.id`);
+      }
+      return rows.map((row) => ({ ...row, id: idOf.get(`${row.ticketId}:${row.seq}`) ?? 0 }));
     },
 
     async listForTicket({ ticketId }: { ticketId: number }, tx: Db = db): Promise<TicketEvent[]> {
       return tx.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(asc(ticketEvents.seq));
     },
 
-    /** Walks every ticket's chain, a batch of tickets at a time; returns the first break found. */
-    async verifyChains(
-      { ticketsPerBatch = 1000 }: { ticketsPerBatch?: number } = {},
+    /**
+     * Checks every ticket against its trail, a batch of tickets at a time: the chain (each link,
+     * keyed), the tail the ticket records (deleted last events, or all of them) and the ticket's
+     * state against its last event. Lists up to `limit` problems, the first of each ticket's kinds.
+     */
+    async verify(
+      { ticketsPerBatch = 1000, limit = 1000 }: { ticketsPerBatch?: number; limit?: number } = {},
       tx: Db = db,
-    ): Promise<{ checkedEvents: number; checkedTickets: number; firstBreak?: ChainBreak }> {
+    ): Promise<{ checkedEvents: number; checkedTickets: number; problems: TicketTrailProblem[]; totalProblems: number }> {
+      const legacyMaxId = (await legacyMaxIds(tx)).ticketEvents;
+      const problems: TicketTrailProblem[] = [];
+      let totalProblems = 0;
       let afterId = 0;
       let checkedEvents = 0;
       let checkedTickets = 0;
       for (;;) {
-        const ids = await tx
-          .selectDistinct({ id: ticketEvents.ticketId })
-          .from(ticketEvents)
-          .where(gt(ticketEvents.ticketId, afterId))
-          .orderBy(asc(ticketEvents.ticketId))
+        const owners = await tx
+          .select({ id: tickets.id, number: tickets.number, state: tickets.state, auditSeq: tickets.auditSeq, auditHash: tickets.auditHash })
+          .from(tickets)
+          .where(gt(tickets.id, afterId))
+          .orderBy(asc(tickets.id))
           .limit(ticketsPerBatch);
-        const lastId = ids.at(-1)?.id;
-        if (lastId === undefined) return { checkedEvents, checkedTickets };
+        const lastId = owners.at(-1)?.id;
+        if (lastId === undefined) return { checkedEvents, checkedTickets, problems, totalProblems };
         const rows = await tx
           .select()
           .from(ticketEvents)
           .where(and(gt(ticketEvents.ticketId, afterId), lte(ticketEvents.ticketId, lastId)))
           .orderBy(asc(ticketEvents.ticketId), asc(ticketEvents.seq));
-        let start = 0;
-        for (let i = 1; i <= rows.length; i++) {
-          if (i < rows.length && rows[i]?.ticketId === rows[start]?.ticketId) continue;
-          const chain = rows.slice(start, i);
-          checkedTickets++;
-          checkedEvents += chain.length;
-          const firstBreak = findChainBreak(chain);
-          if (firstBreak) return { checkedEvents, checkedTickets, firstBreak };
-          start = i;
+        const trailOf = new Map<number, TicketEvent[]>();
+        for (const row of rows) {
+          const trail = trailOf.get(row.ticketId);
+          if (trail) trail.push(row);
+          else trailOf.set(row.ticketId, [row]);
+        }
+        checkedEvents += rows.length;
+        checkedTickets += owners.length;
+        for (const owner of owners) {
+          const found = chain.check({ ticketId: owner.id }, owner, trailOf.get(owner.id) ?? [], legacyMaxId);
+          totalProblems += found.length;
+          for (const { seq, problem } of found) if (problems.length < limit) problems.push({ ticketId: owner.id, number: owner.number, seq, problem });
         }
         afterId = lastId;
       }
     },
+
+    /** `verify` in short: the counts and the first problem found, if any. */
+    async verifyChains(options: { ticketsPerBatch?: number } = {}, tx: Db = db): Promise<{ checkedEvents: number; checkedTickets: number; firstBreak?: { ticketId: number; seq: number | null; problem: TrailProblem } }> {
+      const { checkedEvents, checkedTickets, problems } = await repository.verify({ ...options, limit: 1 }, tx);
+      const [first] = problems;
+      return { checkedEvents, checkedTickets, ...(first ? { firstBreak: { ticketId: first.ticketId, seq: first.seq, problem: first.problem } } : {}) };
+    },
   };
+  return repository;
 }
 
 export type TicketEventsRepository = ReturnType<typeof createTicketEventsRepository>;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigserial, check, index, integer, jsonb, pgTable, serial, smallint, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { inspections } from './inspections.table.js';
 import { units } from './units.table.js';
 import { users } from './users.table.js';
@@ -32,12 +32,16 @@ export const feedbacks = pgTable(
     acceptedAt: timestamp('accepted_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // The tail of the feedback's audit trail, written with each event (as tickets.audit_seq and audit_hash).
+    auditSeq: integer('audit_seq').notNull().default(0),
+    auditHash: text('audit_hash'),
   },
   (t) => [
     unique('feedbacks_inspection_unit_key').on(t.inspectionId, t.unitId),
     check('feedbacks_state_check', sql.raw(`state in (${inList(feedbackStates)})`)),
     check('feedbacks_version_check', sql`${t.version} >= 1`),
     check('feedbacks_returns_check', sql`${t.returns} >= 0`),
+    check('feedbacks_audit_seq_check', sql`${t.auditSeq} >= 0`),
     index('feedbacks_unit_idx').on(t.unitId),
     index('feedbacks_state_due_idx').on(t.state, t.dueAt),
   ],
@@ -61,6 +65,8 @@ export const feedbackEvents = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     prevHash: text('prev_hash'),
     hash: text('hash').notNull(),
+    // 1: plain SHA-256 (rows from before migration 0014); 2: HMAC-SHA256 under the audit key (db/audit-chain.ts).
+    chainVersion: smallint('chain_version').notNull().default(2),
   },
   (t) => [
     unique('feedback_events_feedback_seq_key').on(t.feedbackId, t.seq),
@@ -68,6 +74,7 @@ export const feedbackEvents = pgTable(
     check('feedback_events_type_check', sql.raw(`type in (${inList(feedbackEventTypes)})`)),
     check('feedback_events_to_state_check', sql.raw(`to_state in (${inList(feedbackStates)})`)),
     check('feedback_events_hash_check', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
+    check('feedback_events_chain_version_check', sql`${t.chainVersion} in (1, 2)`),
   ],
 );
 

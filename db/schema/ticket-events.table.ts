@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigserial, check, index, integer, jsonb, pgTable, smallint, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { tickets, ticketStates } from './tickets.table.js';
 import { users } from './users.table.js';
 
@@ -23,7 +23,7 @@ const stateList = ticketStates.map((s) => `'${s}'`).join(', ');
 
 /**
  * The append-only audit trail. A trigger (migration 0001) refuses UPDATE and DELETE;
- * `hash` chains each row to the previous row of the same ticket.
+ * `hash` chains each row to the previous row of the same ticket. Only ticket-events.repository.ts writes it.
  */
 export const ticketEvents = pgTable(
   'ticket_events',
@@ -43,6 +43,8 @@ export const ticketEvents = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     prevHash: text('prev_hash'),
     hash: text('hash').notNull(),
+    // 1: plain SHA-256 (rows from before migration 0014); 2: HMAC-SHA256 under the audit key (db/audit-chain.ts).
+    chainVersion: smallint('chain_version').notNull().default(2),
   },
   (t) => [
     unique('ticket_events_ticket_seq_key').on(t.ticketId, t.seq),
@@ -50,6 +52,7 @@ export const ticketEvents = pgTable(
     check('ticket_events_type_check', sql.raw(`type in (${ticketEventTypes.map((type) => `'${type}'`).join(', ')})`)),
     check('ticket_events_to_state_check', sql.raw(`to_state in (${stateList})`)),
     check('ticket_events_hash_check', sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
+    check('ticket_events_chain_version_check', sql`${t.chainVersion} in (1, 2)`),
     index('ticket_events_actor_idx').on(t.actorUserId),
   ],
 );

@@ -47,6 +47,10 @@ export const tickets = pgTable(
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
     rectifiedAt: timestamp('rectified_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
+    // The tail of the ticket's audit trail, written with each event in the same transaction
+    // (ticket-events.repository.ts): deleting the last events, or all of them, leaves it behind.
+    auditSeq: integer('audit_seq').notNull().default(0),
+    auditHash: text('audit_hash'),
   },
   (t) => [
     check('tickets_state_check', sql`${t.state} in ('issued', 'acknowledged', 'rectified', 'verified', 'withdrawn')`),
@@ -54,6 +58,7 @@ export const tickets = pgTable(
     check('tickets_rejections_check', sql`${t.rejections} >= 0`),
     check('tickets_extensions_granted_check', sql`${t.extensionsGranted} >= 0`),
     check('tickets_version_check', sql`${t.version} >= 1`),
+    check('tickets_audit_seq_check', sql`${t.auditSeq} >= 0`),
     index('tickets_unit_state_due_idx').on(t.unitId, t.state, t.dueAt, t.id),
     index('tickets_state_due_idx').on(t.state, t.dueAt, t.id),
     // The list's own order (due time, then id) over every ticket in scope, whatever the filters: keyset pages seek here.

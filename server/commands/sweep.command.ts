@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { resolvePublicUrl } from '../bootstrap.js';
 import { createServices } from '../services.js';
 import { filesIn } from '../../storage/folder.driver.js';
+import { loadAuditKey } from '../audit-key.js';
 
 export const sweepUsage = `Usage: rectify sweep [--now ISO-8601] [--dry-run | --force]
 
@@ -84,7 +85,7 @@ export async function runSweepCommand(config: Config, args: string[], io: Comman
   }
 
   // On the embedded database this refuses to run beside the server, saying what to do instead.
-  const database = await createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, command: 'rectify sweep' });
+  const database = await createDatabase({ databaseUrl: config.databaseUrl, migrationUrl: config.migrationDatabaseUrl, dataDir: config.dataDir, command: 'rectify sweep' });
   try {
     await migrate(database);
     const now = () => (replayed ? new Date(replayed) : clockNow());
@@ -99,7 +100,7 @@ export async function runSweepCommand(config: Config, args: string[], io: Comman
     if (dryRun) {
       result = await dryRunSweep(database, { config, publicUrl, now, at, logger, io });
     } else {
-      const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
+      const services = createServices({ database, publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config), auditKey: loadAuditKey(config) });
       result = await services.sweep.run({ now: at, logger });
     }
     io.out(
@@ -128,7 +129,7 @@ async function dryRunSweep(
   try {
     await database.db.transaction(async (tx) => {
       const [last] = await tx.select({ id: max(notifications.id) }).from(notifications);
-      const services = createServices({ database: { ...database, db: tx }, publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config) });
+      const services = createServices({ database: { ...database, db: tx }, publicUrl, mailFrom: config.mailFrom, now, files: filesIn(config), auditKey: loadAuditKey(config) });
       result = await services.sweep.run({ now: at, logger });
       const queued = await tx
         .select({ kind: notifications.kind, recipients: notifications.recipients, cc: notifications.cc, subject: notifications.subject })

@@ -6,6 +6,7 @@ import { buildApp, type App } from '../../server/app.js';
 import { ensureAdmin } from '../../server/bootstrap.js';
 import { createServices, type Services } from '../../server/services.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 
@@ -34,10 +35,12 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database (PGlite, or PostgreSQL when DATABASE_URL is set), with `admin` created. */
-export async function buildTestApp(options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; importMaxRows?: number; webRoot?: string } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function buildTestApp(
+  options: { now?: Date | string; loginMaxPerMinute?: number; attachmentMaxMb?: number; importMaxRows?: number; webRoot?: string; /** A database already migrated, instead of a fresh one. */ database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const db = options.database ?? (await createTestDatabase());
   const clock = createTestClock(options.now);
-  const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }) });
+  const services = createServices({ database: db, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: clock.now, files: createFolderFileStore({ root: path.join(db.dataDir, 'files') }), auditKey: loadAuditKey({ dataDir: db.dataDir }) });
   await ensureAdmin(services, { password: ADMIN_PASSWORD, print: () => {} });
   const jwtSecret = randomBytes(32).toString('hex');
   const app = await buildApp({

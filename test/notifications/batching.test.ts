@@ -14,6 +14,7 @@ import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { startSmtpTestServer, addressesOf, type SmtpTestServer } from '../helpers/smtp-test-server.js';
 import { onPostgres } from '../helpers/test-database.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 
 /** An instant written in Shanghai local time. */
 const at = (local: string) => new Date(`${local.replace(' ', 'T')}+08:00`);
@@ -169,7 +170,7 @@ describe(`the daily 待核验 digest, on ${onPostgres ? 'PostgreSQL' : 'PGlite'}
       // A second instance: its own connection pool on the same database.
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-digest-'));
       other = await createDatabase({ databaseUrl: t.db.url, dataDir, command: 'vitest' });
-      otherServices = createServices({ database: other, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: t.clock.now, files: createFolderFileStore({ root: path.join(dataDir, 'files') }) });
+      otherServices = createServices({ database: other, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: t.clock.now, files: createFolderFileStore({ root: path.join(dataDir, 'files') }), auditKey: loadAuditKey({ dataDir: t.db.dataDir }) });
     }
   });
 

@@ -19,6 +19,7 @@ import { createServices } from '../../server/services.js';
 import { httpCall, httpLogin, startRectifyProcess, waitFor, type RectifyProcess } from '../helpers/rectify-process.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 
 const ADMIN_PASSWORD = 'two-instances-admin-password';
 // Per inspection: the overdue one earns 3 escalation levels per ticket, the one due tomorrow 1
@@ -262,7 +263,7 @@ describe.runIf(onPostgres)('Rectify instances starting together on an empty data
       expect(migrations.filter((o) => o.status === 'rejected')).toEqual([]);
       const printed: string[] = [];
       const starts = handles.map(async (database) => {
-        const services = createServices({ database, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: () => new Date(), files: createFolderFileStore({ root: path.join(empty.dataDir, 'files') }) });
+        const services = createServices({ database, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: () => new Date(), files: createFolderFileStore({ root: path.join(empty.dataDir, 'files') }), auditKey: loadAuditKey({ dataDir: empty.dataDir }) });
         await ensureAdmin(services, { password: undefined, print: (line) => printed.push(line) });
       });
       const outcomes = await Promise.allSettled(starts);

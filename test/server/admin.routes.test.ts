@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tickets } from '../../db/schema/index.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 
@@ -52,5 +54,35 @@ describe('POST /api/admin/sweep', () => {
     expect((await t.request(tokens['gov-sup'] ?? '', 'POST', '/api/admin/sweep', {})).statusCode).toBe(403);
     expect((await t.request(tokens['wjw-off'] ?? '', 'POST', '/api/admin/sweep', {})).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'POST', url: '/api/admin/sweep' })).statusCode).toBe(401);
+  });
+});
+
+describe('POST /api/admin/audit/verify', () => {
+  it('answers the trails intact, the sweep’s escalations included', async () => {
+    const response = await t.request(tokens.admin ?? '', 'POST', '/api/admin/audit/verify');
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ intact: true, checkedTickets: 1, problems: [], totalProblems: 0 });
+    expect(response.json().checkedTicketEvents).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names the ticket whose state was changed without an event', async () => {
+    const [ticket] = await t.services.db.select().from(tickets).where(eq(tickets.id, ticketId));
+    await t.services.db.update(tickets).set({ state: 'verified' }).where(eq(tickets.id, ticketId));
+    try {
+      const response = await t.request(tokens.admin ?? '', 'POST', '/api/admin/audit/verify');
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({
+        intact: false,
+        totalProblems: 1,
+        problems: [{ trail: 'ticket', id: ticketId, number: ticket?.number, seq: ticket?.auditSeq, problem: 'state_mismatch' }],
+      });
+    } finally {
+      await t.services.db.update(tickets).set({ state: ticket?.state ?? 'issued' }).where(eq(tickets.id, ticketId));
+    }
+  });
+
+  it('is for administrators only', async () => {
+    const response = await t.request(tokens['gov-sup'] ?? '', 'POST', '/api/admin/audit/verify');
+    expect(response.statusCode).toBe(403);
   });
 });

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Document, Packer, Paragraph } from 'docx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainHash } from '../../workflows/audit-chain.js';
+import { createAuditChain } from '../../db/audit-chain.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { ofdSample, png, samples, upload, uploadOk, type UploadedItem } from '../helpers/evidence-files.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
@@ -134,8 +135,9 @@ describe(`POST /api/attachments and GET /api/attachments/:id on ${onPostgres ? '
     expect(event.payload).not.toHaveProperty('attachmentIds');
 
     const [stored] = (await t.services.ticketEvents.listForTicket({ ticketId })).slice(-1);
-    expect(stored && chainHash(stored.prevHash, stored)).toBe(stored?.hash);
-    expect(stored && chainHash(stored.prevHash, { ...stored, payload: { ...stored.payload, attachments: [{ ...record, sha256: '0'.repeat(64) }] } })).not.toBe(stored?.hash);
+    const chain = createAuditChain(loadAuditKey({ dataDir: t.db.dataDir }));
+    expect(stored && chain.link({ ticketId }, stored.prevHash, stored).hash).toBe(stored?.hash);
+    expect(stored && chain.link({ ticketId }, stored.prevHash, { ...stored, payload: { ...stored.payload, attachments: [{ ...record, sha256: '0'.repeat(64) }] } }).hash).not.toBe(stored?.hash);
 
   });
 

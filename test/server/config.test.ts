@@ -167,4 +167,17 @@ describe('loadConfig', () => {
       expect(problemsOf({ TRUST_PROXY: value })[0]).toMatch(/^TRUST_PROXY=.*hop count or a list of addresses/);
     }
   });
+
+  it('reads AUDIT_KEY and MIGRATION_DATABASE_URL, refusing a short key without echoing it and a migration URL alone', () => {
+    expect(loadConfig({})).toMatchObject({ auditKey: undefined, migrationDatabaseUrl: undefined });
+    const config = loadConfig({ AUDIT_KEY: 'k'.repeat(32), DATABASE_URL: 'postgres://rectify_app@db/rectify', MIGRATION_DATABASE_URL: 'postgres://rectify_owner@db/rectify' });
+    expect(config).toMatchObject({ auditKey: 'k'.repeat(32), databaseUrl: 'postgres://rectify_app@db/rectify', migrationDatabaseUrl: 'postgres://rectify_owner@db/rectify' });
+    const [short] = problemsOf({ AUDIT_KEY: 'secret-audit-key' });
+    expect(short).toContain('AUDIT_KEY is shorter than 32 bytes');
+    expect(short).not.toContain('secret-audit-key');
+    expect(problemsOf({ MIGRATION_DATABASE_URL: 'postgres://rectify_owner@db/rectify' })[0]).toContain('MIGRATION_DATABASE_URL is set without DATABASE_URL');
+    expect(problemsOf({ DATABASE_URL: 'postgres://a@db/r', MIGRATION_DATABASE_URL: 'mysql://owner:pw@db/r' })[0]).toBe(
+      'MIGRATION_DATABASE_URL=(value hidden): must match pattern "^postgres(ql)?://" (expected a PostgreSQL connection string of the role that owns the tables, e.g. postgres://rectify_owner@127.0.0.1:5432/rectify; set with DATABASE_URL only)',
+    );
+  });
 });

@@ -5,6 +5,7 @@ import { users } from '../../db/schema/index.js';
 import { buildApp } from '../../server/app.js';
 import { createServices } from '../../server/services.js';
 import { ADMIN_PASSWORD, buildTestApp, type TestApp } from '../helpers/build-test-app.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 
 const COOKIE = 'rectify_session';
 
@@ -61,7 +62,7 @@ describe('browser sessions', () => {
 
     it('leaves Secure off when the public address is plain http', async () => {
       // A second app on the same database, as a server configured with PUBLIC_URL=http://… would be.
-      const services = createServices({ database: t.db, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@rectify.test>', now: t.clock.now, files: t.services.files });
+      const services = createServices({ database: t.db, publicUrl: 'http://127.0.0.1:3000', mailFrom: 'Rectify <rectify@rectify.test>', now: t.clock.now, files: t.services.files, auditKey: loadAuditKey({ dataDir: t.db.dataDir }) });
       const plain = await buildApp({ config: { jwtExpiresIn: '8h', loginMaxPerMinute: 1000 }, jwtSecret: t.jwtSecret, services });
       try {
         const response = await plain.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });

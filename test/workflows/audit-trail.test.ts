@@ -1,7 +1,8 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketEvents, type TicketEvent } from '../../db/schema/index.js';
-import { chainHash } from '../../workflows/audit-chain.js';
+import { createAuditChain } from '../../db/audit-chain.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 
@@ -147,8 +148,9 @@ describe('verifyChains', () => {
   it('catches a row rewritten together with its own hash: the next row no longer links to it', async () => {
     const rewritten = await row(ids.verified, 2);
     const payload = { ...rewritten.payload, feedback: '从未提交过的反馈' };
+    // Rewritten by someone who has the audit key as well: the row itself checks out, the link after it does not.
     const { id: _id, prevHash, hash: _hash, ...content } = rewritten;
-    const forged = chainHash(prevHash, { ...content, payload });
+    const forged = createAuditChain(loadAuditKey({ dataDir: t.db.dataDir })).link({ ticketId: rewritten.ticketId }, prevHash, { ...content, payload }).hash;
     await withoutTrigger(() => db().update(ticketEvents).set({ payload, hash: forged }).where(eq(ticketEvents.id, rewritten.id)));
     try {
       expect((await t.services.ticketEvents.verifyChains()).firstBreak).toEqual({ ticketId: ids.verified, seq: 3, problem: 'prev_hash_mismatch' });

@@ -12,6 +12,7 @@ import { createSweep, startSweepTimer, type SweepLogger, type SweepResult } from
 import { buildTestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { onPostgres } from '../helpers/test-database.js';
+import { loadAuditKey } from '../../server/audit-key.js';
 
 /** An instant written in Shanghai local time, e.g. at('2021-06-22 00:00'). */
 function at(shanghaiLocal: string): Date {
@@ -465,7 +466,7 @@ describe('two sweeps at the same moment on PostgreSQL', () => {
     ids = await s.issue(Array.from({ length: 60 }, (_, i) => ({ unitCode: units[i % units.length] ?? 'YY-WJW', targetName: `账号${i + 1}` })));
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-sweep-'));
     other = await createDatabase({ databaseUrl: s.t.db.url, dataDir, command: 'vitest' });
-    otherServices = createServices({ database: other, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: s.t.clock.now, files: createFolderFileStore({ root: path.join(dataDir, 'files') }) });
+    otherServices = createServices({ database: other, publicUrl: 'https://rectify.test', mailFrom: 'Rectify <rectify@rectify.test>', now: s.t.clock.now, files: createFolderFileStore({ root: path.join(dataDir, 'files') }), auditKey: loadAuditKey({ dataDir: s.t.db.dataDir }) });
   });
   afterAll(async () => {
     if (!onPostgres) return;

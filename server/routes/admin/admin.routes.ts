@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
-import { SweepBody, SweepResponse } from './admin.schemas.js';
+import { AuditVerifyResponse, SweepBody, SweepResponse } from './admin.schemas.js';
 
 export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
@@ -29,5 +29,20 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       const result = await services.sweep.run({ now: at, logger: request.log });
       return { at: at.toISOString(), ...result };
     },
+  );
+
+  app.post(
+    '/api/admin/audit/verify',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: '校验审计记录（管理员）',
+        description:
+          '与命令行 `rectify audit verify` 相同：逐一核对每张工单和每份书面反馈的操作记录（哈希链须以审计密钥签署、序号连续），' +
+          '核对工单登记的最后一条记录和当前状态是否与记录一致，并核对记录引用的附件文件。记录完整时 intact 为 true。',
+        response: { 200: AuditVerifyResponse, ...problemResponses(401, 403) },
+      },
+    },
+    async () => services.audit.verify(),
   );
 };
