@@ -3,7 +3,7 @@ import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
 import { AuditVerifyResponse, SweepBody, SweepResponse } from './admin.schemas.js';
 
-export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'audit' | 'now' | 'sweep'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
   app.addHook('preHandler', app.requireRole('admin'));
 

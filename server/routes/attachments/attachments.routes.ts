@@ -10,7 +10,7 @@ import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
 import { AttachmentParams, UploadResult, contentDisposition, toAttachmentDto } from './attachments.schemas.js';
 
-export const attachmentsRoutes: FastifyPluginAsyncTypebox<{ services: Services; maxBytes: number }> = async (app, { services, maxBytes }) => {
+export const attachmentsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'attachments'>; maxBytes: number }> = async (app, { services, maxBytes }) => {
   app.addHook('onRequest', app.authenticate);
   // The form parser for this route's plugin only; each file streams to the store's temporary folder.
   await app.register(multipart, { limits: { fileSize: maxBytes, files: MAX_ATTACHMENTS_PER_EVENT, fields: 10 } });

@@ -12,7 +12,7 @@ import { ChangePasswordBody, LoginBody, LoginResponse, UserSchema } from './auth
 import { toUserDto } from '../users/users.schemas.js';
 
 export interface AuthRoutesOptions {
-  services: Services;
+  services: Pick<Services, 'directory' | 'now' | 'sessions' | 'units' | 'users'>;
   expiresIn: string;
   loginMaxPerMinute: number;
 }

@@ -5,7 +5,7 @@ import { problemResponses } from '../../schemas/common.schemas.js';
 import type { Services } from '../../services.js';
 import { ArrangementBody, ArrangementResult, DayParams, DaySchema, OverrideBody, OverrideList, OverrideListQuery, OverrideSchema, toOverrideDto } from './calendar.schemas.js';
 
-export const calendarRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const calendarRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'calendarService'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
 
   app.get(

@@ -22,7 +22,7 @@ import {
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
-export const feedbackRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const feedbackRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'feedbackWorkflow' | 'now'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
 
   app.get(

@@ -4,7 +4,7 @@ import type { Services } from '../../services.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { serviceUnavailable } from '../../../core/errors.js';
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'database'> }> = async (app, { services }) => {
   app.get(
     '/healthz',
     { schema: { tags: ['health'], security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },

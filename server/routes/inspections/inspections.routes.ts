@@ -11,7 +11,7 @@ import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
 import { bulletinDocx } from '../../../workflows/bulletin.js';
 import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportQuery, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
-export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
+export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'bulletin' | 'bulletinCandidates' | 'calendarService' | 'findingsImport' | 'inspectionReport' | 'inspections' | 'inspectionsService' | 'now'>; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
   await app.register(tableUploadsPlugin, uploads);
   app.addHook('preHandler', app.requireRole('admin', 'supervisor'));

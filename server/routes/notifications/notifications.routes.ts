@@ -5,7 +5,7 @@ import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { NotificationDetail, NotificationList, NotificationListQuery, NotificationParams, NotificationSchema, toNotificationDto } from './notifications.schemas.js';
 
-export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'notifications' | 'outbox'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
   app.addHook('preHandler', app.requireRole('admin'));
 

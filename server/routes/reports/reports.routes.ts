@@ -7,7 +7,7 @@ import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { OverdueList, OverdueQuery, RepeatOffendersList, RepeatOffendersQuery } from './reports.schemas.js';
 import { groupRepeats } from '../../../workflows/repeat-offenders.js';
 
-export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'calendarService' | 'feedbacks' | 'now' | 'reports' | 'tickets'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
   app.addHook('preHandler', app.requireRole('admin', 'supervisor'));
 

@@ -21,7 +21,7 @@ import {
   toTicketDtoWithDays,
 } from './tickets.schemas.js';
 
-export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'calendarService' | 'now' | 'ticketWorkflow' | 'tickets'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
 
   app.get(

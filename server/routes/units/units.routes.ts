@@ -6,7 +6,7 @@ import { importProblemResponses, problemResponses } from '../../schemas/common.s
 import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
 import { CreateUnitBody, UnitsImportQuery, UnitsImportResult, UnitList, UnitListQuery, UnitParams, UnitSchema, UpdateUnitBody, toUnitDto } from './units.schemas.js';
 
-export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Services; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
+export const unitsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'directory' | 'units' | 'unitsImport'>; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {
   app.addHook('onRequest', app.authenticate);
   await app.register(tableUploadsPlugin, uploads);
 

@@ -7,7 +7,7 @@ import { problemResponses } from '../../schemas/common.schemas.js';
 import { UserSchema } from '../auth/auth.schemas.js';
 import { CreateUserBody, CreatedUser, ResetPasswordResponse, UpdateUserBody, UserList, UserListQuery, UserParams, toUserDto } from './users.schemas.js';
 
-export const usersRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'directory' | 'users'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);
   app.addHook('preHandler', app.requireRole('admin'));
 
