@@ -71,7 +71,9 @@ describe('GET /api/inspections/:id/bulletin.docx', () => {
     expect(flat).toMatch(/以下\d+家单位仍有问题未按要求完成整改：安化县人民政府办公室（2个问题，逾期16个工作日）、.*益阳市卫生健康委员会（4个问题，逾期16个工作日）/);
     expect(flat).not.toMatch(/益阳市交通运输局（\d+个问题/);
     expect(flat).toContain("逾期达到通报级别的问题清单");
-    expect(text).toMatch(/11\s+益阳市卫生健康委员会\s+“健康益阳”微信订阅号\s+互动回应差\s+16\s+待签收/);
+    // A table row read from the document itself: how the PDF wraps a narrow cell depends on the fonts installed.
+    const rows = [...xml.matchAll(/<w:tr[ >].*?<\/w:tr>/gs)].map(([row]) => [...row.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join('|'));
+    expect(rows).toContain('11|益阳市卫生健康委员会|“健康益阳”微信订阅号|互动回应差|16|待签收');
     expect(flat).toContain('本次检查未发现屡查屡犯问题');
     expect(flat).toContain('政府网站合格率83.7%，政务新媒体合格率94.0%');
     expect(flat).toContain('政务新媒体检查情况');

@@ -89,6 +89,7 @@ describe('POST /api/inspections/:id/findings?dryRun=true', () => {
       unchanged: 0,
       tickets: [],
       warnings: [expect.objectContaining({ row: 3, column: '存在的问题', value: '发布内容违规' })],
+      totalWarnings: 1,
       dryRun: true,
     });
     expect(await snapshot()).toEqual(before);
