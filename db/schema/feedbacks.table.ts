@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, integer, jsonb, pgTable, serial, smallint, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigserial, check, index, integer, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 import { inspections } from './inspections.table.js';
 import { units } from './units.table.js';
-import { users } from './users.table.js';
+import { trailColumns } from './trail.columns.js';
 
 export const feedbackStates = ['pending', 'submitted', 'accepted', 'returned'] as const;
 export type FeedbackState = (typeof feedbackStates)[number];
@@ -59,14 +59,7 @@ export const feedbackEvents = pgTable(
     type: text('type', { enum: feedbackEventTypes }).notNull(),
     fromState: text('from_state', { enum: feedbackStates }),
     toState: text('to_state', { enum: feedbackStates }).notNull(),
-    actorUserId: integer('actor_user_id').references(() => users.id, { onDelete: 'restrict' }),
-    actor: text('actor').notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull(),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
-    prevHash: text('prev_hash'),
-    hash: text('hash').notNull(),
-    // 1: plain SHA-256 (rows from before migration 0014); 2: HMAC-SHA256 under the audit key (db/audit-chain.ts).
-    chainVersion: smallint('chain_version').notNull().default(2),
+    ...trailColumns(),
   },
   (t) => [
     unique('feedback_events_feedback_seq_key').on(t.feedbackId, t.seq),

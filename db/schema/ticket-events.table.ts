@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, integer, jsonb, pgTable, smallint, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigserial, check, index, integer, pgTable, text, unique } from 'drizzle-orm/pg-core';
 import { tickets, ticketStates } from './tickets.table.js';
-import { users } from './users.table.js';
+import { trailColumns } from './trail.columns.js';
 
 export const ticketEventTypes = [
   'ISSUE',
@@ -36,15 +36,7 @@ export const ticketEvents = pgTable(
     type: text('type', { enum: ticketEventTypes }).notNull(),
     fromState: text('from_state', { enum: ticketStates }),
     toState: text('to_state', { enum: ticketStates }).notNull(),
-    actorUserId: integer('actor_user_id').references(() => users.id, { onDelete: 'restrict' }),
-    // Username at the time, or "system" for the sweep: the trail must read without joins.
-    actor: text('actor').notNull(),
-    at: timestamp('at', { withTimezone: true }).notNull(),
-    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
-    prevHash: text('prev_hash'),
-    hash: text('hash').notNull(),
-    // 1: plain SHA-256 (rows from before migration 0014); 2: HMAC-SHA256 under the audit key (db/audit-chain.ts).
-    chainVersion: smallint('chain_version').notNull().default(2),
+    ...trailColumns(),
   },
   (t) => [
     unique('ticket_events_ticket_seq_key').on(t.ticketId, t.seq),
