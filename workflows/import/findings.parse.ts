@@ -154,7 +154,7 @@ export function createFindingsReader(table: Pick<TableRows, 'headers'>, ctx: Fin
               row: finding.row,
               column: row.columnOf('problems'),
               value: problem.text,
-              message: `“${problem.text}”不在问题目录中，已按“其他”导入并保留原文；如属目录中的问题，请改用目录中的名称（rectify catalogue 列出目录）`,
+              message: `“${problem.text}”不在问题目录中，已按“其他”导入并保留原文；如属目录中的问题，请改用目录中的规范名称`,
             });
           }
         }
