@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { unnestColumn } from '../db/unnest.js';
 import type { Db } from '../db/client.js';
 import { queryRows } from '../db/client.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
@@ -291,7 +292,7 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
     // INSERT … SELECT FROM unnest: one array parameter per column rather than a dozen per email.
     for (let i = 0; i < rows.length; i += CHUNK) {
       const part = rows.slice(i, i + CHUNK);
-      const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
+      const column = (value: (row: (typeof part)[number]) => string | number | null) => unnestColumn(part, value);
       const inserted = await queryRows<{ id: number | string; message_id: string }>(
         tx,
         sql`

@@ -1,4 +1,5 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import { unnestColumn } from '../db/unnest.js';
 import type { Db } from '../db/client.js';
 import { queryRows } from '../db/client.js';
 import type { TicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
@@ -49,10 +50,6 @@ const CHUNK = 2000;
  * `INSERT … SELECT FROM unnest(…)`, a parameter per column instead of one per value, which spares
  * building and sending a query of tens of thousands of parameters for each chunk.
  */
-function column<T>(rows: readonly T[], value: (row: T) => string | number | boolean | null): SQL {
-  return sql`${sql.param(rows.map(value))}`;
-}
-
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -94,8 +91,8 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
         const rows = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null; url: string | null; county: string | null }>(
           tx,
           sql`insert into ${targets} (kind, platform, name, url, owner_unit_id, county)
-              select * from unnest(${column(part, (f) => f.targetKind)}::text[], ${column(part, (f) => f.platform)}::text[], ${column(part, (f) => f.targetName)}::text[],
-                                   ${column(part, (f) => f.url)}::text[], ${column(part, (f) => f.unitId)}::int[], ${column(part, (f) => f.county)}::text[])
+              select * from unnest(${unnestColumn(part, (f) => f.targetKind)}::text[], ${unnestColumn(part, (f) => f.platform)}::text[], ${unnestColumn(part, (f) => f.targetName)}::text[],
+                                   ${unnestColumn(part, (f) => f.url)}::text[], ${unnestColumn(part, (f) => f.unitId)}::int[], ${unnestColumn(part, (f) => f.county)}::text[])
               on conflict (kind, platform, name, owner_unit_id) do update
                 set url = coalesce(excluded.url, ${targets.url}), county = coalesce(excluded.county, ${targets.county})
               returning id, kind, platform, name, owner_unit_id as unit_id, url, county`,
@@ -113,10 +110,10 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
         const rows = await queryRows<{ id: number; target_id: number }>(
           tx,
           sql`insert into ${findings} (inspection_id, target_id, unit_id, outstanding, last_updated_on, note, problems_text, source_row)
-              select ${inspection.id}::int, * from unnest(${column(values, ([targetId]) => targetId)}::int[], ${column(values, ([, { item }]) => item.unitId)}::int[],
-                                   ${column(values, ([, { item }]) => item.outstanding)}::bool[], ${column(values, ([, { item }]) => item.lastUpdatedOn)}::date[],
-                                   ${column(values, ([, { item }]) => item.note)}::text[], ${column(values, ([, { item }]) => item.problemsText)}::text[],
-                                   ${column(values, ([, { item }]) => item.row ?? null)}::int[])
+              select ${inspection.id}::int, * from unnest(${unnestColumn(values, ([targetId]) => targetId)}::int[], ${unnestColumn(values, ([, { item }]) => item.unitId)}::int[],
+                                   ${unnestColumn(values, ([, { item }]) => item.outstanding)}::bool[], ${unnestColumn(values, ([, { item }]) => item.lastUpdatedOn)}::date[],
+                                   ${unnestColumn(values, ([, { item }]) => item.note)}::text[], ${unnestColumn(values, ([, { item }]) => item.problemsText)}::text[],
+                                   ${unnestColumn(values, ([, { item }]) => item.row ?? null)}::int[])
               on conflict (inspection_id, target_id) do nothing
               returning id, target_id`,
         );
@@ -136,7 +133,7 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
       for (const part of chunks(problemRows)) {
         await tx.execute(
           sql`insert into ${findingProblems} (finding_id, position, problem_code, text)
-              select * from unnest(${column(part, (p) => p.findingId)}::int[], ${column(part, (p) => p.position)}::int[], ${column(part, (p) => p.problemCode)}::text[], ${column(part, (p) => p.text)}::text[])`,
+              select * from unnest(${unnestColumn(part, (p) => p.findingId)}::int[], ${unnestColumn(part, (p) => p.position)}::int[], ${unnestColumn(part, (p) => p.problemCode)}::text[], ${unnestColumn(part, (p) => p.text)}::text[])`,
         );
       }
 
@@ -157,7 +154,7 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
           sql`insert into ${tickets} (number, inspection_id, finding_id, unit_id, state, due_at, due_provisional, next_action_at, created_at, updated_at)
               select u.number, ${inspection.id}::int, u.finding_id, u.unit_id, 'issued', ${due.value.toISOString()}::timestamptz, ${due.provisional}::bool,
                      ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
-              from unnest(${sql.param(numbers)}::text[], ${column(part, (f) => f.id)}::int[], ${column(part, (f) => f.item.unitId)}::int[]) as u(number, finding_id, unit_id)
+              from unnest(${sql.param(numbers)}::text[], ${unnestColumn(part, (f) => f.id)}::int[], ${unnestColumn(part, (f) => f.item.unitId)}::int[]) as u(number, finding_id, unit_id)
               returning id, number`,
         );
         const findingOf = new Map(part.map((f, i) => [numbers[i] ?? '', f]));

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { unnestColumn } from '../unnest.js';
 import type { AuditChain, TrailProblem } from '../audit-chain.js';
 import { queryRows, type Db } from '../client.js';
 import { ticketEvents, tickets, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
@@ -69,7 +70,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
       const idOf = new Map<string, number>();
       for (const part of chunks(rows)) {
         // One array parameter per column (unnest), rather than twelve parameters per event.
-        const column = (value: (row: (typeof rows)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
+        const column = (value: (row: (typeof rows)[number]) => string | number | null) => unnestColumn(part, value);
         const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(
           tx,
           sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)

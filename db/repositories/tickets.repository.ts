@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { unnestColumn } from '../unnest.js';
 import type { Db } from '../client.js';
 import {
   findings,
@@ -195,7 +196,7 @@ export function createTicketsRepository({ db }: { db: Db }) {
       for (let i = 0; i < rows.length; i += CHUNK) {
         const part = rows.slice(i, i + CHUNK);
         // One array parameter per column (unnest), not nine parameters per ticket.
-        const column = (value: (row: (typeof part)[number]) => string | number | null) => sql`${sql.param(part.map(value))}`;
+        const column = (value: (row: (typeof part)[number]) => string | number | null) => unnestColumn(part, value);
         await tx.execute(sql`update ${tickets} set state = v.state, version = v.version, updated_at = v.updated_at, unit_id = v.unit_id, due_at = v.due_at,
           escalation_level = v.escalation_level, rejections = v.rejections, next_action_at = v.next_action_at
           from unnest(${column((r) => r.id)}::int[], ${column((r) => r.values.state)}::text[], ${column((r) => r.values.version)}::int[],
