@@ -5,7 +5,7 @@ import type { UnitsRepository } from '../db/repositories/units.repository.js';
 import type { Unit } from '../db/schema/index.js';
 import { unprocessable } from '../core/errors.js';
 import { cellOf, requireColumns, splitList, textOf, type DecodedTable, type TableSource } from './import/decode-table.js';
-import { normaliseUnitName, suggestClosest } from './import/findings.parse.js';
+import { normaliseUnitName, suggestClosest } from './import/unit-names.js';
 import type { ImportRowError } from './import/import.errors.js';
 import { capped } from './import/import-limits.js';
 import { readTable, readTableInParts } from './import/read-table.js';

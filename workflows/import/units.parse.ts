@@ -12,7 +12,7 @@ import {
   type TableRows,
   type TableSpec,
 } from './decode-table.js';
-import { normaliseUnitName } from './findings.parse.js';
+import { normaliseUnitName } from './unit-names.js';
 import type { ImportRowError } from './import.errors.js';
 
 /**

@@ -3,15 +3,8 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { problemCatalogue } from '../../../db/problem-catalogue.js';
 import { decodeTable, type DecodedTable } from '../../../workflows/import/decode-table.js';
-import {
-  createUnitResolver,
-  findingsTableSpec,
-  normaliseUnitName,
-  parseFindingRows,
-  parseNoticeDate,
-  suggestClosest,
-  type FindingsParseContext,
-} from '../../../workflows/import/findings.parse.js';
+import { findingsTableSpec, parseFindingRows, parseNoticeDate, type FindingsParseContext } from '../../../workflows/import/findings.parse.js';
+import { createUnitResolver, normaliseUnitName, suggestClosest } from '../../../workflows/import/unit-names.js';
 import { ImportFileError } from '../../../workflows/import/import.errors.js';
 
 /** 附件3 of 益政务办发〔2021〕2号, typed from the notice. */
