@@ -1,9 +1,9 @@
-import { CsvError, parse } from 'csv-parse/sync';
-// Types only: exceljs is loaded when a workbook is read or written, not with the server (it adds some 15 MB).
-import type ExcelJS from 'exceljs';
 import { ImportFileError } from './import.errors.js';
 import { cellTooLong, importLimits, jsonTooDeep, tooManyRows, type ImportLimits } from './import-limits.js';
 import { checkXlsxParts } from './xlsx-parts.js';
+import { parseCsv } from './csv.reader.js';
+import { isBlank, MAX_HEADER_SCAN, type GridRow } from './grid.js';
+import { readXlsxSheets } from './xlsx.reader.js';
 
 /**
  * Turns an uploaded file (CSV, XLSX or JSON) into header + rows of trimmed text, and nothing more:
@@ -65,14 +65,6 @@ export interface DecodeInput {
   limits?: ImportLimits;
 }
 
-/** A decoded grid before the header is known. */
-interface GridRow {
-  row: number;
-  cells: string[];
-}
-
-// Header detection looks this far; a notice puts at most a few title lines above its table.
-const MAX_HEADER_SCAN = 20;
 const CONTROL_SAMPLE_CHARS = 65_536;
 
 /**
@@ -94,7 +86,10 @@ export async function decodeTable(input: DecodeInput): Promise<DecodedTable> {
   if (binary === 'xlsx') {
     // The parts are inflated once, counted and scanned, before exceljs builds anything from them.
     await checkXlsxParts(bytes, limits, MAX_HEADER_SCAN);
-    return tableFromGrid(await readXlsx(bytes, spec, limits), spec, 'xlsx', limits);
+    const sheets = await readXlsxSheets(bytes, limits);
+    // Without a spec the first sheet with content is the table; with one, the first sheet that has its headers.
+    const chosen = sheets.find((grid) => findHeaderRow(grid, spec) !== -1);
+    return tableFromGrid(chosen ? [chosen] : sheets, spec, 'xlsx', limits);
   }
   const text = decodeText(bytes);
   if (text.trim() === '') throw new ImportFileError('import.empty_file', '文件是空的');
@@ -171,148 +166,6 @@ function looksBinary(text: string): boolean {
     if (code < 0x20 ? code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c : code === 0x7f) controls++;
   }
   return controls > length / 100;
-}
-
-// ---------------------------------------------------------------- CSV
-
-const SEP_HINT = /^sep=(.)\r?$/i;
-const DELIMITERS = [',', '\t', ';'] as const;
-
-/**
- * csv-parse reads the records (RFC 4180: doubled quotes, line breaks inside quoted cells). Every
- * line is a record, empty ones included, so counting records gives the row number; empty ones are
- * then dropped. The row limit and the cell length are checked on each record as it is read. A quote
- * that does not open its cell stays literal text, as in Excel (`relax_quotes`).
- */
-function parseCsv(source: string, limits: ImportLimits): GridRow[] {
-  // Old Mac Excel ends lines with a lone CR.
-  const text = source.includes('\n') ? source : source.replaceAll('\r', '\n');
-  const firstBreak = text.indexOf('\n');
-  const hint = SEP_HINT.exec(firstBreak === -1 ? text : text.slice(0, firstBreak));
-  // The sep= line is not a row of the table.
-  const body = hint ? (firstBreak === -1 ? '' : text.slice(firstBreak + 1)) : text;
-  // A file with more rows of content than a table may have (title rows allowed for) is refused as
-  // soon as the reader gets there.
-  const maxFilled = limits.maxRows + MAX_HEADER_SCAN;
-  let line = 0;
-  const lines: number[] = [];
-  let records: string[][];
-  try {
-    records = parse(body, {
-      delimiter: hint?.[1] ?? detectDelimiter(body),
-      // A lone CR inside a line is text (and trimmed away at the end of a cell), as before.
-      record_delimiter: ['\r\n', '\n'],
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      // Allows spaces between a closing quote and the delimiter; cells are trimmed anyway.
-      rtrim: true,
-      on_record: (cells) => {
-        line++;
-        if (isBlank(cells)) return null;
-        if (lines.push(line) > maxFilled) throw tooManyRows(limits.maxRows);
-        const long = cells.findIndex((cell) => cell.length > limits.maxCellLength);
-        if (long !== -1) throw cellTooLong(limits.maxCellLength, { row: line, column: `第 ${long + 1} 列` });
-        return cells;
-      },
-    });
-  } catch (cause) {
-    throw csvError(cause);
-  }
-  return records.map((cells, index) => ({ row: lines[index] ?? index + 1, cells }));
-}
-
-/** The delimiter used most in the first line that has any; comma wins ties. */
-function detectDelimiter(text: string): string {
-  for (const line of text.split('\n', MAX_HEADER_SCAN)) {
-    const counts = DELIMITERS.map((d) => line.split(d).length - 1);
-    const best = Math.max(...counts);
-    if (best > 0) return DELIMITERS[counts.indexOf(best)] ?? ',';
-  }
-  return ',';
-}
-
-/** csv-parse's error as an ImportFileError naming the row (records read before the bad one + 1). */
-function csvError(cause: unknown): unknown {
-  if (!(cause instanceof CsvError)) return cause;
-  const row = typeof cause.records === 'number' ? cause.records + 1 : undefined;
-  const where = row === undefined ? 'CSV 文件' : `CSV 第 ${row} 行`;
-  const message =
-    cause.code === 'CSV_QUOTE_NOT_CLOSED'
-      ? `${where}的引号没有闭合，请检查该行的单元格`
-      : cause.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
-        ? `${where}有单元格在右引号之后还有文字，请把整个单元格放进引号内，或去掉引号`
-        : `${where}无法读取（${cause.message}），请检查该行的单元格`;
-  return new ImportFileError('import.unreadable', message, { cause });
-}
-
-// ---------------------------------------------------------------- XLSX
-
-async function readXlsx(bytes: Buffer, spec: TableSpec | undefined, limits: ImportLimits): Promise<GridRow[][]> {
-  const { default: Excel } = await import('exceljs');
-  const workbook = new Excel.Workbook();
-  try {
-    // exceljs types its input as an ArrayBuffer; a copy of an upload is cheap next to unzipping it.
-    await workbook.xlsx.load(new Uint8Array(bytes).buffer);
-  } catch (cause) {
-    throw new ImportFileError('import.unreadable', '无法读取 Excel 文件，文件可能已损坏；请另存为 .xlsx 或 CSV 后再试', { cause });
-  }
-  const sheets = workbook.worksheets.map((sheet) => sheetGrid(sheet, limits.maxCellLength));
-  // Without a spec the first sheet with content is the table; with one, the first sheet that has its headers.
-  const chosen = sheets.find((grid) => findHeaderRow(grid, spec) !== -1);
-  return chosen ? [chosen] : sheets;
-}
-
-function sheetGrid(sheet: ExcelJS.Worksheet, maxCellLength: number): GridRow[] {
-  const grid: GridRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const cells: string[] = [];
-    row.eachCell({ includeEmpty: false }, (cell, column) => {
-      const text = cellText(cell.value, cell.numFmt);
-      if (text.length > maxCellLength) throw cellTooLong(maxCellLength, { row: rowNumber, column: cell.address });
-      cells[column - 1] = text;
-    });
-    grid.push({ row: rowNumber, cells: Array.from(cells, (c) => c ?? '') });
-  });
-  return grid;
-}
-
-const FIXED_DECIMALS = /^0\.(0+)$/;
-const PERCENT = /^0(?:\.(0+))?%$/;
-
-/** The text the user sees in the cell, as far as it matters for an import. */
-function cellText(value: ExcelJS.CellValue, numFmt: string | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return numberText(value, numFmt);
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (value instanceof Date) return dateText(value);
-  if ('richText' in value) return value.richText.map((part) => part.text).join('');
-  // A hyperlink's text may itself be rich text.
-  if ('hyperlink' in value) return cellText(value.text, numFmt);
-  if ('error' in value) return value.error;
-  return cellText(value.result, numFmt);
-}
-
-/**
- * Excel stores 4.21 as a binary double that may read back as 4.2099999999999991; 15 significant
- * digits is what Excel itself shows. A fixed-decimals format keeps the zeros the user typed (5.10).
- */
-function numberText(value: number, numFmt: string | undefined): string {
-  const fixed = numFmt ? FIXED_DECIMALS.exec(numFmt) : null;
-  if (fixed) return value.toFixed(fixed[1]?.length ?? 0);
-  const percent = numFmt ? PERCENT.exec(numFmt) : null;
-  if (percent) return `${(value * 100).toFixed(percent[1]?.length ?? 0)}%`;
-  return String(Number(value.toPrecision(15)));
-}
-
-/** exceljs gives Excel dates as UTC instants; round away the float noise of the serial number. */
-function dateText(value: Date): string {
-  const time = value.getTime();
-  if (Number.isNaN(time)) return '';
-  const iso = new Date(Math.round(time / 1000) * 1000).toISOString();
-  const clock = iso.slice(11, 19);
-  return clock === '00:00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${clock}`;
 }
 
 // ---------------------------------------------------------------- JSON
@@ -456,10 +309,6 @@ function findHeaderRow(grid: GridRow[], spec: TableSpec | undefined): number {
     }
   }
   return spec ? -1 : firstFilled;
-}
-
-function isBlank(values: readonly RawValue[]): boolean {
-  return values.every((v) => (Array.isArray(v) ? v.length === 0 : v.trim() === ''));
 }
 
 const FOOTNOTE = /^(注|说明)\s*[:：]/;
