@@ -96,7 +96,7 @@ const upTheLadder = ({ ticket, details }: QueueTicketMail, unitsById: UnitsById)
 
 /**
  * Who hears what, for every kind: a new kind (a new event's email, see the registry
- * workflows/ticket-events.registry.ts) does not compile until it says who it goes to.
+ * workflows/tickets/ticket-events.registry.ts) does not compile until it says who it goes to.
  */
 const routing: Record<NotificationKind, Routing> = {
   issued: { batched: true, addressees: toTicketUnit },

@@ -26,7 +26,7 @@ import { attachmentsRoutes } from './routes/attachments/attachments.routes.js';
 import { feedbackRoutes } from './routes/feedback/feedback.routes.js';
 import { importsRoutes } from './routes/imports/imports.routes.js';
 import type { Services } from './services.js';
-import { IMPORT_MAX_BYTES, importLimits } from '../workflows/import/import-limits.js';
+import { IMPORT_MAX_BYTES, importLimits } from '../workflows/imports/import-limits.js';
 
 export interface AppDeps {
   /**

@@ -16,8 +16,8 @@ import { createServices } from './services.js';
 import { filesIn } from '../storage/folder.driver.js';
 import { describeDemo, loadDemo } from './commands/demo.command.js';
 import { problemCatalogue } from '../db/problem-catalogue.js';
-import type { ImportProgress } from '../workflows/findings-import.service.js';
-import { importLimits } from '../workflows/import/import-limits.js';
+import type { ImportProgress } from '../workflows/imports/findings-import.service.js';
+import { importLimits } from '../workflows/imports/import-limits.js';
 import { loadAuditKey } from './audit-key.js';
 
 const usage = `Usage: rectify <command> [options]

@@ -8,8 +8,8 @@ import { ensureAdmin, resolveJwtSecret, resolvePublicUrl } from './bootstrap.js'
 import type { Config } from './config.js';
 import { createMailer } from '../notifications/mailer.js';
 import { createOutboxWorker } from '../notifications/outbox.js';
-import { startSweepTimer } from '../workflows/sweep.js';
-import { startAttachmentsGcTimer } from '../workflows/attachments.service.js';
+import { startSweepTimer } from '../workflows/deadlines/sweep.js';
+import { startAttachmentsGcTimer } from '../workflows/tickets/attachments.service.js';
 import { createServices } from './services.js';
 import { configuredSecrets, loggerOptions } from './logging.js';
 import { filesIn } from '../storage/folder.driver.js';

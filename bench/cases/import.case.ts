@@ -3,7 +3,7 @@ import { newMessageId } from '../../notifications/outbox.js';
 import type { Services } from '../../server/services.js';
 import { randomBytes } from 'node:crypto';
 import { createAuditChain } from '../../db/audit-chain.js';
-import { dueAtForDeadline } from '../../workflows/deadlines.js';
+import { dueAtForDeadline } from '../../workflows/deadlines/deadlines.js';
 import type { RawSql } from '../bench-database.js';
 import type { Figure } from '../report.js';
 import { generateFindingsCsv } from '../seed/findings-csv.js';

@@ -1,8 +1,8 @@
 import { defaultEscalationPolicy } from '../../db/schema/index.js';
 import type { Services } from '../../server/services.js';
-import { createWorkingCalendar } from '../../workflows/calendar.js';
-import { escalationDueAt } from '../../workflows/deadlines.js';
-import type { SweepLogger } from '../../workflows/sweep.js';
+import { createWorkingCalendar } from '../../workflows/deadlines/calendar.js';
+import { escalationDueAt } from '../../workflows/deadlines/deadlines.js';
+import type { SweepLogger } from '../../workflows/deadlines/sweep.js';
 import type { RawSql } from '../bench-database.js';
 import { targets } from '../profile.js';
 import type { Figure } from '../report.js';

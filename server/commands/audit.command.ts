@@ -1,6 +1,6 @@
 import { createDatabase } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
-import type { AuditProblem } from '../../workflows/audit.service.js';
+import type { AuditProblem } from '../../workflows/admin/audit.service.js';
 import { loadAuditKey } from '../audit-key.js';
 import type { Config } from '../config.js';
 import { createServices } from '../services.js';

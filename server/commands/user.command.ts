@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { roles, type Role } from '../../db/schema/index.js';
-import { createUnitResolver } from '../../workflows/import/unit-names.js';
+import { createUnitResolver } from '../../workflows/imports/unit-names.js';
 import { generatePassword } from '../../core/password.js';
 import { notFound, unprocessable } from '../../core/errors.js';
 import type { Services } from '../services.js';

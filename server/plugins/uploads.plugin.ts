@@ -7,8 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { TableSource } from '../../workflows/import/decode-table.js';
-import { tooLargeFile, type ImportLimits } from '../../workflows/import/import-limits.js';
+import type { TableSource } from '../../workflows/imports/decode-table.js';
+import { tooLargeFile, type ImportLimits } from '../../workflows/imports/import-limits.js';
 import { AppError, badRequest } from '../../core/errors.js';
 
 /** Table files arrive as raw bodies (CSV, XLSX) or as one file in a multipart form. */

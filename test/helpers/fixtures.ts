@@ -1,6 +1,6 @@
 import type { Inspection } from '../../db/schema/index.js';
-import type { FindingToIssue } from '../../workflows/ticket-issuance.js';
-import { createWorkingCalendar } from '../../workflows/calendar.js';
+import type { FindingToIssue } from '../../workflows/tickets/ticket-issuance.js';
+import { createWorkingCalendar } from '../../workflows/deadlines/calendar.js';
 import type { TestApp } from './build-test-app.js';
 
 export const PASSWORD = 'password-for-tests';

@@ -9,7 +9,7 @@ import { notifications, notificationTickets, ticketEvents, units } from '../../d
 import { createMailer, type Mailer } from '../../notifications/mailer.js';
 import { createOutboxWorker, type OutboxLogger } from '../../notifications/outbox.js';
 import { createServices, type Services } from '../../server/services.js';
-import { createSweep, type SweepLogger } from '../../workflows/sweep.js';
+import { createSweep, type SweepLogger } from '../../workflows/deadlines/sweep.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { startSmtpTestServer, addressesOf, type SmtpTestServer } from '../helpers/smtp-test-server.js';

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.js';
 import { hashPassword } from '../../core/password.js';
-import { bulletinTitle } from '../../workflows/bulletin.js';
+import { bulletinTitle } from '../../workflows/reports/bulletin.js';
 import { loadDemo } from '../../server/commands/demo.command.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chineseDate, chineseNumber } from '../../workflows/feedback-draft.js';
+import { chineseDate, chineseNumber } from '../../workflows/feedback/feedback-draft.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { png, uploadOk } from '../helpers/evidence-files.js';
 import { createInspection, seedOrganisation } from '../helpers/fixtures.js';

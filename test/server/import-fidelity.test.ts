@@ -2,10 +2,10 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemCatalogue } from '../../db/problem-catalogue.js';
 import { problemTypes } from '../../db/schema/index.js';
-import { decodeTable } from '../../workflows/import/decode-table.js';
-import { findingsTableSpec, parseFindingRows, parseNoticeDate } from '../../workflows/import/findings.parse.js';
-import { createUnitResolver } from '../../workflows/import/unit-names.js';
-import { unitsTableSpec } from '../../workflows/import/units.parse.js';
+import { decodeTable } from '../../workflows/imports/decode-table.js';
+import { findingsTableSpec, parseFindingRows, parseNoticeDate } from '../../workflows/imports/findings.parse.js';
+import { createUnitResolver } from '../../workflows/imports/unit-names.js';
+import { unitsTableSpec } from '../../workflows/imports/units.parse.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, seedOrganisation } from '../helpers/fixtures.js';
 

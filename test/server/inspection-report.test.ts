@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users } from '../../db/schema/index.js';
 import { hashPassword } from '../../core/password.js';
 import { loadDemo } from '../../server/commands/demo.command.js';
-import { rankUnits } from '../../workflows/inspection-report.js';
+import { rankUnits } from '../../workflows/reports/inspection-report.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 
 let t: TestApp;

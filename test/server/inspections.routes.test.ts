@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkingCalendar, endOfShanghaiDay } from '../../workflows/calendar.js';
+import { createWorkingCalendar, endOfShanghaiDay } from '../../workflows/deadlines/calendar.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, inspection2021, seedOrganisation } from '../helpers/fixtures.js';
 

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { trailProblems } from '../../../db/audit-chain.js';
-import { fileProblems } from '../../../workflows/audit.service.js';
+import { fileProblems } from '../../../workflows/admin/audit.service.js';
 import { StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { feedbackDraftDocx } from '../../../workflows/feedback-draft.js';
-import { allowedFeedbackEvents } from '../../../workflows/feedback.machine.js';
+import { feedbackDraftDocx } from '../../../workflows/feedback/feedback-draft.js';
+import { allowedFeedbackEvents } from '../../../workflows/feedback/feedback.machine.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import type { FeedbackView } from '../../../db/repositories/feedbacks.repository.js';
 import { feedbackStates, type FeedbackEvent } from '../../../db/schema/index.js';
-import { feedbackEventTypes } from '../../../workflows/feedback.machine.js';
+import { feedbackEventTypes } from '../../../workflows/feedback/feedback.machine.js';
 import { Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { AttachmentSchema } from '../attachments/attachments.schemas.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { importTemplateCsv, importTemplates, type ImportTemplateName } from '../../../workflows/import/templates.js';
+import { importTemplateCsv, importTemplates, type ImportTemplateName } from '../../../workflows/imports/templates.js';
 import { problemResponses, StringEnum } from '../../schemas/common.schemas.js';
 
 const templateNames = Object.keys(importTemplates) as ImportTemplateName[];

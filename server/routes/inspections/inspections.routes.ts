@@ -4,11 +4,11 @@ import { notFound } from '../../../core/errors.js';
 import { importProblemResponses, problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readIdCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import { restDayWarning } from '../../../workflows/ticket.workflow.js';
+import { restDayWarning } from '../../../workflows/tickets/ticket.workflow.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { readTableUpload, tableUploadsPlugin, type TableUploadOptions } from '../../plugins/uploads.plugin.js';
-import { reportCsv, reportXlsx } from '../../../workflows/inspection-report.js';
-import { bulletinDocx } from '../../../workflows/bulletin.js';
+import { reportCsv, reportXlsx } from '../../../workflows/reports/inspection-report.js';
+import { bulletinDocx } from '../../../workflows/reports/bulletin.js';
 import { BulletinCandidateList, CreateInspectionBody, UpdateInspectionBody, ImportQuery, ImportResult, ReportQuery, ReportSchema, InspectionList, InspectionListQuery, InspectionParams, InspectionSchema, toInspectionDto } from './inspections.schemas.js';
 
 export const inspectionsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'bulletin' | 'bulletinCandidates' | 'calendarService' | 'findingsImport' | 'inspectionReport' | 'inspections' | 'inspectionsService' | 'now'>; uploads: TableUploadOptions }> = async (app, { services, uploads }) => {

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { workingDaysOverdue } from '../../../workflows/deadlines.js';
+import { workingDaysOverdue } from '../../../workflows/deadlines/deadlines.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
 import { toTicketDto } from '../tickets/tickets.schemas.js';
 import { OverdueList, OverdueQuery, RepeatOffendersList, RepeatOffendersQuery } from './reports.schemas.js';
-import { groupRepeats } from '../../../workflows/repeat-offenders.js';
+import { groupRepeats } from '../../../workflows/reports/repeat-offenders.js';
 
 export const reportsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services, 'calendarService' | 'feedbacks' | 'now' | 'reports' | 'tickets'> }> = async (app, { services }) => {
   app.addHook('onRequest', app.authenticate);

@@ -3,7 +3,7 @@ import { notFound } from '../../../core/errors.js';
 import { problemResponses } from '../../schemas/common.schemas.js';
 import { decodeCursor, pageOf, readDueCursor } from '../../schemas/cursor.js';
 import type { Services } from '../../services.js';
-import type { DeadlineWarning } from '../../../workflows/ticket.workflow.js';
+import type { DeadlineWarning } from '../../../workflows/tickets/ticket.workflow.js';
 import type { TicketState } from '../../../db/schema/index.js';
 import { problemOf, toAppError } from '../../plugins/error-handler.plugin.js';
 import { toNotificationDto } from '../notifications/notifications.schemas.js';

@@ -4,11 +4,11 @@ import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { AttachmentSchema } from '../attachments/attachments.schemas.js';
 import { attachmentsOf } from '../feedback/feedback.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
-import { ticketEventRegistry, ticketEventTypes, type SentEventOf, type TicketEventType } from '../../../workflows/ticket-events.registry.js';
+import { ticketEventRegistry, ticketEventTypes, type SentEventOf, type TicketEventType } from '../../../workflows/tickets/ticket-events.registry.js';
 import { ladderNames, ladderOf } from '../../../notifications/ladder.js';
 import { overdueStates } from '../../../db/repositories/tickets.repository.js';
-import { addCalendarDays, shanghaiDay, type WorkingCalendar } from '../../../workflows/calendar.js';
-import { workingDaysOverdue } from '../../../workflows/deadlines.js';
+import { addCalendarDays, shanghaiDay, type WorkingCalendar } from '../../../workflows/deadlines/calendar.js';
+import { workingDaysOverdue } from '../../../workflows/deadlines/deadlines.js';
 import { Nullable, PageQuery, ProblemSchema, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 
 const StateName = StringEnum(ticketStates);
@@ -91,7 +91,7 @@ export const TicketList = Type.Object({ items: Type.Array(TicketSchema), nextCur
 const ExpectedVersion = Type.Optional(Type.Integer({ minimum: 1, description: 'the version the sender saw: 409 if the ticket changed since' }));
 
 /**
- * One body per event of the registry (workflows/ticket-events.registry.ts), told apart by `type`;
+ * One body per event of the registry (workflows/tickets/ticket-events.registry.ts), told apart by `type`;
  * each refuses fields its event does not take. `extra`: fields every item has (the bulk's `id`).
  */
 function eventUnion<const E extends TProperties>(extra: E) {

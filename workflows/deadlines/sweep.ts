@@ -1,0 +1,489 @@
+// The sweep (SPEC "Deadlines, reminders, escalation"): finds the tickets whose `next_action_at`
+// has come, sends the reminders and escalations due, and sets when to look at each again.
+//
+// Exactly once: every action first inserts its row in `ticket_deadline_actions` (key: ticket,
+// kind, step, basis) with ON CONFLICT DO NOTHING, and only acts when that insert inserted. The
+// tickets of a batch are locked FOR UPDATE SKIP LOCKED, so sweeps running at the same moment in
+// several processes split the work instead of queueing on each other.
+
+import { and, asc, desc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../../db/client.js';
+import { isConnectionError } from '../../db/errors.js';
+import type { TicketsRepository } from '../../db/repositories/tickets.repository.js';
+import {
+  inspections,
+  ticketDeadlineActions,
+  verifyDigests,
+  ticketEvents,
+  tickets,
+  resolvePolicy,
+  type DeadlineActionKind,
+  type EscalationPolicy,
+  type TicketState,
+} from '../../db/schema/index.js';
+import type { QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
+import { shanghaiDay, startOfShanghaiDay, type WorkingCalendar } from './calendar.js';
+import { nextDeadlineAction, workingDaysOverdue, type DeadlineActions, type TakenStep } from './deadlines.js';
+import type { TicketWorkflow } from '../tickets/ticket.workflow.js';
+
+/** What pino (fastify's `log`) and a console adapter both offer. */
+export interface SweepLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface SweepResult {
+  /** Unit reminders queued ("N working days before"). */
+  reminders: number;
+  /** ESCALATE events written, one per level. */
+  escalations: number;
+  /** Reminders to the issuing office that a submission waits for verification. */
+  verifyReminders: number;
+  /** Tickets whose `next_action_at` had come and that this sweep looked at. */
+  examined: number;
+  /** Of those, the ones whose computation reached past the published holiday calendar. */
+  provisional: number;
+  /** Tickets left for the next sweep because acting on them failed (logged). */
+  failed: number;
+}
+
+export interface SweepDeps {
+  db: Db;
+  tickets: Pick<TicketsRepository, 'findViews'>;
+  ticketWorkflow: Pick<TicketWorkflow, 'applyWithin' | 'escalateLocked'>;
+  notifier: Pick<TicketNotifier, 'queueMany'>;
+  /** The working calendar with the current overrides; called once per run. */
+  loadCalendar: () => Promise<WorkingCalendar>;
+  /** Used when a run is not given its own logger. */
+  logger?: SweepLogger;
+  /** Tickets per transaction. */
+  batchSize?: number;
+}
+
+interface DueTicket {
+  id: number;
+  state: TicketState;
+  dueAt: Date;
+  escalationLevel: number;
+  rectifiedAt: Date | null;
+  policy: EscalationPolicy;
+}
+
+interface Plan {
+  ticket: DueTicket;
+  actions: DeadlineActions;
+}
+
+interface ActionKey {
+  ticketId: number;
+  kind: DeadlineActionKind;
+  step: number;
+}
+
+const keyOf = ({ ticketId, kind, step }: ActionKey) => `${ticketId}:${kind}:${step}`;
+
+const emptyResult = (): SweepResult => ({ reminders: 0, escalations: 0, verifyReminders: 0, examined: 0, provisional: 0, failed: 0 });
+
+const consoleLogger: SweepLogger = {
+  info: (details, message) => console.info(message, details),
+  warn: (details, message) => console.warn(message, details),
+  error: (details, message) => console.error(message, details),
+};
+
+export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, notifier, loadCalendar, logger: defaultLogger = consoleLogger, batchSize = 500 }: SweepDeps) {
+  /** The due tickets of one batch, oldest first, locked for this transaction; rows another sweep holds are skipped. */
+  async function claimDue(tx: Db, now: Date, skip: number[]): Promise<DueTicket[]> {
+    const rows = await tx
+      .select({
+        id: tickets.id,
+        state: tickets.state,
+        dueAt: tickets.dueAt,
+        escalationLevel: tickets.escalationLevel,
+        rectifiedAt: tickets.rectifiedAt,
+        policy: inspections.policy,
+      })
+      .from(tickets)
+      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+      .where(and(lte(tickets.nextActionAt, now), skip.length > 0 ? notInArray(tickets.id, skip) : undefined))
+      .orderBy(asc(tickets.nextActionAt), asc(tickets.id))
+      .limit(batchSize)
+      // Only the tickets: locking their inspection rows too would make parallel sweeps skip whole inspections.
+      .for('update', { of: tickets, skipLocked: true });
+    return rows.map((row) => ({ ...row, policy: resolvePolicy(row.policy) }));
+  }
+
+  /** The actions already taken for each ticket's current basis: its due time, or for verification its submission time. */
+  async function loadTaken(tx: Db, ids: number[]): Promise<Map<number, TakenStep[]>> {
+    const rows = await tx
+      .select({ ticketId: ticketDeadlineActions.ticketId, kind: ticketDeadlineActions.kind, step: ticketDeadlineActions.step })
+      .from(ticketDeadlineActions)
+      .innerJoin(tickets, eq(tickets.id, ticketDeadlineActions.ticketId))
+      .where(
+        and(
+          inArray(ticketDeadlineActions.ticketId, ids),
+          or(
+            and(inArray(ticketDeadlineActions.kind, ['reminder', 'escalation']), eq(ticketDeadlineActions.basis, tickets.dueAt)),
+            and(eq(ticketDeadlineActions.kind, 'verify_reminder'), eq(ticketDeadlineActions.basis, tickets.rectifiedAt)),
+          ),
+        ),
+      );
+    const taken = new Map<number, TakenStep[]>();
+    for (const { ticketId, kind, step } of rows) taken.set(ticketId, [...(taken.get(ticketId) ?? []), { kind, step }]);
+    return taken;
+  }
+
+  /**
+   * Records actions, returning the keys this call inserted: a key already there was taken by
+   * another sweep, and nothing more may happen for it. The basis is read from the ticket row in
+   * the same statement, so it equals the column to the microsecond.
+   */
+  async function record(tx: Db, actions: ActionKey[], now: Date): Promise<Set<string>> {
+    if (actions.length === 0) return new Set();
+    const values = sql.join(
+      actions.map((a) => sql`(${a.ticketId}::int, ${a.kind}::text, ${a.step}::int)`),
+      sql`, `,
+    );
+    const inserted = await queryRows<{ ticket_id: number; kind: DeadlineActionKind; step: number }>(
+      tx,
+      sql`insert into ${ticketDeadlineActions} (ticket_id, kind, step, basis, taken_at)
+          select v.ticket_id, v.kind, v.step,
+                 case when v.kind = 'verify_reminder' then t.rectified_at else t.due_at end,
+                 ${now.toISOString()}::timestamptz
+          from (values ${values}) as v(ticket_id, kind, step)
+          join ${tickets} t on t.id = v.ticket_id
+          on conflict do nothing
+          returning ticket_id, kind, step`,
+    );
+    return new Set(inserted.map((row) => keyOf({ ticketId: Number(row.ticket_id), kind: row.kind, step: Number(row.step) })));
+  }
+
+  /** The written feedback, evidence links and file names of each ticket's latest submission, for the supervising office's lists. */
+  async function latestSubmissions(tx: Db, ids: number[]): Promise<Map<number, { feedback?: string; evidence?: string[]; files?: string[] }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await tx
+      .selectDistinctOn([ticketEvents.ticketId], { ticketId: ticketEvents.ticketId, payload: ticketEvents.payload })
+      .from(ticketEvents)
+      .where(and(inArray(ticketEvents.ticketId, ids), eq(ticketEvents.type, 'SUBMIT_RECTIFICATION')))
+      .orderBy(ticketEvents.ticketId, desc(ticketEvents.seq));
+    return new Map(
+      rows.map(({ ticketId, payload }) => {
+        const { feedback, evidence, attachments } = payload as { feedback?: unknown; evidence?: unknown; attachments?: unknown };
+        // The audit event records each file as {id, name, size, sha256}.
+        const files = Array.isArray(attachments) ? attachments.flatMap((a: unknown) => (a && typeof a === 'object' && 'name' in a && typeof a.name === 'string' ? [a.name] : [])) : [];
+        return [
+          ticketId,
+          {
+            ...(typeof feedback === 'string' ? { feedback } : {}),
+            ...(Array.isArray(evidence) ? { evidence: evidence.filter((e): e is string => typeof e === 'string') } : {}),
+            ...(files.length > 0 ? { files } : {}),
+          },
+        ];
+      }),
+    );
+  }
+
+  /** Reminders to units and to the issuing office: rows first, then one mail per row this sweep inserted. */
+  async function sendReminders(tx: Db, plans: Plan[], now: Date, result: SweepResult): Promise<void> {
+    const wanted: ActionKey[] = plans.flatMap(({ ticket, actions }) => [
+      ...(actions.reminder ? [{ ticketId: ticket.id, kind: 'reminder' as const, step: actions.reminder.step }] : []),
+      ...(actions.verifyReminder ? [{ ticketId: ticket.id, kind: 'verify_reminder' as const, step: actions.verifyReminder.step }] : []),
+    ]);
+    const inserted = await record(tx, wanted, now);
+    const won = wanted.filter((action) => inserted.has(keyOf(action)));
+    if (won.length === 0) return;
+
+    const views = new Map((await ticketsRepository.findViews({ ids: [...new Set(won.map((a) => a.ticketId))] }, tx)).map((v) => [v.id, v]));
+    const submissions = await latestSubmissions(tx, won.filter((a) => a.kind === 'verify_reminder').map((a) => a.ticketId));
+    const mails: QueueTicketMail[] = [];
+    for (const action of won) {
+      const ticket = views.get(action.ticketId);
+      if (!ticket) continue;
+      if (action.kind === 'reminder') {
+        mails.push({ kind: 'reminder', ticket, eventId: null, details: { daysBefore: action.step } });
+        result.reminders += 1;
+      } else {
+        mails.push({ kind: 'verify_reminder', ticket, eventId: null, details: submissions.get(ticket.id) ?? {} });
+        result.verifyReminders += 1;
+      }
+    }
+    await notifier.queueMany(tx, mails, { at: now });
+  }
+
+  /**
+   * Catching up: a ticket that reached several levels in one sweep has one ESCALATE per level in its
+   * trail, but its unit hears once, at the highest level, with the working days overdue. The
+   * notifier makes one email per unit and level of what is left.
+   */
+  async function queueEscalationMails(tx: Db, mails: QueueTicketMail[], now: Date, calendar: WorkingCalendar): Promise<void> {
+    const highest = new Map<number, QueueTicketMail>();
+    for (const mail of mails) {
+      const seen = highest.get(mail.ticket.id);
+      if (!seen || (mail.details?.level ?? 0) >= (seen.details?.level ?? 0)) highest.set(mail.ticket.id, mail);
+    }
+    await notifier.queueMany(
+      tx,
+      [...highest.values()].map((mail) => ({
+        ...mail,
+        details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
+      })),
+      { at: now },
+    );
+  }
+
+  /**
+   * The levels a ticket may take now: those this sweep recorded, in order, up to the first one that
+   * was taken before for this due time yet is above the ticket's level (a REASSIGN reset it);
+   * taking the next level instead would skip one, so the ticket stops there.
+   */
+  function levelsWon({ ticket, actions }: Plan, inserted: Set<string>, logger: SweepLogger): number {
+    let won = 0;
+    for (const { step } of actions.escalations) {
+      if (!inserted.has(keyOf({ ticketId: ticket.id, kind: 'escalation', step }))) {
+        logger.warn({ ticketId: ticket.id, level: step, escalationLevel: ticket.escalationLevel + won }, 'sweep: escalation level already taken for this due time; not repeated');
+        break;
+      }
+      won += 1;
+    }
+    return won;
+  }
+
+  /**
+   * One ESCALATE per level, in order, each its own audit event and mail, for the whole batch in
+   * multi-row statements: level by level, all the tickets still owed one take it together. In a
+   * savepoint, so that when any ticket cannot be escalated the batch is undone and retried
+   * ticket by ticket (escalateOne), which leaves that ticket to the next sweep and the rest done.
+   * A ticket's last level also writes its next look, so it is not updated a second time; returns
+   * the escalations written and the tickets so rescheduled.
+   */
+  async function escalateAll(tx: Db, plans: Plan[], now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
+    const scheduled = new Set<number>();
+    if (plans.length === 0) return { escalations: 0, scheduled };
+    return tx.transaction(async (sp) => {
+      const mails: QueueTicketMail[] = [];
+      const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
+      const inserted = await record(sp, wanted, now);
+      const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt }));
+      let escalations = 0;
+      for (let round = 1; ; round += 1) {
+        const due = owed.filter((t) => t.levels >= round);
+        if (due.length === 0) {
+          await queueEscalationMails(sp, mails, now, calendar);
+          return { escalations, scheduled };
+        }
+        const last = due.filter((t) => t.levels === round);
+        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])), collect: mails });
+        for (const t of last) scheduled.add(t.id);
+        escalations += due.length;
+      }
+    });
+  }
+
+  /** escalateAll for a single ticket through the one-event path, in its own savepoint. */
+  async function escalateOne(tx: Db, plan: Plan, now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<number> {
+    return tx.transaction(async (sp) => {
+      const wanted = plan.actions.escalations.map(({ step }) => ({ ticketId: plan.ticket.id, kind: 'escalation' as const, step }));
+      const levels = levelsWon(plan, await record(sp, wanted, now), logger);
+      const mails: QueueTicketMail[] = [];
+      for (let level = 0; level < levels; level += 1) {
+        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' }, collect: mails });
+      }
+      await queueEscalationMails(sp, mails, now, calendar);
+      return levels;
+    });
+  }
+
+  async function setNextActionAt(tx: Db, plans: Plan[]): Promise<void> {
+    if (plans.length === 0) return;
+    const values = sql.join(
+      plans.map(({ ticket, actions }) => sql`(${ticket.id}::int, ${actions.nextActionAt?.toISOString() ?? null}::timestamptz)`),
+      sql`, `,
+    );
+    await tx.execute(sql`update ${tickets} set next_action_at = v.next from (values ${values}) as v(id, next) where ${tickets.id} = v.id`);
+  }
+
+  /** One transaction: claim a batch, act, reschedule. Returns how many tickets it claimed. */
+  async function runBatch(calendar: WorkingCalendar, now: Date, failed: number[], result: SweepResult, logger: SweepLogger): Promise<number> {
+    return db.transaction(async (tx) => {
+      const due = await claimDue(tx, now, failed);
+      if (due.length === 0) return 0;
+      const taken = await loadTaken(tx, due.map((t) => t.id));
+
+      const plans: Plan[] = [];
+      for (const ticket of due) {
+        try {
+          plans.push({ ticket, actions: nextDeadlineAction(calendar, ticket, ticket.policy, taken.get(ticket.id) ?? [], now) });
+        } catch (error) {
+          logger.error({ err: error, ticketId: ticket.id }, 'sweep: cannot compute the deadlines of a ticket; it is retried on the next sweep');
+          failed.push(ticket.id);
+        }
+      }
+
+      await sendReminders(tx, plans, now, result);
+      const escalating = plans.filter((plan) => plan.actions.escalations.length > 0);
+      let done = plans;
+      try {
+        const { escalations, scheduled } = await escalateAll(tx, escalating, now, calendar, logger);
+        result.escalations += escalations;
+        done = plans.filter((plan) => !scheduled.has(plan.ticket.id));
+      } catch (batchError) {
+        // A lost connection fails every ticket alike: give the whole run up, the timer retries it.
+        if (isConnectionError(batchError)) throw batchError;
+        logger.warn({ err: batchError, tickets: escalating.length }, 'sweep: escalating the batch together failed; trying its tickets one by one');
+        done = plans.filter((plan) => plan.actions.escalations.length === 0);
+        for (const plan of escalating) {
+          try {
+            result.escalations += await escalateOne(tx, plan, now, calendar, logger);
+          } catch (error) {
+            logger.error({ err: error, ticketId: plan.ticket.id }, 'sweep: cannot escalate a ticket; it is retried on the next sweep');
+            failed.push(plan.ticket.id);
+            continue;
+          }
+          done.push(plan);
+        }
+      }
+      // The rest get their computed next look here: those with nothing to escalate, and those escalated
+      // one by one (their ESCALATE set next_action_at to "now").
+      await setNextActionAt(tx, done);
+
+      result.examined += due.length;
+      result.provisional += plans.filter((p) => p.actions.provisional).length;
+      return due.length;
+    });
+  }
+
+  /**
+   * The daily 待核验 digest (SPEC "Notifications"): on a working day, from the inspection's
+   * `sendAt`, each supervising office gets one email per inspection listing every submission that
+   * waits for its verification. Exactly once per office, inspection and day: the email is written
+   * only by the transaction that inserts its row in `verify_digests`. Returns the digests written.
+   */
+  async function sendVerifyDigests(calendar: WorkingCalendar, now: Date): Promise<number> {
+    const day = shanghaiDay(now);
+    if (!calendar.isWorkingDay(day)) return 0;
+    const waiting = await db
+      .selectDistinct({ inspectionId: tickets.inspectionId, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
+      .from(tickets)
+      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+      .where(eq(tickets.state, 'rectified'));
+    const sendAtOf = (policy: Partial<EscalationPolicy>) => {
+      const [h, m] = resolvePolicy(policy).sendAt.split(':').map(Number);
+      return new Date(startOfShanghaiDay(day).getTime() + ((h ?? 9) * 60 + (m ?? 0)) * 60_000);
+    };
+    const due = waiting.filter((w) => now >= sendAtOf(w.policy));
+    if (due.length === 0) return 0;
+    // Once the issuing office's digest of the day is written, so are the county offices' (same transaction).
+    const done = new Set(
+      (
+        await db
+          .select({ inspectionId: verifyDigests.inspectionId, unitId: verifyDigests.unitId })
+          .from(verifyDigests)
+          .where(and(eq(verifyDigests.day, day), inArray(verifyDigests.inspectionId, due.map((d) => d.inspectionId))))
+      ).map((r) => `${r.inspectionId}:${r.unitId}`),
+    );
+    const open = due.filter((d) => !done.has(`${d.inspectionId}:${d.issuingUnitId}`)).map((d) => d.inspectionId);
+    if (open.length === 0) return 0;
+    return db.transaction(async (tx) => {
+      const ids = await tx
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(and(eq(tickets.state, 'rectified'), inArray(tickets.inspectionId, open)))
+        .orderBy(asc(tickets.rectifiedAt), asc(tickets.id));
+      const views = await ticketsRepository.findViews({ ids: ids.map((r) => r.id) }, tx);
+      const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
+      const submissions = await latestSubmissions(tx, byRectified.map((t) => t.id));
+      return notifier.queueMany(
+        tx,
+        byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null, details: submissions.get(ticket.id) ?? {} })),
+        {
+          at: now,
+          accept: async (sp, letter) => {
+            const unitId = letter.to[0]?.unitId;
+            if (unitId === undefined) return false;
+            const inserted = await sp
+              .insert(verifyDigests)
+              .values({ unitId, inspectionId: letter.inspectionId, day })
+              .onConflictDoNothing()
+              .returning({ unitId: verifyDigests.unitId });
+            return inserted.length > 0;
+          },
+        },
+      );
+    });
+  }
+
+  return {
+    /** Everything due at `now`, in batches of `batchSize` tickets, each batch one transaction. */
+    async run({ now, logger = defaultLogger }: { now: Date; logger?: SweepLogger }): Promise<SweepResult> {
+      if (Number.isNaN(now.getTime())) throw new RangeError('sweep: invalid "now"');
+      const calendar = await loadCalendar();
+      const result = emptyResult();
+      // Tickets that failed stay due; they are left out for the rest of this run so it ends.
+      const failed: number[] = [];
+      for (;;) {
+        const claimed = await runBatch(calendar, now, failed, result, logger);
+        if (claimed < batchSize) break;
+      }
+      const digests = await sendVerifyDigests(calendar, now);
+      if (digests > 0) logger.info({ digests }, 'sweep: daily verification digests queued');
+      result.failed = failed.length;
+      return result;
+    },
+  };
+}
+
+export type Sweep = ReturnType<typeof createSweep>;
+
+export interface SweepTimerOptions {
+  /** Seconds between the end of one run and the start of the next; 0 turns the timer off. */
+  intervalS: number;
+  now: () => Date;
+  logger: SweepLogger;
+}
+
+export interface SweepTimer {
+  /** Cancels the next run and waits for one in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the sweep inside the server: once at start (catching up after downtime), then
+ * `intervalS` seconds after each run ends, so runs never overlap in this process.
+ */
+export function startSweepTimer(sweep: Pick<Sweep, 'run'>, { intervalS, now, logger }: SweepTimerOptions): SweepTimer {
+  if (intervalS <= 0) return { stop: async () => {} };
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  const schedule = (delayMs: number) => {
+    timer = setTimeout(tick, delayMs);
+    // The timer alone must not keep a process alive that is otherwise done.
+    timer.unref();
+  };
+
+  function tick(): void {
+    timer = undefined;
+    running = (async () => {
+      try {
+        const result = await sweep.run({ now: now(), logger });
+        if (result.reminders + result.escalations + result.verifyReminders + result.failed > 0) logger.info({ ...result }, 'sweep done');
+      } catch (error) {
+        logger.error({ err: error }, 'sweep failed; trying again at the next interval');
+      }
+    })().finally(() => {
+      running = undefined;
+      if (!stopped) schedule(intervalS * 1000);
+    });
+  }
+
+  schedule(0);
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
