@@ -46,3 +46,8 @@ export async function seedProblemCatalogue(db: Db): Promise<void> {
     .values(problemCatalogue)
     .onConflictDoNothing({ target: problemTypes.code });
 }
+
+/** The catalogue as administrators keep it, for matching an import's problem texts. */
+export async function loadProblemCatalogue(db: Db): Promise<Pick<CatalogueEntry, 'code' | 'label' | 'aliases'>[]> {
+  return db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
+}

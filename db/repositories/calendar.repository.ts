@@ -1,6 +1,6 @@
-import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lte, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { calendarArrangements, calendarOverrides, type CalendarArrangement, type CalendarOverride } from '../schema/index.js';
+import { calendarArrangements, calendarOverrides, tickets, type CalendarArrangement, type CalendarOverride } from '../schema/index.js';
 
 export interface CalendarOverrideInput {
   day: string;
@@ -12,6 +12,19 @@ export interface CalendarOverrideInput {
 /** Local working-day arrangements that win over the published calendar. */
 export function createCalendarRepository({ db }: { db: Db }) {
   return {
+    /** Every ticket waiting for a moment after `at` is looked at again by the next sweep. */
+    async rescheduleTicketsAfter(at: Date, tx: Db = db): Promise<void> {
+      await tx.update(tickets).set({ nextActionAt: at }).where(gt(tickets.nextActionAt, at));
+    },
+
+    /** Due times within [from, to] stop being provisional (the year's arrangement is published). */
+    async confirmProvisionalDueTimes({ from, to }: { from: Date; to: Date }, tx: Db = db): Promise<void> {
+      await tx
+        .update(tickets)
+        .set({ dueProvisional: false })
+        .where(and(eq(tickets.dueProvisional, true), gte(tickets.dueAt, from), lte(tickets.dueAt, to)));
+    },
+
     /** Overrides with from <= day <= to (either bound optional), oldest first. */
     async listCalendarOverrides({ from, to }: { from?: string; to?: string }, tx: Db = db): Promise<CalendarOverride[]> {
       return tx

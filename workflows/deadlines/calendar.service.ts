@@ -6,9 +6,8 @@ import publishedCalendar from 'chinese-days/dist/chinese-days.json' with { type:
 import type { Db } from '../../db/client.js';
 import type { AuditLogRepository } from '../../db/repositories/audit-log.repository.js';
 import type { CalendarRepository } from '../../db/repositories/calendar.repository.js';
-import { and, eq, gt, gte, lte } from 'drizzle-orm';
 import { unprocessable, type FieldError } from '../../core/errors.js';
-import { tickets, type CalendarArrangement, type CalendarOverride } from '../../db/schema/index.js';
+import type { CalendarArrangement, CalendarOverride } from '../../db/schema/index.js';
 import { statutoryHolidays } from './statutory-holidays.js';
 import { addCalendarDays, createWorkingCalendar, endOfShanghaiDay, startOfShanghaiDay, type DayKind, type WorkingCalendar } from './calendar.js';
 
@@ -131,8 +130,7 @@ export function createCalendarService({ db, calendar: repository, auditLog, now,
    * looked at again by the next sweep, which recomputes it.
    */
   async function recomputeDeadlines(tx: Db): Promise<void> {
-    const at = now();
-    await tx.update(tickets).set({ nextActionAt: at }).where(gt(tickets.nextActionAt, at));
+    await repository.rescheduleTicketsAfter(now(), tx);
   }
 
   async function findOverride(day: string, tx: Db): Promise<CalendarOverride | undefined> {
@@ -211,10 +209,7 @@ export function createCalendarService({ db, calendar: repository, auditLog, now,
           { actorUserId: actor.userId, action: previous.length > 0 ? 'update' : 'create', entity: 'calendar_year', entityKey: String(year), details: { holidays } },
           tx,
         );
-        await tx
-          .update(tickets)
-          .set({ dueProvisional: false })
-          .where(and(eq(tickets.dueProvisional, true), gte(tickets.dueAt, startOfShanghaiDay(`${year}-01-01`)), lte(tickets.dueAt, endOfShanghaiDay(`${year}-12-31`))));
+        await repository.confirmProvisionalDueTimes({ from: startOfShanghaiDay(`${year}-01-01`), to: endOfShanghaiDay(`${year}-12-31`) }, tx);
         await recomputeDeadlines(tx);
         return {
           year,

@@ -4,7 +4,7 @@ import type { InspectionsRepository } from '../../db/repositories/inspections.re
 import { inScope, type Viewer } from '../../db/repositories/scope.js';
 import type { UnitsRepository } from '../../db/repositories/units.repository.js';
 import type { FeedbacksRepository } from '../../db/repositories/feedbacks.repository.js';
-import { problemTypes } from '../../db/schema/index.js';
+import { loadProblemCatalogue } from '../../db/problem-catalogue.js';
 import { forbidden, notFound, unprocessable } from '../../core/errors.js';
 import { loadWorkingCalendar } from '../deadlines/calendar.js';
 import { dueAtForDeadline } from '../deadlines/deadlines.js';
@@ -79,7 +79,7 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
 
       // Units outside the importer's subtree are unknown to it, like everything else out of scope.
       const directory = allUnits.filter((u) => !viewer || inScope(viewer, u.path));
-      const catalogue = await db.select({ code: problemTypes.code, label: problemTypes.label, aliases: problemTypes.aliases }).from(problemTypes);
+      const catalogue = await loadProblemCatalogue(db);
       // `4.21` is read in the sampling period's year; a last update cannot come after the sampling ended.
       const sampledUntil = inspection.samplingTo ?? inspection.samplingFrom ?? inspection.issuedOn;
       const reader = createFindingsReader(table, {
