@@ -4,7 +4,7 @@ import { feedbackStates, type FeedbackEvent } from '../../../db/schema/index.js'
 import { feedbackEventTypes } from '../../../workflows/feedback/feedback.machine.js';
 import { Nullable, PageQuery, StrictObject, StringEnum } from '../../schemas/common.schemas.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
-import { AttachmentSchema } from '../attachments/attachments.schemas.js';
+import { TrailEventSchema } from '../../schemas/trail-event.schemas.js';
 
 export const FeedbackParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 export const UnitFeedbackParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }), unitCode: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -38,17 +38,7 @@ export const FeedbackAcrossInspections = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
-export const FeedbackEventSchema = Type.Object({
-  seq: Type.Integer(),
-  type: Type.String(),
-  from: Nullable(Type.String()),
-  to: Type.String(),
-  actor: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-  payload: Type.Record(Type.String(), Type.Unknown()),
-  attachments: Type.Array(AttachmentSchema),
-  hash: Type.String(),
-});
+export const FeedbackEventSchema = TrailEventSchema;
 
 export const FeedbackDetail = Type.Object({
   feedback: FeedbackSchema,

@@ -1,7 +1,7 @@
 import Type, { type Static, type TObject, type TProperties } from 'typebox';
 import type { TicketView } from '../../../db/repositories/tickets.repository.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
-import { AttachmentSchema } from '../attachments/attachments.schemas.js';
+import { TrailEventSchema } from '../../schemas/trail-event.schemas.js';
 import { attachmentsOf } from '../feedback/feedback.schemas.js';
 import { ticketStates, type TicketEvent } from '../../../db/schema/index.js';
 import { ticketEventRegistry, ticketEventTypes, type SentEventOf, type TicketEventType } from '../../../workflows/tickets/ticket-events.registry.js';
@@ -44,17 +44,7 @@ export const TicketSchema = Type.Object({
   ),
 });
 
-export const TicketEventSchema = Type.Object({
-  seq: Type.Integer(),
-  type: Type.String(),
-  from: Nullable(Type.String()),
-  to: Type.String(),
-  actor: Type.String(),
-  at: Type.String({ format: 'date-time' }),
-  payload: Type.Record(Type.String(), Type.Unknown()),
-  attachments: Type.Array(AttachmentSchema, { description: 'the files this event recorded' }),
-  hash: Type.String(),
-});
+export const TicketEventSchema = TrailEventSchema;
 
 export const TicketDetail = Type.Object({
   ticket: TicketSchema,

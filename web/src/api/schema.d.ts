@@ -3101,6 +3101,7 @@ export interface paths {
                                 actor: string;
                                 /** Format: date-time */
                                 at: string;
+                                /** @description the files this event recorded */
                                 attachments: {
                                     /** @description recognised from the content, not the name */
                                     contentType: string;
