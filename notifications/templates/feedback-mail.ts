@@ -23,12 +23,17 @@ interface KindTemplate {
   tag: string;
   hint(ctx: FeedbackMailContext): string | null;
   greeting(ctx: FeedbackMailContext): string;
-  lead(ctx: FeedbackMailContext): string;
+  /** The body in the order a 公文 reads: what happened, why, what to do by when. */
+  paragraphs(ctx: FeedbackMailContext): string[];
   fields(ctx: FeedbackMailContext): MailField[];
-  next(ctx: FeedbackMailContext): string;
 }
 
 const notice = (ctx: FeedbackMailContext) => `《${ctx.inspection.title}》${ctx.inspection.documentNumber ? `（${ctx.inspection.documentNumber}）` : ''}`;
+/** Words typed by a person, as one sentence with its own full stop or one added. */
+const sentence = (words: string) => {
+  const trimmed = words.trim().replace(/[，,；;、\s]+$/, '');
+  return /[。！？.!?]$/.test(trimmed) ? trimmed : `${trimmed}。`;
+};
 const optional = (label: string, value: string | string[] | undefined): MailField[] => (value === undefined || value.length === 0 ? [] : [{ label, value }]);
 
 const templates: Record<FeedbackNotificationKind, KindTemplate> = {
@@ -36,29 +41,37 @@ const templates: Record<FeedbackNotificationKind, KindTemplate> = {
     tag: '书面反馈已报送',
     hint: () => '请审核',
     greeting: (ctx) => `${ctx.issuingOffice.name}：`,
-    lead: (ctx) => `${ctx.unit.name}已报送${notice(ctx)}反映问题整改情况的书面报告，请审核。`,
+    paragraphs: (ctx) => [
+      `${ctx.unit.name}已报送${notice(ctx)}反映问题整改情况的书面报告，请审核。`,
+      '请登录系统审核书面报告：符合要求的予以接收；不符合要求的予以退回，并写明理由。',
+    ],
     fields: (ctx) => [
       ...optional('报送时间', ctx.feedback.submittedAt ? formatDateLong(ctx.feedback.submittedAt) : undefined),
       ...optional('报告附件', ctx.files),
       ...optional('报送说明', ctx.note),
     ],
-    next: () => '请登录系统审核书面报告：符合要求的予以接收；不符合要求的予以退回，并写明理由。',
   },
   feedback_accepted: {
     tag: '书面反馈已接收',
     hint: () => null,
     greeting: (ctx) => `${ctx.unit.name}：`,
-    lead: (ctx) => `${ctx.unit.name}报送的${notice(ctx)}反映问题整改情况书面报告，经审核已予接收。`,
+    paragraphs: (ctx) => [`${ctx.unit.name}报送的${notice(ctx)}反映问题整改情况书面报告，经审核已予接收。`, '书面反馈已办结，无需再做操作。'],
     fields: (ctx) => optional('审核意见', ctx.comment),
-    next: () => '书面反馈已办结，无需再做操作。',
   },
   feedback_returned: {
     tag: '书面反馈被退回',
-    hint: () => '请修改后重新报送',
+    hint: (ctx) => (ctx.at < ctx.feedback.dueAt ? `请于${formatDate(ctx.feedback.dueAt)}前报送` : '请尽快报送'),
     greeting: (ctx) => `${ctx.unit.name}：`,
-    lead: (ctx) => `${ctx.unit.name}报送的${notice(ctx)}反映问题整改情况书面报告，经审核未达到要求，现予退回。`,
-    fields: (ctx) => optional('退回理由', ctx.reason),
-    next: (ctx) => `请按退回理由修改完善，加盖公章后于${formatDateLong(ctx.feedback.dueAt)}前在系统中重新报送。`,
+    // The reason is the officer's own words and often asks for the report again itself: the request
+    // after it names only the deadline, so that the email asks once.
+    paragraphs: (ctx) => [
+      `${ctx.unit.name}报送的${notice(ctx)}反映问题整改情况书面报告，经审核未达到要求，现予退回。`,
+      ...(ctx.reason?.trim() ? [`退回理由：${sentence(ctx.reason)}`] : []),
+      ctx.at < ctx.feedback.dueAt
+        ? `请于${formatDateLong(ctx.feedback.dueAt)}前将修改完善并加盖公章的书面报告在系统中报送。`
+        : '反馈期限已过，请尽快将修改完善并加盖公章的书面报告在系统中报送。',
+    ],
+    fields: () => [],
   },
 };
 
@@ -77,7 +90,7 @@ export function renderFeedbackMail(kind: FeedbackNotificationKind, ctx: Feedback
   const { text, html } = renderLayout({
     subject,
     addressee: template.greeting(ctx).replace(/：$/, ''),
-    paragraphs: [template.lead(ctx), template.next(ctx)],
+    paragraphs: template.paragraphs(ctx),
     facts: fields,
     link: { label: '办理地址', url: link },
     contact: null,

@@ -52,3 +52,11 @@ export function uploadFindings(
 ): Promise<UploadAnswer<ImportResult>> {
   return sendFile<ImportResult>(`/api/inspections/${inspectionId}/findings${dryRun ? '?dryRun=true' : ''}`, file, onProgress);
 }
+
+type ScopeImport = paths['/api/inspections/{id}/scope']['post'];
+export type ScopeResult = ScopeImport['responses'][200]['content']['application/json'];
+
+/** POST /api/inspections/:id/scope: the notice's 附件1 or 附件2 replaces that kind's scope. */
+export function uploadScope(inspectionId: number, file: File, onProgress?: (progress: UploadProgress) => void): Promise<UploadAnswer<ScopeResult>> {
+  return sendFile<ScopeResult>(`/api/inspections/${inspectionId}/scope`, file, onProgress);
+}
