@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { notifications, type Notification } from '../db/schema/notifications.table.js';
+import { renderStoredMail } from './mail-payload.js';
+import type { RenderedMail } from './templates/ticket-mail.js';
 import { mailFileStem } from './mail-message.js';
 import { MAIL_SEND_TIMEOUT_MS, MailDeliveryError, type Mailer } from './mailer.js';
 
@@ -155,15 +157,23 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       await fail(row, `attempts_exhausted: 已尝试${row.attempts - 1}次，最后一次发送未能完成${row.lastError ? `；上次错误：${row.lastError}` : ''}`, report);
       return;
     }
+    let mail: RenderedMail;
+    try {
+      mail = renderStoredMail(row);
+    } catch (error) {
+      // The same data renders the same way on every attempt: trying again cannot help.
+      await fail(row, `permanent: ${errorText(error)}`, report);
+      return;
+    }
     try {
       await mailer.send({
         messageId: row.messageId,
         from: options.from,
         to: row.recipients,
         cc: row.cc,
-        subject: row.subject,
-        text: row.bodyText,
-        html: row.bodyHtml,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
         fileStem: mailFileStem(row),
       });
     } catch (error) {

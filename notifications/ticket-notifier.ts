@@ -1,11 +1,10 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { unnestColumn } from '../db/unnest.js';
 import type { Db } from '../db/client.js';
-import { queryRows } from '../db/client.js';
+import type { MailUnit, NewOutboxRow, NotificationsRepository } from '../db/repositories/notifications.repository.js';
 import type { TicketView } from '../db/repositories/tickets.repository.js';
-import { inspections, notifications, notificationTickets, units, type TicketNotificationKind as NotificationKind, type Unit } from '../db/schema/index.js';
+import type { TicketNotificationKind as NotificationKind } from '../db/schema/index.js';
+import type { MailPayload } from './mail-payload.js';
 import { newMessageId } from './outbox.js';
-import { renderTicketMail, type MailTicket, type RenderedMail, type TicketMailDetails } from './templates/ticket-mail.js';
+import { ticketMailData, ticketMailSubject, type MailTicket, type TicketMailData, type TicketMailDetails } from './templates/ticket-mail.js';
 import { ladderAddressees, type LadderAddressee, type LadderAddressees } from './ladder.js';
 
 export interface TicketNotifierOptions {
@@ -14,6 +13,8 @@ export interface TicketNotifierOptions {
   mailDomain: string;
   /** The date of each email's sign-off. */
   now: () => Date;
+  /** Where the emails are written (and the units and inspections they name are read). */
+  notifications: Pick<NotificationsRepository, 'unitsForMail' | 'inspectionContacts' | 'insertMany' | 'lockFailedAddressees' | 'setMailboxes'>;
 }
 
 export interface QueueTicketMail {
@@ -25,36 +26,12 @@ export interface QueueTicketMail {
   unitId?: number;
 }
 
-type UnitInfo = Pick<Unit, 'id' | 'code' | 'name' | 'parentId' | 'kind' | 'emails' | 'leaderEmails' | 'contactName' | 'contactPhone'>;
+type UnitInfo = MailUnit;
 
 /** The mailboxes one letter goes to: To, and copies in Cc (a unit's own, or its leaders'). */
 export type Addressing = LadderAddressees;
 
 const mailboxOf = (unitId: number): LadderAddressee => ({ unitId, who: 'unit' });
-
-// Bound parameters per statement stay far below PostgreSQL's 65,535.
-const CHUNK = 1000;
-
-async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitInfo>): Promise<void> {
-  const missing = [...new Set(ids)].filter((id) => !into.has(id));
-  for (let i = 0; i < missing.length; i += CHUNK) {
-    const rows = await tx
-      .select({
-        id: units.id,
-        code: units.code,
-        name: units.name,
-        parentId: units.parentId,
-        kind: units.kind,
-        emails: units.emails,
-        leaderEmails: units.leaderEmails,
-        contactName: units.contactName,
-        contactPhone: units.contactPhone,
-      })
-      .from(units)
-      .where(inArray(units.id, missing.slice(i, i + CHUNK)));
-    for (const row of rows) into.set(row.id, row);
-  }
-}
 
 type UnitsById = ReadonlyMap<number, Pick<UnitInfo, 'parentId' | 'kind'>>;
 
@@ -208,9 +185,19 @@ interface InspectionInfo {
   contactPhone: string | null;
 }
 
-/** Renders emails about tickets and queues them in the caller's transaction (the outbox). */
-export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotifierOptions) {
-  function render(letter: Letter, unitsById: ReadonlyMap<number, UnitInfo>, inspectionsById: ReadonlyMap<number, InspectionInfo>, at: Date): RenderedMail {
+/** An email about tickets as the outbox keeps it: its addressing and tickets, and its data (rendered when delivered). */
+export type PreparedTicketMail = Omit<NewOutboxRow, 'payload'> & { data: TicketMailData };
+
+/** Writes emails about tickets, as data, into the caller's transaction (the outbox); they are rendered when delivered. */
+export function createTicketNotifier({ publicUrl, mailDomain, now, notifications }: TicketNotifierOptions) {
+  async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitInfo>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !into.has(id));
+    if (missing.length === 0) return;
+    for (const row of await notifications.unitsForMail({ ids: missing }, tx)) into.set(row.id, row);
+  }
+
+  /** What the letter says, as of now: the names, deadlines and contact it prints. */
+  function dataOf(letter: Letter, unitsById: ReadonlyMap<number, UnitInfo>, inspectionsById: ReadonlyMap<number, InspectionInfo>, at: Date): TicketMailData {
     const [head] = letter.mails;
     if (!head) throw new Error('a letter without tickets');
     const { inspection } = head.ticket;
@@ -220,7 +207,7 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
     const contactName = info?.contactName ?? office?.contactName ?? null;
     const contactPhone = info?.contactPhone ?? office?.contactPhone ?? null;
     const addressee = unitsById.get(letter.addressing.to[0]?.unitId ?? head.ticket.unitId);
-    return renderTicketMail(letter.kind, {
+    return ticketMailData({
       inspection: { id: inspection.id, title: inspection.title, documentNumber: inspection.documentNumber, shortCode: inspection.shortCode },
       office: { name: office?.name ?? '', contact: contactName && contactPhone ? { name: contactName, phone: contactPhone } : null },
       addressee: { name: addressee?.name ?? head.ticket.unitName, code: addressee?.code ?? head.ticket.unitCode },
@@ -234,21 +221,15 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
   }
 
   /**
-   * Queues the emails about these tickets: batched kinds become one email per unit (and step),
-   * listing every ticket; decisions stay one email per ticket. Each email records the tickets it
-   * concerns in `notification_tickets`.
+   * The emails these mails make: batched kinds become one email per unit (and step), listing every
+   * ticket; decisions stay one email per ticket. Each records the tickets it concerns.
    */
-  /** The emails these mails make, rendered, each with its addressees and tickets. */
-  async function prepare(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}) {
+  async function prepare(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<PreparedTicketMail[]> {
     const unitsById = new Map<number, UnitInfo>();
     await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById);
     await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
     const inspectionIds = [...new Set(mails.map((m) => m.ticket.inspection.id))];
-    const inspectionsById = new Map(
-      (await tx.select({ id: inspections.id, contactName: inspections.contactName, contactPhone: inspections.contactPhone }).from(inspections).where(inArray(inspections.id, inspectionIds))).map(
-        ({ id, ...info }) => [id, info],
-      ),
-    );
+    const inspectionsById = new Map((await notifications.inspectionContacts({ ids: inspectionIds }, tx)).map(({ id, ...info }) => [id, info]));
 
     const at = options.at ?? now();
     let letters = lettersOf(mails, unitsById);
@@ -260,71 +241,45 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
       }
       letters = accepted;
     }
-    const rows = letters.map((letter) => {
-      const rendered = render(letter, unitsById, inspectionsById, at);
+    return letters.map((letter) => {
+      const data = dataOf(letter, unitsById, inspectionsById, at);
       const recipients = emailsOf(letter.addressing.to, unitsById);
       const cc = emailsOf(letter.addressing.cc, unitsById).filter((e) => !recipients.includes(e));
       const single = letter.mails.length === 1 ? letter.mails[0] : undefined;
       return {
         ticketId: single?.ticket.id ?? null,
         eventId: single?.eventId ?? null,
+        feedbackId: null,
         kind: letter.kind,
         unitIds: [...new Set(letter.addressing.to.map((a) => a.unitId))],
         recipients,
         ccUnitIds: [...new Set(letter.addressing.cc.map((a) => a.unitId))],
         cc,
         reference: single && !routing[letter.kind].batched ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
-        subject: rendered.subject,
-        bodyText: rendered.text,
-        bodyHtml: rendered.html,
+        subject: ticketMailSubject(letter.kind, data),
+        data,
         messageId: newMessageId(mailDomain),
         ticketIds: [...new Set(letter.mails.map((m) => m.ticket.id))],
       };
     });
-    return rows;
   }
 
   async function queueMany(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<number> {
     if (mails.length === 0) return 0;
-    const rows = await prepare(tx, mails, options);
+    const prepared = await prepare(tx, mails, options);
+    const rows = prepared.map(({ data, ...row }) => {
+      const payload: MailPayload = { v: 1, ticket: data };
+      return { ...row, payload: JSON.stringify(payload) };
+    });
     // Written, and due to go out, at the moment of what caused them: also in a replay of the past.
-    const stamp = (options.at ?? now()).toISOString();
-    // INSERT … SELECT FROM unnest: one array parameter per column rather than a dozen per email.
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const part = rows.slice(i, i + CHUNK);
-      const column = (value: (row: (typeof part)[number]) => string | number | null) => unnestColumn(part, value);
-      const inserted = await queryRows<{ id: number | string; message_id: string }>(
-        tx,
-        sql`
-        insert into ${notifications} (ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id, created_at, next_attempt_at)
-        select r.ticket_id, r.event_id, r.kind, r.unit_ids::int[],
-               array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
-               r.cc_unit_ids::int[],
-               array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
-               r.reference, r.subject, r.body_text, r.body_html, r.message_id, ${stamp}::timestamptz, ${stamp}::timestamptz
-        from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.kind)}::text[],
-                    ${column((r) => `{${r.unitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
-                    ${column((r) => `{${r.ccUnitIds.join(',')}}`)}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],
-                    ${column((r) => r.subject)}::text[], ${column((r) => r.bodyText)}::text[], ${column((r) => r.bodyHtml)}::text[], ${column((r) => r.messageId)}::text[])
-          as r(ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, body_text, body_html, message_id)
-        returning id, message_id`,
-      );
-      const idOf = new Map(inserted.map((r) => [r.message_id, Number(r.id)]));
-      const links = part.flatMap((row) => row.ticketIds.map((ticketId) => ({ notificationId: idOf.get(row.messageId) ?? 0, ticketId })));
-      for (let j = 0; j < links.length; j += CHUNK * 5) {
-        const slice = links.slice(j, j + CHUNK * 5);
-        await tx.execute(sql`
-          insert into ${notificationTickets} (notification_id, ticket_id)
-          select * from unnest(${sql.param(slice.map((l) => l.notificationId))}::bigint[], ${sql.param(slice.map((l) => l.ticketId))}::int[])`);
-      }
-    }
+    await notifications.insertMany({ rows, at: options.at ?? now() }, tx);
     return rows.length;
   }
 
   return {
     queueMany,
     /** What queueMany would write for these mails, without writing it. */
-    async preview(tx: Db, mails: QueueTicketMail[]) {
+    async preview(tx: Db, mails: QueueTicketMail[]): Promise<PreparedTicketMail[]> {
       return mails.length === 0 ? [] : prepare(tx, mails);
     },
     async queue(tx: Db, mail: QueueTicketMail): Promise<void> {
@@ -336,17 +291,13 @@ export function createTicketNotifier({ publicUrl, mailDomain, now }: TicketNotif
      * units as they are now, so that adding the missing address and resending (as its error says) works.
      */
     async readdressIfUnaddressed(tx: Db, { id }: { id: number }): Promise<void> {
-      const [row] = await tx
-        .select({ unitIds: notifications.unitIds, recipients: notifications.recipients, ccUnitIds: notifications.ccUnitIds })
-        .from(notifications)
-        .where(and(eq(notifications.id, id), eq(notifications.status, 'failed')))
-        .for('update');
+      const row = await notifications.lockFailedAddressees({ id }, tx);
       if (!row || row.recipients.length > 0 || row.unitIds.length === 0) return;
       const unitsById = new Map<number, UnitInfo>();
       await loadUnits(tx, [...row.unitIds, ...row.ccUnitIds], unitsById);
       const recipients = emailsOf(row.unitIds.map(mailboxOf), unitsById);
       const cc = emailsOf(row.ccUnitIds.map(mailboxOf), unitsById).filter((e) => !recipients.includes(e));
-      if (recipients.length > 0) await tx.update(notifications).set({ recipients, cc }).where(eq(notifications.id, id));
+      if (recipients.length > 0) await notifications.setMailboxes({ id, recipients, cc }, tx);
     },
   };
 }

@@ -57,7 +57,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
   const tickets = createTicketsRepository({ db });
   const ticketEvents = createTicketEventsRepository({ db, chain });
   const notifications = createNotificationsRepository({ db });
-  const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now });
+  const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now, notifications });
   const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
   const issuance = createTicketIssuance({ notifier, events: ticketEvents });
@@ -72,7 +72,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
     inspections,
     tickets,
     attachments,
-    notifier: createFeedbackNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now }),
+    notifier: createFeedbackNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now, notifications }),
     now,
   });
   const audit = createAuditService({ ticketEvents, feedbacks, attachments });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, date, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { feedbacks } from './feedbacks.table.js';
 import { inspections } from './inspections.table.js';
 import { ticketEvents } from './ticket-events.table.js';
@@ -56,9 +56,13 @@ export const notifications = pgTable(
     ccUnitIds: integer('cc_unit_ids').array().notNull().default(sql`'{}'::int[]`),
     // What the email is about in a file name: a ticket number, or the code of the unit a batch goes to.
     reference: text('reference'),
+    // Kept beside the data for the lists (the outbox, a ticket's emails), which show it without rendering.
     subject: text('subject').notNull(),
-    bodyText: text('body_text').notNull(),
-    bodyHtml: text('body_html').notNull(),
+    // What the email says (notifications/mail-payload.ts), rendered when it is delivered or shown.
+    payload: jsonb('payload').$type<unknown>(),
+    // The rendered email of rows queued before the payload existed; null for newer rows.
+    bodyText: text('body_text'),
+    bodyHtml: text('body_html'),
     messageId: text('message_id').notNull().unique(),
     status: text('status', { enum: notificationStatuses }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
@@ -75,6 +79,7 @@ export const notifications = pgTable(
     ),
     check('notifications_status_check', sql`${t.status} in ('pending', 'sending', 'sent', 'failed')`),
     check('notifications_attempts_check', sql`${t.attempts} >= 0`),
+    check('notifications_content_check', sql`${t.payload} is not null or (${t.bodyText} is not null and ${t.bodyHtml} is not null)`),
     index('notifications_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
     index('notifications_ticket_idx').on(t.ticketId),
     index('notifications_feedback_idx').on(t.feedbackId),

@@ -75,11 +75,17 @@ const templates: Record<FeedbackNotificationKind, KindTemplate> = {
   },
 };
 
+/** The subject alone: the outbox keeps it beside the data for its lists. */
+export function feedbackMailSubject(kind: FeedbackNotificationKind, ctx: FeedbackMailContext): string {
+  const template = templates[kind];
+  const hint = template.hint(ctx);
+  return `【${template.tag}】${ctx.unit.name}：${ctx.inspection.shortCode} 整改情况书面报告${hint ? `（${hint}）` : ''}`.replace(/\s+/g, ' ').trim();
+}
+
 /** Renders the Chinese subject, plain text and HTML of one written-feedback notification. */
 export function renderFeedbackMail(kind: FeedbackNotificationKind, ctx: FeedbackMailContext): RenderedMail {
   const template = templates[kind];
-  const hint = template.hint(ctx);
-  const subject = `【${template.tag}】${ctx.unit.name}：${ctx.inspection.shortCode} 整改情况书面报告${hint ? `（${hint}）` : ''}`.replace(/\s+/g, ' ').trim();
+  const subject = feedbackMailSubject(kind, ctx);
   const fields: MailField[] = [
     { label: '检查通报', value: notice(ctx) },
     { label: '报送单位', value: ctx.unit.name },

@@ -75,34 +75,51 @@ export interface RenderedMail {
 /** A batch lists at most this many tickets; the rest are one link away. */
 export const MAIL_LIST_LIMIT = 200;
 
+/** What a batch says about all its tickets, those past the listed ones too. */
+export interface BatchFacts {
+  count: number;
+  /** The one due time of every ticket, or null when they differ. */
+  commonDueAt: Date | null;
+  kinds: TargetKind[];
+  /** Some due date lies past the published holiday calendar. */
+  provisional: boolean;
+  overdue: { max: number; same: boolean };
+}
+
+/**
+ * One email's data, as the outbox stores it and renders it when delivering: the context with only
+ * the tickets the email lists (at most MAIL_LIST_LIMIT) and the facts it states about all of them.
+ */
+export type TicketMailData = Omit<TicketMailContext, 'tickets'> & { tickets: MailTicket[]; all: BatchFacts };
+
 interface KindTemplate {
   /** The bracketed tag that opens the subject. */
-  tag(ctx: TicketMailContext): string;
+  tag(ctx: TicketMailData): string;
   /** What the reader must know at a glance, in brackets at the end of the subject. */
-  hint(ctx: TicketMailContext): string | null;
+  hint(ctx: TicketMailData): string | null;
   /** The body, for one ticket. */
-  single(ctx: TicketMailContext, ticket: MailTicket): string[];
+  single(ctx: TicketMailData, ticket: MailTicket): string[];
   /** The body, for a list of tickets. */
-  batch(ctx: TicketMailContext): string[];
+  batch(ctx: TicketMailData): string[];
   /** The columns a batch lists after the number and the target. */
-  columns: { label: string; value: (ticket: MailTicket, ctx: TicketMailContext) => string }[];
+  columns: { label: string; value: (ticket: MailTicket, ctx: TicketMailData) => string }[];
   /** Listed even for a single ticket (the supervising office's lists). */
   alwaysList?: boolean;
   /** The filter of the workbench list a batch links to. */
-  listFilter?: (ctx: TicketMailContext) => Record<string, string>;
+  listFilter?: (ctx: TicketMailData) => Record<string, string>;
 }
 
 const due = (t: MailTicket) => formatDateLong(t.dueAt);
 // A 'YYYY-MM-DD' day as the end of that day in Shanghai, as every deadline is.
 const endOfDay = (day: string) => new Date(`${day}T23:59:59.999+08:00`);
-const first = (ctx: TicketMailContext): MailTicket => {
+const first = (ctx: TicketMailData): MailTicket => {
   const ticket = ctx.tickets[0];
   if (!ticket) throw new Error('an email needs at least one ticket');
   return ticket;
 };
 
 // 《关于…的通报》（益政务办发〔2021〕2号）
-function notice(ctx: TicketMailContext): string {
+function notice(ctx: TicketMailData): string {
   const title = ctx.inspection.title.trim();
   const quoted = title.startsWith('《') ? title : `《${title}》`;
   return ctx.inspection.documentNumber ? `${quoted}（${ctx.inspection.documentNumber}）` : quoted;
@@ -116,20 +133,19 @@ const matter = (t: MailTicket) => `${targetLabel(t.target)}（工单编号${t.nu
 // A sentence typed by a person, closed once: 「仍有留言未回复。」 and 「仍有留言未回复」 read the same.
 const clause = (value: string) => value.trim().replace(/[。．.；;，,\s]+$/u, '');
 
-function kindNoun(tickets: MailTicket[]): string {
-  const kinds = new Set(tickets.map((t) => t.target.kind));
-  if (kinds.size > 1) return '网站和政务新媒体';
-  return kinds.has('website') ? '网站' : '政务新媒体';
+function kindNoun(kinds: readonly TargetKind[]): string {
+  if (new Set(kinds).size > 1) return '网站和政务新媒体';
+  return kinds.includes('website') ? '网站' : '政务新媒体';
 }
 
-/** The one due date of a batch, or undefined when its tickets differ. */
-function commonDue(tickets: MailTicket[]): MailTicket | undefined {
+/** The one due time of a batch, or null when its tickets differ. */
+function commonDue(tickets: MailTicket[]): Date | null {
   const [head, ...rest] = tickets;
-  return head && rest.every((t) => t.dueAt.getTime() === head.dueAt.getTime()) ? head : undefined;
+  return head && rest.every((t) => t.dueAt.getTime() === head.dueAt.getTime()) ? head.dueAt : null;
 }
 
-function provisionalNote(tickets: MailTicket[]): string[] {
-  return tickets.some((t) => t.provisional) ? ['反馈期限所在年度的节假日安排尚未公布，期限暂按双休日推算，如有调整另行通知。'] : [];
+function provisionalNote(provisional: boolean): string[] {
+  return provisional ? ['反馈期限所在年度的节假日安排尚未公布，期限暂按双休日推算，如有调整另行通知。'] : [];
 }
 
 const submitAsk = '通过系统报送整改情况书面反馈及整改前后截图等佐证材料';
@@ -140,7 +156,7 @@ function overdueDays(tickets: MailTicket[]): { max: number; same: boolean } {
   return { max, same: days.every((d) => d === max) };
 }
 
-const level = (ctx: TicketMailContext) => ctx.details?.level ?? 1;
+const level = (ctx: TicketMailData) => ctx.details?.level ?? 1;
 const ladderName = (value: number): LadderName => ladderOf(value) ?? '催办';
 
 // What each rung of the ladder asks of the unit.
@@ -182,19 +198,16 @@ const evidenceColumn = { label: '佐证材料', value: evidenceList };
 const templates: Record<NotificationKind, KindTemplate> = {
   issued: {
     tag: () => '整改通知',
-    hint: (ctx) => {
-      const same = commonDue(ctx.tickets);
-      return same ? `请于${formatDate(same.dueAt)}前反馈` : null;
-    },
+    hint: (ctx) => (ctx.all.commonDueAt ? `请于${formatDate(ctx.all.commonDueAt)}前反馈` : null),
     single: (ctx, t) => [
       `根据${notice(ctx)}，你单位${ownerVerb(t)}的${targetLabel(t.target)}存在以下问题：${problemsLine(t.problems)}。请立即签收，认真整改、举一反三，并于${due(t)}前${submitAsk}。`,
-      ...provisionalNote([t]),
+      ...provisionalNote(t.provisional === true),
     ],
     batch: (ctx) => {
-      const same = commonDue(ctx.tickets);
+      const same = ctx.all.commonDueAt;
       return [
-        `根据${notice(ctx)}，你单位负责的${ctx.tickets.length}个${kindNoun(ctx.tickets)}存在问题，具体如下。请立即签收，逐项认真整改、举一反三，并${same ? `于${due(same)}前` : '在各事项反馈期限前'}${submitAsk}。`,
-        ...provisionalNote(ctx.tickets),
+        `根据${notice(ctx)}，你单位负责的${ctx.all.count}个${kindNoun(ctx.all.kinds)}存在问题，具体如下。请立即签收，逐项认真整改、举一反三，并${same ? `于${formatDateLong(same)}前` : '在各事项反馈期限前'}${submitAsk}。`,
+        ...provisionalNote(ctx.all.provisional),
       ];
     },
     columns: [problemsColumn, dueColumn],
@@ -206,9 +219,9 @@ const templates: Record<NotificationKind, KindTemplate> = {
       `根据${notice(ctx)}，你单位${ownerVerb(t)}的${matter(t)}，整改情况书面反馈期限为${due(t)}。${remaining(ctx)}尚未收到你单位整改情况，请抓紧报送。`,
     ],
     batch: (ctx) => {
-      const same = commonDue(ctx.tickets);
+      const same = ctx.all.commonDueAt;
       return [
-        `根据${notice(ctx)}，你单位负责的以下${ctx.tickets.length}项整改事项，整改情况书面反馈期限为${same ? due(same) : '下表所列日期'}。${remaining(ctx)}尚未收到你单位整改情况，请抓紧报送。`,
+        `根据${notice(ctx)}，你单位负责的以下${ctx.all.count}项整改事项，整改情况书面反馈期限为${same ? formatDateLong(same) : '下表所列日期'}。${remaining(ctx)}尚未收到你单位整改情况，请抓紧报送。`,
       ];
     },
     columns: [problemsColumn, dueColumn],
@@ -216,23 +229,23 @@ const templates: Record<NotificationKind, KindTemplate> = {
   escalation: {
     tag: (ctx) => ladderName(level(ctx)),
     hint: (ctx) => {
-      const { max, same } = overdueDays(ctx.tickets);
+      const { max, same } = ctx.all.overdue;
       return max > 0 ? `${same ? '' : '最长'}已逾期${max}个工作日` : null;
     },
     single: (ctx, t) => [
-      `根据${notice(ctx)}，你单位${ownerVerb(t)}的${matter(t)}，整改情况书面反馈期限为${due(t)}，${overdueClause([t])}。${escalationAsk[ladderName(level(ctx))]}`,
+      `根据${notice(ctx)}，你单位${ownerVerb(t)}的${matter(t)}，整改情况书面反馈期限为${due(t)}，${overdueClause(overdueDays([t]))}。${escalationAsk[ladderName(level(ctx))]}`,
     ],
     batch: (ctx) => {
-      const same = commonDue(ctx.tickets);
+      const same = ctx.all.commonDueAt;
       return [
-        `根据${notice(ctx)}，你单位负责的以下${ctx.tickets.length}项整改事项，整改情况书面反馈期限为${same ? due(same) : '下表所列日期'}，${overdueClause(ctx.tickets)}。${escalationAsk[ladderName(level(ctx))]}`,
+        `根据${notice(ctx)}，你单位负责的以下${ctx.all.count}项整改事项，整改情况书面反馈期限为${same ? formatDateLong(same) : '下表所列日期'}，${overdueClause(ctx.all.overdue)}。${escalationAsk[ladderName(level(ctx))]}`,
       ];
     },
     columns: [problemsColumn, dueColumn, { label: '逾期', value: (t) => `${t.overdueWorkingDays ?? 0}个工作日` }],
   },
   submitted: {
     tag: () => '待核验',
-    hint: (ctx) => `截至${formatDate(ctx.now)}共${ctx.tickets.length}项`,
+    hint: (ctx) => `截至${formatDate(ctx.now)}共${ctx.all.count}项`,
     single: (ctx) => submittedBody(ctx),
     batch: (ctx) => submittedBody(ctx),
     columns: [unitColumn, problemsColumn, submittedColumn, feedbackColumn, evidenceColumn],
@@ -282,7 +295,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
       const from = ctx.details?.previousUnitName ? `原由${ctx.details.previousUnitName}办理，` : '';
       return [
         `根据${notice(ctx)}，${targetLabel(t.target)}存在以下问题：${problemsLine(t.problems)}。该事项${from}经研究，现转你单位办理${reasonOf(ctx)}。请立即签收，认真整改、举一反三，并于${due(t)}前${submitAsk}。`,
-        ...provisionalNote([t]),
+        ...provisionalNote(t.provisional === true),
       ];
     },
     batch: () => [],
@@ -311,7 +324,7 @@ const templates: Record<NotificationKind, KindTemplate> = {
     hint: (ctx) => `延至${formatDate(first(ctx).dueAt)}`,
     single: (ctx, t) => [
       `你单位关于${matter(t)}的延期申请收悉。经研究，同意将整改情况书面反馈期限延至${due(t)}${ctx.details?.comment ? `（${clause(ctx.details.comment)}）` : ''}。请于新的期限前${submitAsk}。`,
-      ...provisionalNote([t]),
+      ...provisionalNote(t.provisional === true),
     ],
     batch: () => [],
     columns: [],
@@ -333,38 +346,37 @@ const templates: Record<NotificationKind, KindTemplate> = {
       const reason = reasonOf(ctx);
       const change = previous ? `由${formatDateLong(previous)}${extendsLater(ctx) ? '延至' : '调整为'}${due(t)}` : `${extendsLater(ctx) ? '延至' : '调整为'}${due(t)}`;
       const then = t.state === 'rectified' ? '你单位已报送整改情况，待核验。' : `请于${due(t)}前${submitAsk}。`;
-      return [`经研究，同意将${matter(t)}的整改情况书面反馈期限${change}${reason}。${then}`, ...provisionalNote([t])];
+      return [`经研究，同意将${matter(t)}的整改情况书面反馈期限${change}${reason}。${then}`, ...provisionalNote(t.provisional === true)];
     },
     batch: () => [],
     columns: [],
   },
 };
 
-function reasonOf(ctx: TicketMailContext): string {
+function reasonOf(ctx: TicketMailData): string {
   return ctx.details?.reason ? `（理由：${clause(ctx.details.reason)}）` : '';
 }
 
-function remaining(ctx: TicketMailContext): string {
+function remaining(ctx: TicketMailData): string {
   return ctx.details?.daysBefore !== undefined ? `距整改反馈期限还有${ctx.details.daysBefore}个工作日，` : '';
 }
 
-function overdueClause(tickets: MailTicket[]): string {
-  const { max, same } = overdueDays(tickets);
+function overdueClause({ max, same }: { max: number; same: boolean }): string {
   if (max === 0) return '现已到期，仍未收到你单位整改情况';
   return same ? `现已逾期${max}个工作日，仍未收到你单位整改情况` : `现均已逾期（逾期工作日数见下表），仍未收到你单位整改情况`;
 }
 
-function extendsLater(ctx: TicketMailContext): boolean {
+function extendsLater(ctx: TicketMailData): boolean {
   const previous = ctx.details?.previousDueAt;
   return !previous || first(ctx).dueAt.getTime() >= previous.getTime();
 }
 
-function submittedBody(ctx: TicketMailContext): string[] {
-  return [`截至${formatDateHour(ctx.now)}，${notice(ctx)}中有以下${ctx.tickets.length}项整改情况已由责任单位报送，待你单位核验。${verifyAsk}${evidenceNote}`];
+function submittedBody(ctx: TicketMailData): string[] {
+  return [`截至${formatDateHour(ctx.now)}，${notice(ctx)}中有以下${ctx.all.count}项整改情况已由责任单位报送，待你单位核验。${verifyAsk}${evidenceNote}`];
 }
 
-function verifyReminderBody(ctx: TicketMailContext): string[] {
-  return [`${notice(ctx)}中以下${ctx.tickets.length}项整改情况已由责任单位报送，已超过核验时限，尚未核验。${verifyAsk}${evidenceNote}`];
+function verifyReminderBody(ctx: TicketMailData): string[] {
+  return [`${notice(ctx)}中以下${ctx.all.count}项整改情况已由责任单位报送，已超过核验时限，尚未核验。${verifyAsk}${evidenceNote}`];
 }
 
 // A subject is one header line: names typed with line breaks must not split it.
@@ -372,14 +384,44 @@ const oneLine = (value: string) => value.replace(/\s+/g, ' ').trim();
 
 const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
 
-/** Renders the Chinese subject, plain text and HTML of one email about one or more tickets. */
-export function renderTicketMail(kind: NotificationKind, ctx: TicketMailContext): RenderedMail {
+/** The data one email keeps: the tickets it lists, and what it says about all of them. */
+export function ticketMailData(ctx: TicketMailContext): TicketMailData {
+  const { tickets, ...rest } = ctx;
+  return {
+    ...rest,
+    tickets: tickets.slice(0, MAIL_LIST_LIMIT),
+    all: {
+      count: tickets.length,
+      commonDueAt: commonDue(tickets),
+      kinds: [...new Set(tickets.map((t) => t.target.kind))],
+      provisional: tickets.some((t) => t.provisional),
+      overdue: overdueDays(tickets),
+    },
+  };
+}
+
+const isListed = (kind: NotificationKind, ctx: TicketMailData) => ctx.all.count > 1 || templates[kind].alwaysList === true;
+
+/** The subject alone: the outbox keeps it beside the data for its lists. */
+export function ticketMailSubject(kind: NotificationKind, ctx: TicketMailData): string {
   const template = templates[kind];
   const ticket = first(ctx);
-  const listed = ctx.tickets.length > 1 || template.alwaysList === true;
   const hint = template.hint(ctx);
-  const about = listed ? `${ctx.addressee.name}：${ctx.tickets.length}项整改事项` : `${ticket.number} ${ticket.target.name}：${problemSummary(ticket.problems)}`;
-  const subject = oneLine(`【${template.tag(ctx)}】${about}${hint ? `（${hint}）` : ''}`);
+  const about = isListed(kind, ctx) ? `${ctx.addressee.name}：${ctx.all.count}项整改事项` : `${ticket.number} ${ticket.target.name}：${problemSummary(ticket.problems)}`;
+  return oneLine(`【${template.tag(ctx)}】${about}${hint ? `（${hint}）` : ''}`);
+}
+
+/** Renders the Chinese subject, plain text and HTML of one email about one or more tickets. */
+export function renderTicketMail(kind: NotificationKind, ctx: TicketMailContext): RenderedMail {
+  return renderTicketMailData(kind, ticketMailData(ctx));
+}
+
+/** Renders one email from its stored data; the same data always gives the same email. */
+export function renderTicketMailData(kind: NotificationKind, ctx: TicketMailData): RenderedMail {
+  const template = templates[kind];
+  const ticket = first(ctx);
+  const listed = isListed(kind, ctx);
+  const subject = ticketMailSubject(kind, ctx);
 
   const ticketLink = (t: MailTicket) => `${base(ctx.publicUrl)}/tickets/${t.id}`;
   const filter = new URLSearchParams({ inspection: String(ctx.inspection.id), ...(template.listFilter ? template.listFilter(ctx) : { unit: ctx.addressee.code }) });
@@ -392,8 +434,8 @@ export function renderTicketMail(kind: NotificationKind, ctx: TicketMailContext)
     list = {
       columns: template.columns.map((c) => c.label),
       rows: shown.map((t) => ({ number: t.number, target: targetLabel(t.target), link: ticketLink(t), values: template.columns.map((c) => c.value(t, ctx)) })),
-      total: ctx.tickets.length,
-      ...(ctx.tickets.length > shown.length ? { more: { url: listLink } } : {}),
+      total: ctx.all.count,
+      ...(ctx.all.count > shown.length ? { more: { url: listLink } } : {}),
     };
   } else {
     facts = [

@@ -6,6 +6,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../db/client.js';
 import { notifications, notificationTickets, ticketEvents, units } from '../../db/schema/index.js';
+import { renderStoredMail } from '../../notifications/mail-payload.js';
 import { createMailer, type Mailer } from '../../notifications/mailer.js';
 import { createOutboxWorker, type OutboxLogger } from '../../notifications/outbox.js';
 import { createServices, type Services } from '../../server/services.js';
@@ -50,7 +51,8 @@ async function emailsAbout(ticketIds: number[], kind: string) {
   const byEmail = new Map<number, number[]>();
   for (const row of rows) byEmail.set(row.id, [...(byEmail.get(row.id) ?? []), row.ticketId]);
   const full = await t.services.db.select().from(notifications).where(inArray(notifications.id, [...byEmail.keys(), 0]));
-  return full.map((n) => ({ ...n, ticketIds: (byEmail.get(n.id) ?? []).sort((a, b) => a - b) })).sort((a, b) => a.id - b.id);
+  // bodyText: the email's text as it will be sent, rendered from the stored data.
+  return full.map((n) => ({ ...n, bodyText: renderStoredMail(n).text, ticketIds: (byEmail.get(n.id) ?? []).sort((a, b) => a - b) })).sort((a, b) => a.id - b.id);
 }
 
 async function sweepAt(local: string) {

@@ -369,7 +369,7 @@ describe('outbox worker writing .eml files', () => {
     expect(parsed.date).toBeInstanceOf(Date);
 
     // A retry of the same message replaces the file instead of adding another.
-    await emlMailer.send({ messageId: row.messageId, from: FROM, to: row.recipients, subject: row.subject, text: row.bodyText, html: row.bodyHtml, fileStem: mailFileStem(row) });
+    await emlMailer.send({ messageId: row.messageId, from: FROM, to: row.recipients, subject: mail.subject, text: mail.text, html: mail.html, fileStem: mailFileStem(row) });
     expect(fs.readdirSync(outboxDir)).toEqual([path.basename(file)]);
     await emlMailer.close();
   });

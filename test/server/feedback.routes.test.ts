@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications } from '../../db/schema/index.js';
+import { renderStoredMail } from '../../notifications/mail-payload.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { ofdSample, png, samples, uploadOk } from '../helpers/evidence-files.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
@@ -105,7 +106,9 @@ describe(`written feedback on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect((await t.request(token('gov-sup'), 'GET', `/api/attachments/${scan?.id}`)).statusCode).toBe(200);
     expect((await t.request(token('jtj-off'), 'GET', `/api/attachments/${scan?.id}`)).statusCode).toBe(404);
 
-    const mails = await t.services.db.select().from(notifications).where(sql`${notifications.feedbackId} is not null`).orderBy(notifications.id);
+    const rows = await t.services.db.select().from(notifications).where(sql`${notifications.feedbackId} is not null`).orderBy(notifications.id);
+    // The stored data rendered as the outbox sends it.
+    const mails = rows.map((row) => ({ ...row, bodyText: renderStoredMail(row).text }));
     expect(mails[0]).toMatchObject({ recipients: ['gov@yiyang.test'], subject: '【书面反馈已报送】益阳市卫生健康委员会：2021-2 整改情况书面报告（请审核）' });
     expect(mails[0]?.bodyText).toContain('益阳市人民政府办公室：');
     expect(mails[0]?.bodyText).toContain('关于整改情况的报告（盖章）.pdf');

@@ -3,6 +3,8 @@ import iconv from 'iconv-lite';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifications, notificationTickets } from '../../db/schema/index.js';
+import { renderStoredMail } from '../../notifications/mail-payload.js';
+import { renderTicketMailData } from '../../notifications/templates/ticket-mail.js';
 import { notice2021AccountsCsv } from '../../workflows/demo/notice-2021.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, seedOrganisation } from '../helpers/fixtures.js';
@@ -83,14 +85,14 @@ describe('POST /api/inspections/:id/findings', () => {
     const views = await t.services.tickets.findViews({ ids });
     const expected = await t.services.notifier.preview(t.services.db, views.map((ticket) => ({ kind: 'issued' as const, ticket, eventId: null })));
     const queued = await t.services.db
-      .selectDistinct({ subject: notifications.subject, text: notifications.bodyText, html: notifications.bodyHtml, kind: notifications.kind })
+      .selectDistinct({ id: notifications.id, kind: notifications.kind, subject: notifications.subject, bodyText: notifications.bodyText, bodyHtml: notifications.bodyHtml, payload: notifications.payload })
       .from(notifications)
       .innerJoin(notificationTickets, eq(notificationTickets.notificationId, notifications.id))
       .where(inArray(notificationTickets.ticketId, ids));
-    // Two units, one email each.
+    // Two units, one email each, stored as data and rendered when sent.
     expect(queued).toHaveLength(2);
-    expect(new Set(queued.map((q) => JSON.stringify(q)))).toEqual(
-      new Set(expected.map((e) => JSON.stringify({ subject: e.subject, text: e.bodyText, html: e.bodyHtml, kind: 'issued' }))),
+    expect(new Set(queued.map((q) => JSON.stringify({ listed: q.subject, ...renderStoredMail(q), kind: q.kind })))).toEqual(
+      new Set(expected.map((e) => JSON.stringify({ listed: e.subject, ...renderTicketMailData('issued', e.data), kind: 'issued' }))),
     );
   });
 

@@ -43,9 +43,9 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Ser
       },
     },
     async (request) => {
-      const row = await services.notifications.findWithText({ id: request.params.id });
+      const row = await services.outbox.findWithText({ id: request.params.id });
       if (!row) throw notFound('notifications.not_found', `邮件 ${request.params.id} 不存在。`);
-      return { ...toNotificationDto(row), text: row.bodyText };
+      return { ...toNotificationDto(row), text: row.text };
     },
   );
 

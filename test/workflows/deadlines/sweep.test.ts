@@ -6,6 +6,7 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, type Database } from '../../../db/client.js';
 import { notifications, ticketDeadlineActions, tickets, users } from '../../../db/schema/index.js';
+import { renderStoredMail } from '../../../notifications/mail-payload.js';
 import { createServices, type Services } from '../../../server/services.js';
 import { createCalendarService } from '../../../workflows/deadlines/calendar.service.js';
 import { createSweep, startSweepTimer, type SweepLogger, type SweepResult } from '../../../workflows/deadlines/sweep.js';
@@ -283,8 +284,8 @@ describe('submitted, rejected and verified tickets', () => {
     expect(more).toEqual([]);
     expect(mail).toMatchObject({ recipients: ['gov@yiyang.test'], eventId: null });
     expect(mail?.subject).toMatch(/^【核验提醒】/);
-    const [body] = await s.t.services.db.select({ text: notifications.bodyText }).from(notifications).where(eq(notifications.id, mail?.id ?? 0));
-    expect(body?.text).toContain('已超过核验时限');
+    const [row] = await s.t.services.db.select().from(notifications).where(eq(notifications.id, mail?.id ?? 0));
+    expect(row && renderStoredMail(row).text).toContain('已超过核验时限');
     expect(await s.nextActionAt(submitted)).toBeNull();
     await s.lookAgain(submitted);
     expect(await s.sweepAt('2021-06-30 09:00')).toEqual({ ...nothing, examined: 1 });
