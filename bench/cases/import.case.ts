@@ -138,9 +138,9 @@ async function importBaseline(
      where f.inspection_id = $1 order by f.source_row`,
     [fromInspectionId],
   );
-  // One rendered mail of the same kind, so every baseline row carries a body of the size ours does.
-  const [mail] = await raw.query<{ subject: string; body_text: string; body_html: string }>(
-    `select n.subject, n.body_text, n.body_html from notifications n join tickets t on t.id = n.ticket_id where t.inspection_id = $1 order by n.id limit 1`,
+  // One stored mail of the same kind, so every baseline row carries data of the size ours does.
+  const [mail] = await raw.query<{ subject: string; payload: string }>(
+    `select n.subject, n.payload::text as payload from notifications n join tickets t on t.id = n.ticket_id where t.inspection_id = $1 order by n.id limit 1`,
     [fromInspectionId],
   );
   if (!mail) throw new Error('our import queued no notification to size the baseline on');
@@ -229,18 +229,17 @@ async function importBaseline(
         ]);
         const eventOf = new Map(eventRows.map((e) => [e.ticket_id, e.id]));
         await query(
-          `insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, body_text, body_html, message_id)
-           select ticket_id, event_id, 'issued', array[unit_id], array[email], subject, body_text, body_html, message_id
-           from unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-             as u(ticket_id, event_id, unit_id, email, subject, body_text, body_html, message_id)`,
+          `insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, payload, message_id)
+           select ticket_id, event_id, 'issued', array[unit_id], array[email], subject, payload::jsonb, message_id
+           from unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])
+             as u(ticket_id, event_id, unit_id, email, subject, payload, message_id)`,
           [
             issued.map((t) => t.id),
             issued.map((t) => eventOf.get(t.id)),
             issued.map((t) => t.unit_id),
             issued.map((t) => emails.get(t.unit_id) ?? ''),
             issued.map(() => mail.subject),
-            issued.map(() => mail.body_text),
-            issued.map(() => mail.body_html),
+            issued.map(() => mail.payload),
             issued.map(() => newMessageId('bench.rectify.local')),
           ],
         );
