@@ -1,5 +1,4 @@
 import type { Viewer } from '../../db/repositories/scope.js';
-import { newMessageId } from '../../notifications/outbox.js';
 import type { Services } from '../../server/services.js';
 import { randomBytes } from 'node:crypto';
 import { createAuditChain } from '../../db/audit-chain.js';
@@ -138,15 +137,14 @@ async function importBaseline(
      where f.inspection_id = $1 order by f.source_row`,
     [fromInspectionId],
   );
-  // One stored mail of the same kind, so every baseline row carries data of the size ours does.
+  // One stored mail of ours (a unit's batch), so every baseline email carries data of the size ours do.
   const [mail] = await raw.query<{ subject: string; payload: string }>(
-    `select n.subject, n.payload::text as payload from notifications n join tickets t on t.id = n.ticket_id where t.inspection_id = $1 order by n.id limit 1`,
+    `select n.subject, n.payload::text as payload from notifications n
+     where n.kind = 'issued' and exists (select 1 from notification_tickets nt join tickets t on t.id = nt.ticket_id where nt.notification_id = n.id and t.inspection_id = $1)
+     order by n.id limit 1`,
     [fromInspectionId],
   );
   if (!mail) throw new Error('our import queued no notification to size the baseline on');
-  const emails = new Map(
-    (await raw.query<{ id: number; emails: string[] }>(`select id, emails from units`)).map((u) => [u.id, u.emails[0] ?? '']),
-  );
   const [inspection] = await raw.query<{ short_code: string }>(`select short_code from inspections where id = $1`, [inspectionId]);
   const shortCode = inspection?.short_code ?? 'IMP-B';
   const dueAt = dueAtForDeadline('2021-06-25');
@@ -216,10 +214,9 @@ async function importBaseline(
           const payload = { number, inspectionId };
           return { id, payload, hash: chain.link({ ticketId: id }, null, { seq: 1, type: 'ISSUE', fromState: null, toState: 'issued', actorUserId: supervisor.userId, actor: supervisor.username, at: now, payload }).hash };
         });
-        const eventRows = await query<{ id: string; ticket_id: number }>(
+        await query(
           `insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
-           select ticket_id, 1, 'ISSUE', null, 'issued', $1, $2, $3, payload, null, hash, 2 from unnest($4::int[], $5::jsonb[], $6::text[]) as u(ticket_id, payload, hash)
-           returning id, ticket_id`,
+           select ticket_id, 1, 'ISSUE', null, 'issued', $1, $2, $3, payload, null, hash, 2 from unnest($4::int[], $5::jsonb[], $6::text[]) as u(ticket_id, payload, hash)`,
           [supervisor.userId, supervisor.username, now, events.map((e) => e.id), events.map((e) => JSON.stringify(e.payload)), events.map((e) => e.hash)],
         );
         // The trail's tail on each ticket, as the app's own writer records it.
@@ -227,24 +224,21 @@ async function importBaseline(
           events.map((e) => e.id),
           events.map((e) => e.hash),
         ]);
-        const eventOf = new Map(eventRows.map((e) => [e.ticket_id, e.id]));
-        await query(
-          `insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, payload, message_id)
-           select ticket_id, event_id, 'issued', array[unit_id], array[email], subject, payload::jsonb, message_id
-           from unnest($1::int[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[])
-             as u(ticket_id, event_id, unit_id, email, subject, payload, message_id)`,
-          [
-            issued.map((t) => t.id),
-            issued.map((t) => eventOf.get(t.id)),
-            issued.map((t) => t.unit_id),
-            issued.map((t) => emails.get(t.unit_id) ?? ''),
-            issued.map(() => mail.subject),
-            issued.map(() => mail.payload),
-            issued.map(() => newMessageId('bench.rectify.local')),
-          ],
-        );
         ticketsCreated += issued.length;
       }
+      // One issue email per unit listing all its new tickets, as ours are batched.
+      const mailed = await query<{ id: number; unit_id: number }>(
+        `insert into notifications (kind, unit_ids, recipients, reference, subject, payload, message_id)
+         select 'issued', array[u.id], u.emails[1:1], u.code, $2, $3::jsonb, '<rectify.n.' || gen_random_uuid() || '@bench.rectify.local>'
+         from units u where u.id in (select t.unit_id from tickets t where t.inspection_id = $1)
+         returning id, unit_ids[1] as unit_id`,
+        [inspectionId, mail.subject, mail.payload],
+      );
+      await query(
+        `insert into notification_tickets (notification_id, ticket_id)
+         select m.id, t.id from unnest($2::bigint[], $3::int[]) as m(id, unit_id) join tickets t on t.unit_id = m.unit_id and t.inspection_id = $1`,
+        [inspectionId, mailed.map((m) => m.id), mailed.map((m) => m.unit_id)],
+      );
       await query(`insert into audit_log (actor_user_id, action, entity, entity_key, details) values ($1, 'import_findings', 'inspection', $2, $3)`, [
         supervisor.userId,
         shortCode,

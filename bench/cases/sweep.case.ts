@@ -94,9 +94,8 @@ export async function runSweepCase({
  * tickets' level, version and next look — the writes the sweep makes, as set-based SQL.
  */
 async function sweepBaseline(raw: RawSql, inspectionId: number, due: number): Promise<{ seconds: number }> {
-  const [mail] = await raw.query<{ subject: string; payload: string; number: string }>(
-    `select n.subject, n.payload::text as payload, t.number from notifications n join tickets t on t.id = n.ticket_id where n.kind = 'escalation' order by n.id limit 1`,
-  );
+  // One of our escalation emails (a unit's batch), so every baseline email carries data of the size ours do.
+  const [mail] = await raw.query<{ subject: string; payload: string }>(`select n.subject, n.payload::text as payload from notifications n where n.kind = 'escalation' order by n.id limit 1`);
   if (!mail) throw new Error('the sweep queued no escalation email to size the baseline on');
   const next = escalationDueAt(createWorkingCalendar(new Map()), '2021-06-25', 2, defaultEscalationPolicy).value;
   const open = `t.inspection_id = $1 and t.state in ('issued', 'acknowledged') and t.escalation_level = 0`;
@@ -120,14 +119,19 @@ async function sweepBaseline(raw: RawSql, inspectionId: number, due: number): Pr
          ), tailed as (
            update tickets t set audit_seq = x.seq, audit_hash = x.hash from escalated x where t.id = x.ticket_id
          ), mailed as (
-           insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, subject, payload, message_id)
-           select t.id, x.id, 'escalation', array_remove(array[u.id, u.parent_id], null), u.emails || coalesce(p.emails, '{}'),
-                  replace($3, $5, t.number), replace($4, $5, t.number)::jsonb, '<rectify.n.' || gen_random_uuid() || '@bench.rectify.local>'
-           from escalated x join tickets t on t.id = x.ticket_id join units u on u.id = t.unit_id left join units p on p.id = u.parent_id
+           insert into notifications (kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id)
+           select 'escalation', array[u.id], u.emails, array_remove(array[u.parent_id], null), coalesce(p.emails, '{}'), u.code, $3, $4::jsonb,
+                  '<rectify.n.' || gen_random_uuid() || '@bench.rectify.local>'
+           from units u left join units p on p.id = u.parent_id
+           where u.id in (select t.unit_id from escalated x join tickets t on t.id = x.ticket_id)
+           returning id, unit_ids[1] as unit_id
+         ), linked as (
+           insert into notification_tickets (notification_id, ticket_id)
+           select m.id, x.ticket_id from escalated x join tickets t on t.id = x.ticket_id join mailed m on m.unit_id = t.unit_id
            returning 1
          )
-         select count(*)::int as n from mailed`,
-        [inspectionId, SWEEP_NOW, mail.subject, mail.payload, mail.number],
+         select count(*)::int as n from linked`,
+        [inspectionId, SWEEP_NOW, mail.subject, mail.payload],
       );
       await query(
         `update tickets t set escalation_level = t.escalation_level + 1, version = t.version + 1, updated_at = $2, next_action_at = $3 where ${open}`,
