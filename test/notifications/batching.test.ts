@@ -227,6 +227,32 @@ describe(`the ticket notifier, the one way an email enters the outbox, on ${onPo
     }
   });
 
+  it('stores the email as data and sends, shows and resends it as it read when queued, whatever changed since', async () => {
+    const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'data-1' });
+    const ids = (await issueFindings(t, inspection.id, [{ unitCode: 'YY-JTJ', targetName: '益阳交通' }])).tickets.map((ticket) => ticket.id);
+    const [email] = await emailsAbout(ids, 'issued');
+    expect(email).toMatchObject({ bodyText: expect.stringContaining('益阳市交通运输局：') });
+    const [stored] = await t.services.db.select().from(notifications).where(eq(notifications.id, email?.id ?? 0));
+    expect(stored).toMatchObject({ bodyHtml: null, payload: { v: 1, ticket: { addressee: { name: '益阳市交通运输局', code: 'YY-JTJ' } } } });
+    const queued = stored && renderStoredMail(stored);
+
+    const [unit] = await t.services.db.select().from(units).where(eq(units.code, 'YY-JTJ'));
+    await t.services.db.update(units).set({ name: '益阳市交通局（改名）' }).where(eq(units.code, 'YY-JTJ'));
+    try {
+      const shown = await t.request(tokens.admin ?? '', 'GET', `/api/notifications/${email?.id ?? 0}`);
+      expect(shown.json().text).toBe(queued?.text);
+      smtp.reset();
+      await deliverAll();
+      const sent = smtp.received.find((m) => m.messageId === email?.messageId);
+      expect(sent?.subject).toBe(queued?.subject);
+      expect(sent?.text?.trim()).toBe(queued?.text.trim());
+      expect(sent?.html).toBe(queued?.html);
+      expect(sent?.text).toContain('益阳市交通运输局：');
+    } finally {
+      await t.services.db.update(units).set({ name: unit?.name ?? '' }).where(eq(units.code, 'YY-JTJ'));
+    }
+  });
+
   it('leaves no email when the transaction that queued it rolls back', async () => {
     const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'live-2' });
     const { tickets: [issued] } = await issueFindings(t, inspection.id, [{ unitCode: 'YY-JTJ', targetName: '益阳交通' }]);

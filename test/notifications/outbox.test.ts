@@ -17,7 +17,8 @@ import {
   type OutboxLogger,
   type OutboxWorkerOptions,
 } from '../../notifications/outbox.js';
-import { renderTicketMail, type TicketMailContext } from '../../notifications/templates/ticket-mail.js';
+import { payloadJson } from '../../notifications/mail-payload.js';
+import { renderTicketMail, ticketMailData, type TicketMailContext } from '../../notifications/templates/ticket-mail.js';
 import { addressesOf, startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../helpers/test-database.js';
 
@@ -59,8 +60,9 @@ function worker(options: Partial<OutboxWorkerOptions> = {}) {
 }
 
 /**
- * A queued row as the ticket notifier writes it (test/notifications/batching.test.ts tests that
- * path): here only the worker's side is under test, so the row is written as it stands.
+ * A queued row with its email already rendered, as Rectify wrote rows before the outbox stored data
+ * (such rows must still go out). The notifiers' rows, stored as data, are tested through their own
+ * path in test/notifications/batching.test.ts; here only the worker's side is under test.
  */
 async function enqueue(recipients: string[], row: Partial<NewNotification> = {}): Promise<Notification> {
   const [inserted] = await database.db
@@ -230,6 +232,15 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
     expect(failed.status).toBe('failed');
     expect(failed.lastError).toMatch(/^no_recipients: .*42/);
     expect(smtp.received).toHaveLength(0);
+  });
+
+  it('delivers a row stored as data rendered as its template renders that data, and fails at once a row whose data it cannot read', async () => {
+    const rendered = renderTicketMail('issued', ticketContext);
+    const row = await enqueue(['wjw@example.gov.cn'], { subject: rendered.subject, bodyText: null, bodyHtml: null, payload: payloadJson({ v: 1, ticket: ticketMailData(ticketContext) }) });
+    const unreadable = await enqueue(['wjw@example.gov.cn'], { bodyText: null, bodyHtml: null, payload: { v: 99 } });
+    expect(await worker().deliverDue()).toEqual({ sent: 1, retried: 0, failed: 1 });
+    expect(smtp.received.map((m) => [m.messageId, m.subject, m.text?.trim(), m.html])).toEqual([[row.messageId, rendered.subject, rendered.text.trim(), rendered.html]]);
+    expect((await load(unreadable.id)).lastError).toMatch(/^permanent: payload: /);
   });
 
   it('re-queues a failed row on resend and delivers it', async () => {
