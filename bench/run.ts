@@ -15,7 +15,8 @@ import { ensureAdmin } from '../server/bootstrap.js';
 import { createServices, type Services } from '../server/services.js';
 import { createBenchDatabase, type BenchDatabase, type RawSql } from './bench-database.js';
 import { runImportCase } from './cases/import.case.js';
-import { listBaseline, listFigures, listOverHttp, listSessions } from './cases/list.case.js';
+import { explainList } from './cases/list-explain.js';
+import { LIST_LIMIT, listBaseline, listFigures, listOverHttp, listSessions } from './cases/list.case.js';
 import { runSweepCase } from './cases/sweep.case.js';
 import { planTransitions, transitionsBaseline, transitionsFigures, transitionsOverHttp } from './cases/transitions.case.js';
 import { startCpuMeter } from './cpu-usage.js';
@@ -205,7 +206,18 @@ async function main(): Promise<void> {
     if (listed) {
       const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));
       figures.push(...listResult.figures);
-      details.list = listResult.details;
+      const { tickets, users } = servicesOn(database, () => new Date());
+      const viewerOf = async (username: string) => {
+        const user = await users.findPublic({ username });
+        const viewer = user ? await users.findViewer({ id: user.id }) : undefined;
+        if (!viewer) throw new Error(`no user ${username}`);
+        return viewer;
+      };
+      const explained = await explainList(raw, { tickets, viewerOf, sessions, pagesDeep: profile.listPagesDeep, limit: LIST_LIMIT, now: new Date() });
+      for (const { session, pages } of explained) {
+        progress(`list EXPLAIN ${session}: ${pages.map((p) => `page ${p.page} ${p.ms} ms, ${p.rowsExamined} rows examined, ${p.sharedHit + p.sharedRead} buffers`).join('; ')}`);
+      }
+      details.list = { ...listResult.details, explain: explained };
     }
 
     figures.push({
