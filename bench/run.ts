@@ -3,6 +3,8 @@
 // rectify_bench_<pid>, dropped at the end), else PGlite at a tenth of the sizes.
 // BENCH_SCALE (e.g. 0.05) shrinks every size, for trying the bench out quickly; BENCH_KEEP=1 keeps
 // the database afterwards (for EXPLAIN ANALYZE on the seeded data), BENCH_CPU_PROF=<dir> profiles the server.
+// BENCH_CASES=list,sweep (any of transitions, sweep, list) runs only those cases; the import always
+// runs, as the other cases' tickets are seeded on its targets.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,8 @@ import { ensureAdmin } from '../server/bootstrap.js';
 import { createServices, type Services } from '../server/services.js';
 import { createBenchDatabase, type BenchDatabase, type RawSql } from './bench-database.js';
 import { runImportCase } from './cases/import.case.js';
-import { listBaseline, listFigures, listOverHttp, listSessions } from './cases/list.case.js';
+import { explainList } from './cases/list-explain.js';
+import { LIST_LIMIT, listBaseline, listFigures, listOverHttp, listSessions } from './cases/list.case.js';
 import { runSweepCase } from './cases/sweep.case.js';
 import { planTransitions, transitionsBaseline, transitionsFigures, transitionsOverHttp } from './cases/transitions.case.js';
 import { startCpuMeter } from './cpu-usage.js';
@@ -65,7 +68,17 @@ async function databaseFacts(raw: RawSql, kind: 'postgres' | 'pglite'): Promise<
   return { kind, version: version?.v ?? 'unknown', settings };
 }
 
+/** The cases BENCH_CASES names, or all of them. */
+function casesWanted(): (name: 'transitions' | 'sweep' | 'list') => boolean {
+  const named = (process.env.BENCH_CASES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const known = ['transitions', 'sweep', 'list'];
+  const unknown = named.find((n) => !known.includes(n));
+  if (unknown) throw new Error(`BENCH_CASES: unknown case ${unknown} (known: ${known.join(', ')})`);
+  return (name) => named.length === 0 || named.includes(name);
+}
+
 async function main(): Promise<void> {
+  const wanted = casesWanted();
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const factor = Number(process.env.BENCH_SCALE ?? '1');
   if (!(factor > 0 && factor <= 1)) throw new Error('BENCH_SCALE must be a number in (0, 1]');
@@ -121,24 +134,28 @@ async function main(): Promise<void> {
     const [{ n: ticketCount } = { n: 0 }] = await raw.query<{ n: number }>(`select count(*)::int as n from tickets`);
     progress(`seeded to ${ticketCount} tickets in ${round(seeding.seconds, 1)} s (not measured)`);
 
-    progress(`sweep: ${profile.dueForEscalation} escalations among ${ticketCount} tickets`);
-    const swept = await runSweepCase({ services, raw, due: profile.dueForEscalation, total: ticketCount, baselineInspectionId: seeding.result.sweepBaselineInspectionId, meterPostgres });
-    figures.push(...swept.figures);
-    details.sweep = swept.details;
-    progress(`sweep: ${JSON.stringify(swept.details)}`);
+    if (wanted('sweep')) {
+      progress(`sweep: ${profile.dueForEscalation} escalations among ${ticketCount} tickets`);
+      const swept = await runSweepCase({ services, raw, due: profile.dueForEscalation, total: ticketCount, baselineInspectionId: seeding.result.sweepBaselineInspectionId, meterPostgres });
+      figures.push(...swept.figures);
+      details.sweep = swept.details;
+      progress(`sweep: ${JSON.stringify(swept.details)}`);
+    }
     // The emails of the import and the sweep are not what the server's outbox worker should spend
     // the HTTP cases on (ACKNOWLEDGE queues none): they count as delivered.
     await raw.query(`update notifications set status = 'sent', sent_at = created_at, attempts = 1 where status = 'pending'`);
     await raw.query('vacuum analyze');
 
-    const plan = await planTransitions({
-      raw,
-      org,
-      oursInspectionId: imported.oursInspectionId,
-      baselineInspectionId: imported.baselineInspectionId,
-      count: profile.transitions,
-      concurrency: profile.concurrency,
-    });
+    const plan = wanted('transitions')
+      ? await planTransitions({
+          raw,
+          org,
+          oursInspectionId: imported.oursInspectionId,
+          baselineInspectionId: imported.baselineInspectionId,
+          count: profile.transitions,
+          concurrency: profile.concurrency,
+        })
+      : undefined;
     const sessions = listSessions(org, { adminPassword: ADMIN_PASSWORD, inspectionId: seeding.result.mixed[0] ?? imported.oursInspectionId });
 
     // On PGlite one process owns the data folder: hand it to the server for the HTTP cases.
@@ -153,19 +170,25 @@ async function main(): Promise<void> {
     progress(`rectify serve (pid ${server.pid}) listening at ${server.baseUrl}, ${idleRssMb} MB resident; log: ${logFile}`);
     const http = createHttpClient(server.baseUrl, { connections: profile.concurrency });
 
-    progress(`transitions: ${profile.transitions} ACKNOWLEDGE over HTTP, ${profile.concurrency} connections`);
     const runningServer = server;
     // On PGlite the database runs inside the server process: its CPU is the server's.
     const cpuMeter = () => startCpuMeter({ serverPid: runningServer.pid, raw: bench.kind === 'postgres' ? raw : undefined });
-    const transitions = await transitionsOverHttp(http, plan, cpuMeter);
+    let transitions: Awaited<ReturnType<typeof transitionsOverHttp>> | undefined;
+    if (plan) {
+      progress(`transitions: ${profile.transitions} ACKNOWLEDGE over HTTP, ${profile.concurrency} connections`);
+      transitions = await transitionsOverHttp(http, plan, cpuMeter);
+      progress(`transitions: ${Math.round(profile.transitions / transitions.seconds)}/s, ${JSON.stringify(transitions.latency)}`);
+    }
     const transitionsRssMb = server.phasePeakMb();
-    progress(`transitions: ${Math.round(profile.transitions / transitions.seconds)}/s, ${JSON.stringify(transitions.latency)}`);
 
-    progress(`list: ${profile.listRequests} requests, cursors up to ${profile.listPagesDeep} pages deep`);
     const listSpec = { sessions, requests: profile.listRequests, pagesDeep: profile.listPagesDeep, total: ticketCount };
-    const listed = await listOverHttp(http, listSpec, cpuMeter);
+    let listed: Awaited<ReturnType<typeof listOverHttp>> | undefined;
+    if (wanted('list')) {
+      progress(`list: ${profile.listRequests} requests, cursors up to ${profile.listPagesDeep} pages deep`);
+      listed = await listOverHttp(http, listSpec, cpuMeter);
+      progress(`list: ${JSON.stringify(listed.all)}`);
+    }
     const listRssMb = server.phasePeakMb();
-    progress(`list: ${JSON.stringify(listed.all)}`);
     http.close();
     const { peakRssMb } = await server.stop();
     server = undefined;
@@ -175,12 +198,27 @@ async function main(): Promise<void> {
     if (bench.kind === 'postgres') await raw.close();
     raw = await bench.raw(database, profile.concurrency);
     progress('baselines: transitions and list in raw SQL');
-    const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan, bench.kind === 'postgres' ? raw : undefined));
-    figures.push(...transitionsResult.figures);
-    details.transitions = transitionsResult.details;
-    const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));
-    figures.push(...listResult.figures);
-    details.list = listResult.details;
+    if (plan && transitions) {
+      const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan, bench.kind === 'postgres' ? raw : undefined));
+      figures.push(...transitionsResult.figures);
+      details.transitions = transitionsResult.details;
+    }
+    if (listed) {
+      const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));
+      figures.push(...listResult.figures);
+      const { tickets, users } = servicesOn(database, () => new Date());
+      const viewerOf = async (username: string) => {
+        const user = await users.findPublic({ username });
+        const viewer = user ? await users.findViewer({ id: user.id }) : undefined;
+        if (!viewer) throw new Error(`no user ${username}`);
+        return viewer;
+      };
+      const explained = await explainList(raw, { tickets, viewerOf, sessions, pagesDeep: profile.listPagesDeep, limit: LIST_LIMIT, now: new Date() });
+      for (const { session, pages } of explained) {
+        progress(`list EXPLAIN ${session}: ${pages.map((p) => `page ${p.page} ${p.ms} ms, ${p.rowsExamined} rows examined, ${p.sharedHit + p.sharedRead} buffers`).join('; ')}`);
+      }
+      details.list = { ...listResult.details, explain: explained };
+    }
 
     figures.push({
       case: 'rectify serve (child process)',

@@ -19,7 +19,8 @@ interface ListPage {
   nextCursor: string | null;
 }
 
-const LIMIT = 50;
+export const LIST_LIMIT = 50;
+const LIMIT = LIST_LIMIT;
 
 export function listSessions(org: BenchOrganisation, { adminPassword, inspectionId }: { adminPassword: string; inspectionId: number }): Session[] {
   const county = org.countySupervisors[0];

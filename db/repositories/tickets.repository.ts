@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, like, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { unnestColumn } from '../unnest.js';
 import type { Db } from '../client.js';
 import {
@@ -15,6 +15,7 @@ import {
   type Ticket,
   type TicketState,
 } from '../schema/index.js';
+import { searchCondition } from './ticket-search.js';
 import { scopeCondition, scopePrefix, unitScope, type Viewer } from './scope.js';
 
 export interface TicketProblem {
@@ -54,6 +55,9 @@ export const overdueStates: TicketState[] = ['issued', 'acknowledged'];
 /** The columns every accepted event sets; `updateMany` writes exactly these. */
 export type TicketChange = Required<Pick<NewTicket, 'state' | 'version' | 'updatedAt' | 'unitId' | 'dueAt' | 'escalationLevel' | 'rejections' | 'nextActionAt'>>;
 const changeColumns = new Set<string>(['state', 'version', 'updatedAt', 'unitId', 'dueAt', 'escalationLevel', 'rejections', 'nextActionAt']);
+
+// At most this many ordered walks merged for one list page (units of the viewer's subtree × states asked for).
+const MAX_WALKS = 100;
 
 // Tickets per statement in updateMany.
 const CHUNK = 2000;
@@ -108,8 +112,17 @@ const viewColumns = {
 type ViewRow = { ticket: Ticket } & Omit<TicketView, keyof Ticket>;
 const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest, inspection: { ...rest.inspection, policy: resolvePolicy(rest.inspection.policy) } });
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+interface ListArgs {
+  viewer: Viewer;
+  filters: TicketFilters;
+  limit: number;
+  after?: { dueAt: Date; id: number };
+  now: Date;
+}
+
+export interface ListQuery {
+  run(): Promise<TicketView[]>;
+  toSQL(): { sql: string; params: unknown[] };
 }
 
 export function createTicketsRepository({ db }: { db: Db }) {
@@ -121,6 +134,72 @@ export function createTicketsRepository({ db }: { db: Db }) {
       .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
       .innerJoin(findings, eq(findings.id, tickets.findingId))
       .innerJoin(targets, eq(targets.id, findings.targetId));
+
+  /**
+   * The viewer's subtree as unit ids (undefined for an admin, who sees everything), looked up
+   * first: PostgreSQL then knows how many tickets the scope holds, and a small subtree can be
+   * walked unit by unit (below) instead of guessed from a path pattern.
+   */
+  async function scopeIdsOf(viewer: Viewer, tx: Db): Promise<number[] | undefined> {
+    const prefix = scopePrefix(viewer);
+    if (prefix === undefined) return undefined;
+    return (await tx.select({ id: units.id }).from(units).where(like(units.path, prefix))).map((u) => u.id);
+  }
+
+  /** The list's statement, not yet run: `list` runs it, the bench EXPLAINs it (q= first asks how many tickets match). */
+  async function listQuery({ viewer, filters, limit, after, now }: ListArgs, tx: Db = db): Promise<ListQuery> {
+    const scopeIds = await scopeIdsOf(viewer, tx);
+    const conditions: (SQL | undefined)[] = [scopeIds === undefined ? undefined : sql`${tickets.unitId} = any(${`{${scopeIds.join(',')}}`}::int[])`];
+    if (filters.state?.length) conditions.push(inArray(tickets.state, filters.state));
+    // On the ticket's own column, so that (unit_id, due_at, id) gives the page in order.
+    if (filters.unitCode) conditions.push(sql`${tickets.unitId} = (select u.id from units u where u.code = ${filters.unitCode})`);
+    if (filters.inspectionId !== undefined) conditions.push(eq(tickets.inspectionId, filters.inspectionId));
+    if (filters.overdue !== undefined) {
+      const overdue = and(inArray(tickets.state, overdueStates), lt(tickets.dueAt, now));
+      conditions.push(filters.overdue ? overdue : sql`not (${overdue})`);
+    }
+    if (filters.escalated !== undefined) {
+      conditions.push(filters.escalated ? gt(tickets.escalationLevel, 0) : eq(tickets.escalationLevel, 0));
+    }
+    if (filters.level !== undefined) conditions.push(eq(tickets.escalationLevel, filters.level));
+    if (filters.extensionRequested !== undefined) {
+      const pending = sql`jsonb_typeof(${tickets.extensionRequest}) = 'object'`;
+      conditions.push(filters.extensionRequested ? pending : sql`not coalesce(${pending}, false)`);
+    }
+    if (filters.q) conditions.push(await searchCondition(tx, filters.q));
+    if (after) {
+      // A row comparison, which an index on (due_at, id) can seek to; the equivalent OR of two
+      // conditions makes PostgreSQL walk past every earlier row instead.
+      conditions.push(sql`(${tickets.dueAt}, ${tickets.id}) > (${after.dueAt.toISOString()}::timestamptz, ${after.id}::int)`);
+    }
+    // The page's ids first, from tickets alone: every condition above is on columns of
+    // tickets_list_idx (due_at, id, unit_id, state, escalation_level, inspection_id, finding_id,
+    // number), so PostgreSQL walks that index in the list's order, tests each entry without reading
+    // the table, and stops at the limit. Only the page's rows are then joined into the view.
+    const walk = (extra?: SQL) =>
+      sql`select ${tickets.id}, ${tickets.dueAt} from ${tickets} where ${and(...conditions, extra) ?? sql`true`} order by ${tickets.dueAt}, ${tickets.id} limit ${limit}`;
+    // One walk per unit of a small subtree and per state of several, merged in order (Merge
+    // Append): each reads (unit_id, state, due_at, id) or (unit_id, due_at, id) from its start and
+    // stops at the limit, an empty one after one probe. One walk over the whole order would pass
+    // every ticket of the other units and states first, and PostgreSQL cannot keep an index's order
+    // across the values of an IN list.
+    const states = filters.state && filters.state.length > 1 ? filters.state : [undefined];
+    const unitIds = scopeIds && scopeIds.length * states.length <= MAX_WALKS ? scopeIds : [undefined];
+    const walks = unitIds.flatMap((unitId) =>
+      states.map((state) => walk(and(unitId === undefined ? undefined : eq(tickets.unitId, unitId), state === undefined ? undefined : eq(tickets.state, state)))),
+    );
+    const page =
+      walks.length > 1
+        ? sql`select p.id from (${sql.join(
+            walks.map((w) => sql`(${w})`),
+            sql` union all `,
+          )}) p order by p.due_at, p.id limit ${limit}`
+        : sql`select w.id from (${walk()}) w`;
+    const query = selectView(tx)
+      .where(sql`${tickets.id} in (${page})`)
+      .orderBy(asc(tickets.dueAt), asc(tickets.id));
+    return { run: async () => (await query).map(flatten), toSQL: () => query.toSQL() };
+  }
 
   return {
     /** One ticket as the viewer may see it; undefined when it does not exist or lies outside the viewer's scope. */
@@ -230,47 +309,11 @@ export function createTicketsRepository({ db }: { db: Db }) {
       return rows.map(({ since: at, ...row }) => ({ ...flatten(row), since: at === null ? null : new Date(at) }));
     },
 
-    async list(
-      { viewer, filters, limit, after, now }: { viewer: Viewer; filters: TicketFilters; limit: number; after?: { dueAt: Date; id: number }; now: Date },
-      tx: Db = db,
-    ): Promise<TicketView[]> {
-      const conditions: (SQL | undefined)[] = [unitScope(viewer, tickets.unitId)];
-      if (filters.state?.length) conditions.push(inArray(tickets.state, filters.state));
-      if (filters.unitCode) conditions.push(eq(units.code, filters.unitCode));
-      if (filters.inspectionId !== undefined) conditions.push(eq(tickets.inspectionId, filters.inspectionId));
-      if (filters.overdue !== undefined) {
-        const overdue = and(inArray(tickets.state, overdueStates), lt(tickets.dueAt, now));
-        conditions.push(filters.overdue ? overdue : sql`not (${overdue})`);
-      }
-      if (filters.escalated !== undefined) {
-        conditions.push(filters.escalated ? gt(tickets.escalationLevel, 0) : eq(tickets.escalationLevel, 0));
-      }
-      if (filters.level !== undefined) conditions.push(eq(tickets.escalationLevel, filters.level));
-      if (filters.extensionRequested !== undefined) {
-        const pending = sql`jsonb_typeof(${tickets.extensionRequest}) = 'object'`;
-        conditions.push(filters.extensionRequested ? pending : sql`not coalesce(${pending}, false)`);
-      }
-      if (filters.q) {
-        const pattern = `%${escapeLike(filters.q)}%`;
-        // One set of ticket ids per name, each found through its own index (trigram indexes on the
-        // number and the target's name; units are few). The same three ILIKEs ORed across the joined
-        // tables would make PostgreSQL read every ticket in scope.
-        conditions.push(sql`${tickets.id} in (
-          select t.id from tickets t where t.number ilike ${pattern}
-          union select t.id from targets g join findings f on f.target_id = g.id join tickets t on t.finding_id = f.id where g.name ilike ${pattern}
-          union select t.id from units u join tickets t on t.unit_id = u.id where u.name ilike ${pattern})`);
-      }
-      if (after) {
-        // A row comparison, which an index on (due_at, id) can seek to; the equivalent OR of two
-        // conditions makes PostgreSQL walk past every earlier row instead.
-        conditions.push(sql`(${tickets.dueAt}, ${tickets.id}) > (${after.dueAt.toISOString()}::timestamptz, ${after.id}::int)`);
-      }
-      const rows = await selectView(tx)
-        .where(and(...conditions))
-        .orderBy(asc(tickets.dueAt), asc(tickets.id))
-        .limit(limit);
-      return rows.map(flatten);
+    async list(args: ListArgs, tx: Db = db): Promise<TicketView[]> {
+      return (await listQuery(args, tx)).run();
     },
+
+    listQuery,
   };
 }
 

@@ -60,9 +60,13 @@ export const tickets = pgTable(
     check('tickets_version_check', sql`${t.version} >= 1`),
     check('tickets_audit_seq_check', sql`${t.auditSeq} >= 0`),
     index('tickets_unit_state_due_idx').on(t.unitId, t.state, t.dueAt, t.id),
-    index('tickets_state_due_idx').on(t.state, t.dueAt, t.id),
-    // The list's own order (due time, then id) over every ticket in scope, whatever the filters: keyset pages seek here.
-    index('tickets_due_idx').on(t.dueAt, t.id),
+    // The ticket list (tickets.repository.ts listQuery) walks these in its order (due time, then id)
+    // and tests its filters on the entries alone (index-only): the columns after id are the ones
+    // its conditions read. tickets_list_idx: every ticket in scope (and q= by number); the state and
+    // unit ones: one walk per state asked for or per unit of a small subtree.
+    index('tickets_state_due_idx').on(t.state, t.dueAt, t.id, t.unitId, t.escalationLevel, t.inspectionId, t.findingId),
+    index('tickets_unit_due_idx').on(t.unitId, t.dueAt, t.id, t.state, t.escalationLevel, t.inspectionId, t.findingId),
+    index('tickets_list_idx').on(t.dueAt, t.id, t.unitId, t.state, t.escalationLevel, t.inspectionId, t.findingId, t.number),
     index('tickets_inspection_idx').on(t.inspectionId, t.id),
     // The ticket list's q= by any part of the ticket number (pg_trgm, migration 0004).
     index('tickets_number_trgm_idx').using('gin', t.number.op('gin_trgm_ops')),
