@@ -1,6 +1,7 @@
 import { and, eq, isNull, lt, ne } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { sessions, units, users } from '../schema/index.js';
+import { runPrepared, type PreparedStatement } from '../prepared.js';
+import { sessions, type Role } from '../schema/index.js';
 import type { Viewer } from './scope.js';
 
 /** The viewer behind a live session, and whether it must change its password first. */
@@ -9,32 +10,35 @@ export interface SessionViewer {
   mustChangePassword: boolean;
 }
 
+type ViewerRow = { user_id: number; username: string; role: Role; unit_id: number; unit_code: string; unit_path: string; must_change_password: boolean };
+
+const findViewerStatement: PreparedStatement = {
+  name: 'sessions_find_viewer',
+  text: `select u.id as user_id, u.username, u.role, u.unit_id, un.code as unit_code, un.path as unit_path, u.must_change_password
+         from sessions s join users u on u.id = s.user_id join units un on un.id = u.unit_id
+         where s.id = $1 and s.user_id = $2 and s.revoked_at is null and u.active
+         limit 1`,
+};
+
 export function createSessionsRepository({ db }: { db: Db }) {
   return {
     async create({ id, userId, expiresAt }: { id: string; userId: number; expiresAt: Date }, tx: Db = db): Promise<void> {
       await tx.insert(sessions).values({ id, userId, expiresAt });
     },
 
-    /** One read per request: the session must be unrevoked and its user active. */
+    /**
+     * One read per request: the session must be unrevoked and its user active. Not cached: a
+     * deactivation, a revoked session or a moved unit (also written by another instance, or by
+     * hand in SQL) must stop the very next request. A fixed prepared statement instead, so the
+     * read costs one index lookup per table and no query building.
+     */
     async findViewer({ id, userId }: { id: string; userId: number }, tx: Db = db): Promise<SessionViewer | undefined> {
-      const [row] = await tx
-        .select({
-          userId: users.id,
-          username: users.username,
-          role: users.role,
-          unitId: users.unitId,
-          unitCode: units.code,
-          unitPath: units.path,
-          mustChangePassword: users.mustChangePassword,
-        })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .innerJoin(units, eq(units.id, users.unitId))
-        .where(and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt), eq(users.active, true)))
-        .limit(1);
+      const [row] = await runPrepared<ViewerRow>(tx, findViewerStatement, [id, userId]);
       if (!row) return undefined;
-      const { mustChangePassword, ...viewer } = row;
-      return { viewer, mustChangePassword };
+      return {
+        viewer: { userId: row.user_id, username: row.username, role: row.role, unitId: row.unit_id, unitCode: row.unit_code, unitPath: row.unit_path },
+        mustChangePassword: row.must_change_password,
+      };
     },
 
     async revoke({ id, at }: { id: string; at: Date }, tx: Db = db): Promise<void> {

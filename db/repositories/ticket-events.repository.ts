@@ -2,8 +2,10 @@ import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { unnestColumn } from '../unnest.js';
 import type { AuditChain, TrailProblem } from '../audit-chain.js';
 import { queryRows, type Db } from '../client.js';
-import { ticketEvents, tickets, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
+import { runPrepared, type PreparedStatement } from '../prepared.js';
+import { ticketEvents, tickets, type NewTicket, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
 import { legacyMaxIds } from './audit-legacy.js';
+import type { TicketChange } from './tickets.repository.js';
 
 /** One accepted event of one ticket, as a workflow decided it; the repository gives it its place in the chain. */
 export interface EventChange {
@@ -16,6 +18,38 @@ export interface EventChange {
   at: Date;
   payload: Record<string, unknown>;
 }
+
+/** The last link of a ticket's trail, as the ticket records it (`audit_seq`, `audit_hash`). */
+export interface ChainTail {
+  seq: number;
+  hash: string | null;
+}
+
+/** What one accepted event writes on its ticket: the columns every event sets, and those some set. */
+export type TransitionValues = TicketChange &
+  Partial<Pick<NewTicket, 'acknowledgedAt' | 'rectifiedAt' | 'closedAt' | 'dueProvisional' | 'extensionRequest' | 'extensionsGranted'>>;
+
+/**
+ * One event of one ticket in one statement: the ticket's new values and its new tail, and the
+ * event, inserted only when the ticket's tail is still the one it was chained to. Columns an event
+ * does not set are passed as null and kept (`extension_request` has a flag, as it may be cleared).
+ */
+const transitionStatement: PreparedStatement = {
+  name: 'ticket_events_transition',
+  text: `with t as (
+           update tickets set state = $3, version = $4, updated_at = $5::timestamptz, unit_id = $6, due_at = $7::timestamptz,
+             escalation_level = $8, rejections = $9, next_action_at = $10::timestamptz,
+             acknowledged_at = coalesce($11::timestamptz, acknowledged_at), rectified_at = coalesce($12::timestamptz, rectified_at),
+             closed_at = coalesce($13::timestamptz, closed_at), due_provisional = coalesce($14::boolean, due_provisional),
+             extension_request = case when $15::boolean then $16::jsonb else extension_request end,
+             extensions_granted = coalesce($17::int, extensions_granted), audit_seq = $18::int, audit_hash = $19::text
+           where id = $1 and audit_seq = $2
+           returning id)
+         insert into ticket_events (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
+         select t.id, $18::int, $20::text, $21::text, $22::text, $23::int, $24::text, $25::timestamptz, $26::jsonb, $27::text, $19::text, $28::smallint
+         from t
+         returning id`,
+};
 
 /** What is wrong with one ticket's trail. */
 export interface TicketTrailProblem {
@@ -40,13 +74,61 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
  * tail and moves that tail (`tickets.audit_seq`, `audit_hash`) in the same transaction.
  */
 export function createTicketEventsRepository({ db, chain }: { db: Db; chain: AuditChain }) {
+  /**
+   * `persist` of one person's event: the caller holds the ticket's row lock and read its tail with
+   * it, so the ticket's update, its tail and the event go in one statement instead of four.
+   */
+  async function persistTransition(changes: EventChange[], { tail, values }: { tail: ChainTail; values: TransitionValues }, tx: Db): Promise<TicketEvent> {
+    const [change] = changes;
+    if (!change || changes.length !== 1) throw new Error('persist: a transition writes exactly one event');
+    const seq = tail.seq + 1;
+    const { hash, chainVersion } = chain.link({ ticketId: change.ticketId }, tail.hash, { ...change, seq });
+    const iso = (at: Date | null | undefined) => at?.toISOString() ?? null;
+    const [row] = await runPrepared<{ id: number | string }>(tx, transitionStatement, [
+      change.ticketId,
+      tail.seq,
+      values.state,
+      values.version,
+      values.updatedAt.toISOString(),
+      values.unitId,
+      values.dueAt.toISOString(),
+      values.escalationLevel,
+      values.rejections,
+      iso(values.nextActionAt),
+      iso(values.acknowledgedAt),
+      iso(values.rectifiedAt),
+      iso(values.closedAt),
+      values.dueProvisional ?? null,
+      values.extensionRequest !== undefined,
+      values.extensionRequest === undefined || values.extensionRequest === null ? null : JSON.stringify(values.extensionRequest),
+      values.extensionsGranted ?? null,
+      seq,
+      hash,
+      change.type,
+      change.fromState,
+      change.toState,
+      change.actorUserId,
+      change.actor,
+      change.at.toISOString(),
+      JSON.stringify(change.payload),
+      tail.hash,
+      chainVersion,
+    ]);
+    // No row: the ticket's tail moved since the caller read it (or the ticket is gone); nothing was written.
+    if (!row) throw new Error(`ticket ${change.ticketId}: its audit tail is no longer seq ${tail.seq}`);
+    // bigserial comes back from the pg driver as a string.
+    return { ...change, seq, prevHash: tail.hash, hash, chainVersion, id: Number(row.id) };
+  }
+
   const repository = {
     /**
      * Appends the events, in order (several for one ticket chain one after another). The caller
      * holds the tickets' row locks (or has just inserted them), so no `seq` can be taken twice,
-     * and the unique key would refuse it anyway.
+     * and the unique key would refuse it anyway. `transition`: one event of one ticket, with the
+     * ticket's new values and the tail read with its lock, written in one statement.
      */
-    async persist(changes: EventChange[], tx: Db): Promise<TicketEvent[]> {
+    async persist(changes: EventChange[], tx: Db, { transition }: { transition?: { tail: ChainTail; values: TransitionValues } } = {}): Promise<TicketEvent[]> {
+      if (transition) return [await persistTransition(changes, transition, tx)];
       if (changes.length === 0) return [];
       const ids = [...new Set(changes.map((c) => c.ticketId))];
       const tailOf = new Map<number, { seq: number; hash: string | null }>();

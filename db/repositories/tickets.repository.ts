@@ -201,6 +201,31 @@ export function createTicketsRepository({ db }: { db: Db }) {
     return { run: async () => (await query).map(flatten), toSQL: () => query.toSQL() };
   }
 
+  const byId = eq(tickets.id, sql.placeholder('id'));
+  const inScope = scopeCondition(tickets.unitId, sql.placeholder('scope'));
+  const lockBuilders = {
+    lockView: (tx: Db) => selectView(tx).where(byId).for('update', { of: tickets }).prepare('tickets_lock_view'),
+    lockViewInScope: (tx: Db) => selectView(tx).where(and(byId, inScope)).for('update', { of: tickets }).prepare('tickets_lock_view_in_scope'),
+    lock: (tx: Db) => tx.select({ id: tickets.id }).from(tickets).where(byId).for('update').prepare('tickets_lock'),
+    view: (tx: Db) => selectView(tx).where(byId).prepare('tickets_view'),
+    viewInScope: (tx: Db) => selectView(tx).where(and(byId, inScope)).prepare('tickets_view_in_scope'),
+  };
+  type LockStatements = { [K in keyof typeof lockBuilders]: ReturnType<(typeof lockBuilders)[K]> };
+  // drizzle binds a prepared query to the connection of the handle it was built on, so the built
+  // queries are kept per pooled connection (a transaction's handle is new each time, its connection
+  // is not): the five-table join is built a few times, not once per event. On PGlite every
+  // transaction has a connection object of its own, so there each is built when first used in it.
+  const keptOn = new WeakMap<object, Partial<LockStatements>>();
+  function lockStatement<K extends keyof LockStatements>(tx: Db, key: K): LockStatements[K] {
+    const connection = (tx._.session as unknown as { client?: unknown }).client;
+    if (typeof connection !== 'object' || connection === null) return lockBuilders[key](tx) as LockStatements[K];
+    let kept = keptOn.get(connection);
+    if (!kept) keptOn.set(connection, (kept = {}));
+    const found = kept[key] ?? (lockBuilders[key](tx) as LockStatements[K]);
+    kept[key] = found;
+    return found;
+  }
+
   return {
     /** One ticket as the viewer may see it; undefined when it does not exist or lies outside the viewer's scope. */
     async findView({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db = db): Promise<TicketView | undefined> {
@@ -223,28 +248,14 @@ export function createTicketsRepository({ db }: { db: Db }) {
     async lockView({ id, viewer }: { id: number; viewer?: Viewer }, tx: Db): Promise<TicketView | undefined> {
       // Named prepared statements: planning the five-table join costs PostgreSQL several times what
       // running it does, and every ticket event starts here. Each pooled connection plans them a
-      // few times, then keeps a generic plan.
+      // few times, then keeps a generic plan; the built statements are kept per connection too.
       const scope = viewer ? scopePrefix(viewer) : undefined;
-      const inScope = scope === undefined ? undefined : scopeCondition(tickets.unitId, sql.placeholder('scope'));
       const params = scope === undefined ? { id } : { id, scope };
-      const [row] = await selectView(tx)
-        .where(and(eq(tickets.id, sql.placeholder('id')), inScope))
-        .for('update', { of: tickets })
-        .prepare(scope === undefined ? 'tickets_lock_view' : 'tickets_lock_view_in_scope')
-        .execute(params);
+      const [row] = await (scope === undefined ? lockStatement(tx, 'lockView') : lockStatement(tx, 'lockViewInScope')).execute(params);
       if (row) return flatten(row);
-      const [locked] = await tx
-        .select({ id: tickets.id })
-        .from(tickets)
-        .where(eq(tickets.id, sql.placeholder('id')))
-        .for('update')
-        .prepare('tickets_lock')
-        .execute({ id });
+      const [locked] = await lockStatement(tx, 'lock').execute({ id });
       if (!locked) return undefined;
-      const [view] = await selectView(tx)
-        .where(and(eq(tickets.id, sql.placeholder('id')), inScope))
-        .prepare(scope === undefined ? 'tickets_view' : 'tickets_view_in_scope')
-        .execute(params);
+      const [view] = await (scope === undefined ? lockStatement(tx, 'view') : lockStatement(tx, 'viewInScope')).execute(params);
       return view ? flatten(view) : undefined;
     },
 

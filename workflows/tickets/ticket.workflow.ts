@@ -1,10 +1,10 @@
 import type { Db } from '../../db/client.js';
 import type { Viewer } from '../../db/repositories/scope.js';
 import type { NotificationsRepository } from '../../db/repositories/notifications.repository.js';
-import type { TicketEventsRepository } from '../../db/repositories/ticket-events.repository.js';
-import type { TicketChange, TicketsRepository, TicketView } from '../../db/repositories/tickets.repository.js';
+import type { TicketEventsRepository, TransitionValues } from '../../db/repositories/ticket-events.repository.js';
+import type { TicketsRepository, TicketView } from '../../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../../db/repositories/units.repository.js';
-import type { NewTicket, TicketNotificationKind as NotificationKind, TicketState } from '../../db/schema/index.js';
+import type { TicketNotificationKind as NotificationKind, TicketState } from '../../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
 import type { TicketMailDetails } from '../../notifications/templates/ticket-mail.js';
 import { AppError, conflict, forbidden, notFound, unprocessable, type FieldError } from '../../core/errors.js';
@@ -148,7 +148,7 @@ function changeOf({
   dueProvisional?: boolean;
 }) {
   const toState = decision.state as TicketState;
-  const values: TicketChange & Partial<NewTicket> = {
+  const values: TransitionValues = {
     state: toState,
     version: before.version + 1,
     updatedAt: at,
@@ -320,12 +320,16 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       change.recorded.attachments = files;
       if (change.mail) change.mail.details.evidence = [...(input.evidence ?? []), ...files.map((f) => `${f.name}（附件）`)];
     }
-    const updated = await tickets.update({ id: ticketId, values: change.values }, tx);
-    const [appended] = await events.persist([{ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }], tx);
+    // The ticket's new values, its tail and the event in one statement, chained to the tail read with the lock.
+    const [appended] = await events.persist(
+      [{ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }],
+      tx,
+      { transition: { tail: { seq: before.auditSeq, hash: before.auditHash }, values: change.values } },
+    );
     if (!appended) throw new Error(`the event of ticket ${ticketId} was not written`);
 
     // No event changes the inspection, target, finding or problems: only a new unit needs the view read again.
-    const reread = updated.unitId === before.unitId ? { ...before, ...updated } : await tickets.findView({ id: ticketId }, tx);
+    const reread = change.values.unitId === before.unitId ? { ...before, ...change.values } : await tickets.findView({ id: ticketId }, tx);
     if (!reread) throw new Error(`ticket ${ticketId} vanished inside its own transaction`);
     const after = { ...reread, auditSeq: appended.seq, auditHash: appended.hash };
     const mails: QueueTicketMail[] = change.mails.map((mail) => ({ kind: mail.kind, ticket: after, eventId: appended.id, details: mail.details, ...(mail.unitId !== undefined ? { unitId: mail.unitId } : {}) }));

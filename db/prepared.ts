@@ -1,0 +1,22 @@
+import type { Db } from './client.js';
+
+/** A fixed SQL text with positional parameters, named for the driver. */
+export interface PreparedStatement {
+  /** Unique per text: PostgreSQL keeps one prepared statement of this name per connection. */
+  name: string;
+  text: string;
+}
+
+/**
+ * Runs a fixed statement on `db` (a transaction too) as a named prepared statement: PostgreSQL
+ * parses and plans it once per connection, and no query builder runs per call (drizzle's own
+ * `.prepare()` binds the statement to the handle it was built on, so it cannot be kept across
+ * transactions). For the few statements every ticket event runs. Rows come back as the driver
+ * gives them: timestamps as text, bigint as text.
+ */
+export async function runPrepared<T extends Record<string, unknown>>(db: Db, statement: PreparedStatement, params: unknown[]): Promise<T[]> {
+  const query = db._.session.prepareQuery({ sql: statement.text, params }, undefined, statement.name, false);
+  // Both drivers answer with `{ rows }`; drizzle's generic result type cannot know that.
+  const result = (await query.execute()) as unknown as { rows: T[] };
+  return result.rows;
+}
