@@ -3,6 +3,8 @@
 // rectify_bench_<pid>, dropped at the end), else PGlite at a tenth of the sizes.
 // BENCH_SCALE (e.g. 0.05) shrinks every size, for trying the bench out quickly; BENCH_KEEP=1 keeps
 // the database afterwards (for EXPLAIN ANALYZE on the seeded data), BENCH_CPU_PROF=<dir> profiles the server.
+// BENCH_CASES (comma-separated: import,transitions,sweep,list) runs only those cases; the import
+// always runs, as the others' tickets come from it.
 
 import os from 'node:os';
 import path from 'node:path';
@@ -65,7 +67,17 @@ async function databaseFacts(raw: RawSql, kind: 'postgres' | 'pglite'): Promise<
   return { kind, version: version?.v ?? 'unknown', settings };
 }
 
+const allCases = ['import', 'transitions', 'sweep', 'list'] as const;
+
+function selectedCases(): Set<string> {
+  const named = (process.env.BENCH_CASES ?? '').split(',').map((c) => c.trim()).filter((c) => c.length > 0);
+  const unknown = named.filter((c) => !(allCases as readonly string[]).includes(c));
+  if (unknown.length > 0) throw new Error(`BENCH_CASES: unknown case ${unknown.join(', ')} (cases: ${allCases.join(',')})`);
+  return new Set(named.length > 0 ? named : allCases);
+}
+
 async function main(): Promise<void> {
+  const cases = selectedCases();
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const factor = Number(process.env.BENCH_SCALE ?? '1');
   if (!(factor > 0 && factor <= 1)) throw new Error('BENCH_SCALE must be a number in (0, 1]');
@@ -97,7 +109,7 @@ async function main(): Promise<void> {
     progress(`import: ${profile.findings} findings through findingsImport.importFindings, then the baseline`);
     const meterPostgres = bench.kind === 'postgres' ? raw : undefined;
     const imported = await runImportCase({ services, raw, org, supervisor, count: profile.findings, meterPostgres });
-    figures.push(...imported.figures);
+    if (cases.has('import')) figures.push(...imported.figures);
     details.import = imported.details;
     progress(`import: ${JSON.stringify(imported.figures[0])}`);
 
@@ -121,77 +133,82 @@ async function main(): Promise<void> {
     const [{ n: ticketCount } = { n: 0 }] = await raw.query<{ n: number }>(`select count(*)::int as n from tickets`);
     progress(`seeded to ${ticketCount} tickets in ${round(seeding.seconds, 1)} s (not measured)`);
 
-    progress(`sweep: ${profile.dueForEscalation} escalations among ${ticketCount} tickets`);
-    const swept = await runSweepCase({ services, raw, due: profile.dueForEscalation, total: ticketCount, baselineInspectionId: seeding.result.sweepBaselineInspectionId, meterPostgres });
-    figures.push(...swept.figures);
-    details.sweep = swept.details;
-    progress(`sweep: ${JSON.stringify(swept.details)}`);
+    if (cases.has('sweep')) {
+      progress(`sweep: ${profile.dueForEscalation} escalations among ${ticketCount} tickets`);
+      const swept = await runSweepCase({ services, raw, due: profile.dueForEscalation, total: ticketCount, baselineInspectionId: seeding.result.sweepBaselineInspectionId, meterPostgres });
+      figures.push(...swept.figures);
+      details.sweep = swept.details;
+      progress(`sweep: ${JSON.stringify(swept.details)}`);
+    }
     // The emails of the import and the sweep are not what the server's outbox worker should spend
     // the HTTP cases on (ACKNOWLEDGE queues none): they count as delivered.
     await raw.query(`update notifications set status = 'sent', sent_at = created_at, attempts = 1 where status = 'pending'`);
     await raw.query('vacuum analyze');
 
-    const plan = await planTransitions({
-      raw,
-      org,
-      oursInspectionId: imported.oursInspectionId,
-      baselineInspectionId: imported.baselineInspectionId,
-      count: profile.transitions,
-      concurrency: profile.concurrency,
-    });
-    const sessions = listSessions(org, { adminPassword: ADMIN_PASSWORD, inspectionId: seeding.result.mixed[0] ?? imported.oursInspectionId });
+    // One server process serves both HTTP cases, so either runs them both.
+    if (cases.has('transitions') || cases.has('list')) {
+      const plan = await planTransitions({
+        raw,
+        org,
+        oursInspectionId: imported.oursInspectionId,
+        baselineInspectionId: imported.baselineInspectionId,
+        count: profile.transitions,
+        concurrency: profile.concurrency,
+      });
+      const sessions = listSessions(org, { adminPassword: ADMIN_PASSWORD, inspectionId: seeding.result.mixed[0] ?? imported.oursInspectionId });
 
-    // On PGlite one process owns the data folder: hand it to the server for the HTTP cases.
-    if (bench.kind === 'pglite') {
-      await raw.close();
-      await database.close();
-      database = undefined;
+      // On PGlite one process owns the data folder: hand it to the server for the HTTP cases.
+      if (bench.kind === 'pglite') {
+        await raw.close();
+        await database.close();
+        database = undefined;
+      }
+      const logFile = path.join(bench.dataDir, 'server.log');
+      server = await startServerProcess({ databaseUrl: bench.url, dataDir: bench.dataDir, logFile });
+      const idleRssMb = server.phasePeakMb();
+      progress(`rectify serve (pid ${server.pid}) listening at ${server.baseUrl}, ${idleRssMb} MB resident; log: ${logFile}`);
+      const http = createHttpClient(server.baseUrl, { connections: profile.concurrency });
+
+      progress(`transitions: ${profile.transitions} ACKNOWLEDGE over HTTP, ${profile.concurrency} connections`);
+      const runningServer = server;
+      // On PGlite the database runs inside the server process: its CPU is the server's.
+      const cpuMeter = () => startCpuMeter({ serverPid: runningServer.pid, raw: bench.kind === 'postgres' ? raw : undefined });
+      const transitions = await transitionsOverHttp(http, plan, cpuMeter);
+      const transitionsRssMb = server.phasePeakMb();
+      progress(`transitions: ${Math.round(profile.transitions / transitions.seconds)}/s, ${JSON.stringify(transitions.latency)}`);
+
+      progress(`list: ${profile.listRequests} requests, cursors up to ${profile.listPagesDeep} pages deep`);
+      const listSpec = { sessions, requests: profile.listRequests, pagesDeep: profile.listPagesDeep, total: ticketCount };
+      const listed = await listOverHttp(http, listSpec, cpuMeter);
+      const listRssMb = server.phasePeakMb();
+      progress(`list: ${JSON.stringify(listed.all)}`);
+      http.close();
+      const { peakRssMb } = await server.stop();
+      server = undefined;
+
+      database ??= await bench.open();
+      // A pool as wide as the HTTP case's connections, for the transitions baseline.
+      if (bench.kind === 'postgres') await raw.close();
+      raw = await bench.raw(database, profile.concurrency);
+      progress('baselines: transitions and list in raw SQL');
+      const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan, bench.kind === 'postgres' ? raw : undefined));
+      figures.push(...transitionsResult.figures);
+      details.transitions = transitionsResult.details;
+      const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));
+      figures.push(...listResult.figures);
+      details.list = listResult.details;
+
+      figures.push({
+        case: 'rectify serve (child process)',
+        metric: 'peak RSS',
+        unit: 'MB',
+        ours: peakRssMb,
+        baseline: null,
+        target: { value: targets.rssMb, better: 'lower' },
+        note: 'VmHWM of `node bin/rectify serve` over start-up, logins, the transitions and the list requests',
+      });
+      details.serverRssMb = { idleAfterStart: idleRssMb, transitionsPhasePeak: transitionsRssMb, listPhasePeak: listRssMb, vmHwm: peakRssMb };
     }
-    const logFile = path.join(bench.dataDir, 'server.log');
-    server = await startServerProcess({ databaseUrl: bench.url, dataDir: bench.dataDir, logFile });
-    const idleRssMb = server.phasePeakMb();
-    progress(`rectify serve (pid ${server.pid}) listening at ${server.baseUrl}, ${idleRssMb} MB resident; log: ${logFile}`);
-    const http = createHttpClient(server.baseUrl, { connections: profile.concurrency });
-
-    progress(`transitions: ${profile.transitions} ACKNOWLEDGE over HTTP, ${profile.concurrency} connections`);
-    const runningServer = server;
-    // On PGlite the database runs inside the server process: its CPU is the server's.
-    const cpuMeter = () => startCpuMeter({ serverPid: runningServer.pid, raw: bench.kind === 'postgres' ? raw : undefined });
-    const transitions = await transitionsOverHttp(http, plan, cpuMeter);
-    const transitionsRssMb = server.phasePeakMb();
-    progress(`transitions: ${Math.round(profile.transitions / transitions.seconds)}/s, ${JSON.stringify(transitions.latency)}`);
-
-    progress(`list: ${profile.listRequests} requests, cursors up to ${profile.listPagesDeep} pages deep`);
-    const listSpec = { sessions, requests: profile.listRequests, pagesDeep: profile.listPagesDeep, total: ticketCount };
-    const listed = await listOverHttp(http, listSpec, cpuMeter);
-    const listRssMb = server.phasePeakMb();
-    progress(`list: ${JSON.stringify(listed.all)}`);
-    http.close();
-    const { peakRssMb } = await server.stop();
-    server = undefined;
-
-    database ??= await bench.open();
-    // A pool as wide as the HTTP case's connections, for the transitions baseline.
-    if (bench.kind === 'postgres') await raw.close();
-    raw = await bench.raw(database, profile.concurrency);
-    progress('baselines: transitions and list in raw SQL');
-    const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan, bench.kind === 'postgres' ? raw : undefined));
-    figures.push(...transitionsResult.figures);
-    details.transitions = transitionsResult.details;
-    const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));
-    figures.push(...listResult.figures);
-    details.list = listResult.details;
-
-    figures.push({
-      case: 'rectify serve (child process)',
-      metric: 'peak RSS',
-      unit: 'MB',
-      ours: peakRssMb,
-      baseline: null,
-      target: { value: targets.rssMb, better: 'lower' },
-      note: 'VmHWM of `node bin/rectify serve` over start-up, logins, the transitions and the list requests',
-    });
-    details.serverRssMb = { idleAfterStart: idleRssMb, transitionsPhasePeak: transitionsRssMb, listPhasePeak: listRssMb, vmHwm: peakRssMb };
 
     const durationS = round(Number(process.hrtime.bigint() - t0) / 1e9, 1);
     details.loadAverageAtEnd = os.loadavg();

@@ -14,6 +14,7 @@ import { createNotificationsRepository } from '../db/repositories/notifications.
 import { createReportsRepository } from '../db/repositories/reports.repository.js';
 import { createSessionsRepository } from '../db/repositories/sessions.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
+import { createDeadlineActionsRepository } from '../db/repositories/deadline-actions.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
 import { createUsersRepository } from '../db/repositories/users.repository.js';
@@ -82,7 +83,8 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
   const bulletinCandidates = createBulletinCandidates({ inspections, tickets, loadCalendar: calendarService.current, now });
   const bulletin = createBulletin({ inspectionReport, bulletinCandidates, reports, units });
   const outbox = createOutboxService({ db, notifications, notifier, now });
-  const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
+  const deadlineActions = createDeadlineActionsRepository({ db });
+  const sweep = createSweep({ db, deadlineActions, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
     db,
@@ -96,6 +98,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
     inspections,
     tickets,
     ticketEvents,
+    deadlineActions,
     notifications,
     notifier,
     outbox,

@@ -140,7 +140,8 @@ async function importBaseline(
   );
   // One rendered mail of the same kind, so every baseline row carries a body of the size ours does.
   const [mail] = await raw.query<{ subject: string; body_text: string; body_html: string }>(
-    `select n.subject, n.body_text, n.body_html from notifications n join tickets t on t.id = n.ticket_id where t.inspection_id = $1 order by n.id limit 1`,
+    `select n.subject, n.body_text, n.body_html from notifications n join notification_tickets nt on nt.notification_id = n.id join tickets t on t.id = nt.ticket_id
+     where t.inspection_id = $1 order by n.id limit 1`,
     [fromInspectionId],
   );
   if (!mail) throw new Error('our import queued no notification to size the baseline on');
