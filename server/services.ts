@@ -27,6 +27,7 @@ import { createInspectionReport } from '../workflows/reports/inspection-report.j
 import { createBulletin } from '../workflows/reports/bulletin.js';
 import { createBulletinCandidates } from '../workflows/reports/bulletin-candidates.js';
 import { createTicketIssuance } from '../workflows/tickets/ticket-issuance.js';
+import { createTicketIssuanceRepository } from '../db/repositories/ticket-issuance.repository.js';
 import { createUnitsImportService } from '../workflows/imports/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/tickets/ticket.workflow.js';
 import { createCalendarService } from '../workflows/deadlines/calendar.service.js';
@@ -61,7 +62,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now });
   const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
-  const issuance = createTicketIssuance({ notifier, events: ticketEvents });
+  const issuance = createTicketIssuance({ notifier, events: ticketEvents, issuance: createTicketIssuanceRepository() });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
   const feedbacks = createFeedbacksRepository({ db, chain });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now });
