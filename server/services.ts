@@ -14,6 +14,7 @@ import { createNotificationsRepository } from '../db/repositories/notifications.
 import { createReportsRepository } from '../db/repositories/reports.repository.js';
 import { createSessionsRepository } from '../db/repositories/sessions.repository.js';
 import { createTicketEventsRepository } from '../db/repositories/ticket-events.repository.js';
+import { createDeadlineActionsRepository } from '../db/repositories/deadline-actions.repository.js';
 import { createTicketsRepository } from '../db/repositories/tickets.repository.js';
 import { createUnitsRepository } from '../db/repositories/units.repository.js';
 import { createUsersRepository } from '../db/repositories/users.repository.js';
@@ -26,6 +27,7 @@ import { createInspectionReport } from '../workflows/reports/inspection-report.j
 import { createBulletin } from '../workflows/reports/bulletin.js';
 import { createBulletinCandidates } from '../workflows/reports/bulletin-candidates.js';
 import { createTicketIssuance } from '../workflows/tickets/ticket-issuance.js';
+import { createTicketIssuanceRepository } from '../db/repositories/ticket-issuance.repository.js';
 import { createUnitsImportService } from '../workflows/imports/units-import.service.js';
 import { createTicketWorkflow } from '../workflows/tickets/ticket.workflow.js';
 import { createCalendarService } from '../workflows/deadlines/calendar.service.js';
@@ -60,7 +62,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
   const notifier = createTicketNotifier({ publicUrl, mailDomain: mailDomain(mailFrom), now, notifications });
   const directory = createDirectoryService({ db, units, users, sessions, auditLog });
   const inspectionsService = createInspectionsService({ db, inspections, units, auditLog });
-  const issuance = createTicketIssuance({ notifier, events: ticketEvents });
+  const issuance = createTicketIssuance({ notifier, events: ticketEvents, issuance: createTicketIssuanceRepository() });
   const unitsImport = createUnitsImportService({ db, units, auditLog });
   const feedbacks = createFeedbacksRepository({ db, chain });
   const findingsImport = createFindingsImportService({ db, inspections, units, issuance, auditLog, feedbacks, now });
@@ -82,7 +84,8 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
   const bulletinCandidates = createBulletinCandidates({ inspections, tickets, loadCalendar: calendarService.current, now });
   const bulletin = createBulletin({ inspectionReport, bulletinCandidates, reports, units });
   const outbox = createOutboxService({ db, notifications, notifier, now });
-  const sweep = createSweep({ db, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
+  const deadlineActions = createDeadlineActionsRepository({ db });
+  const sweep = createSweep({ db, deadlineActions, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
   return {
     database,
     db,
@@ -96,6 +99,7 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
     inspections,
     tickets,
     ticketEvents,
+    deadlineActions,
     notifications,
     notifier,
     outbox,

@@ -27,7 +27,7 @@ function quietLogger(): SweepLogger & { errors: number } {
 
 /**
  * `services.sweep.run` at SWEEP_NOW over the whole ticket table, of which `due` tickets are due
- * for escalation (an ESCALATE audit row, an action row, an email and the ticket update each);
+ * for escalation (an ESCALATE audit row, an action row, a place in its unit's email and the ticket update each);
  * then once more, with nothing left to do. The baseline writes the same rows for another `due`
  * tickets with a few set-based statements in one transaction.
  */
@@ -88,10 +88,15 @@ export async function runSweepCase({
   };
 }
 
+/** The sweep's tickets per transaction (createSweep's default): its escalation emails are one per unit and batch. */
+const SWEEP_BATCH = 500;
+
 /**
  * Level 1 for every open, unescalated ticket of the inspection: action rows, ESCALATE audit rows
- * chained to the last row of each ticket, escalation emails to the unit and its parent, and the
- * tickets' level, version and next look — the writes the sweep makes, as set-based SQL.
+ * chained to the last row of each ticket, the escalation emails as the sweep writes them (one per
+ * unit in each batch of SWEEP_BATCH tickets, in id order, each listing its tickets in
+ * `notification_tickets`, with one stock body), and the tickets' level, version and next look —
+ * the writes the sweep makes, as set-based SQL.
  */
 async function sweepBaseline(raw: RawSql, inspectionId: number, due: number): Promise<{ seconds: number }> {
   // One of our escalation emails (a unit's batch), so every baseline email carries data of the size ours do.
@@ -118,20 +123,26 @@ async function sweepBaseline(raw: RawSql, inspectionId: number, due: number): Pr
            returning id, ticket_id, seq, hash
          ), tailed as (
            update tickets t set audit_seq = x.seq, audit_hash = x.hash from escalated x where t.id = x.ticket_id
+         ), batched as (
+           select x.id as event_id, x.ticket_id, t.unit_id, (row_number() over (order by x.ticket_id) - 1) / $5 as batch
+           from escalated x join tickets t on t.id = x.ticket_id
+         ), letters as (
+           select unit_id, array_agg(ticket_id order by ticket_id) as ticket_ids, min(event_id) as event_id,
+                  '<rectify.n.' || gen_random_uuid() || '@bench.rectify.local>' as message_id
+           from batched group by unit_id, batch
          ), mailed as (
-           insert into notifications (kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id)
-           select 'escalation', array[u.id], u.emails, array_remove(array[u.parent_id], null), coalesce(p.emails, '{}'), u.code, $3, $4::jsonb,
-                  '<rectify.n.' || gen_random_uuid() || '@bench.rectify.local>'
-           from units u left join units p on p.id = u.parent_id
-           where u.id in (select t.unit_id from escalated x join tickets t on t.id = x.ticket_id)
-           returning id, unit_ids[1] as unit_id
+           insert into notifications (ticket_id, event_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id)
+           select case when cardinality(l.ticket_ids) = 1 then l.ticket_ids[1] end, case when cardinality(l.ticket_ids) = 1 then l.event_id end,
+                  'escalation', array[u.id], u.emails, array_remove(array[u.parent_id], null), coalesce(p.emails, '{}'), u.code, $3, $4::jsonb, l.message_id
+           from letters l join units u on u.id = l.unit_id left join units p on p.id = u.parent_id
+           returning id, message_id
          ), linked as (
            insert into notification_tickets (notification_id, ticket_id)
-           select m.id, x.ticket_id from escalated x join tickets t on t.id = x.ticket_id join mailed m on m.unit_id = t.unit_id
-           returning 1
+           select m.id, unnest(l.ticket_ids) from mailed m join letters l on l.message_id = m.message_id
+           returning ticket_id
          )
          select count(*)::int as n from linked`,
-        [inspectionId, SWEEP_NOW, mail.subject, mail.payload],
+        [inspectionId, SWEEP_NOW, mail.subject, mail.payload, SWEEP_BATCH],
       );
       await query(
         `update tickets t set escalation_level = t.escalation_level + 1, version = t.version + 1, updated_at = $2, next_action_at = $3 where ${open}`,

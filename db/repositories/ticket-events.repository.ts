@@ -122,17 +122,28 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
 
   const repository = {
     /**
-     * Appends the events, in order (several for one ticket chain one after another). The caller
-     * holds the tickets' row locks (or has just inserted them), so no `seq` can be taken twice,
-     * and the unique key would refuse it anyway. `transition`: one event of one ticket, with the
-     * ticket's new values and the tail read with its lock, written in one statement.
+     * Appends the events, in order (several for one ticket chain one after another), and moves each
+     * ticket's tail to its last event: one statement per chunk of events. The caller holds the
+     * tickets' row locks (or has just inserted them), so no `seq` can be taken twice, and the unique
+     * key would refuse it anyway. `tails`: the tickets' recorded tails as the caller read them under
+     * those locks, which spares reading them again; a stale one fails on that key. `transition`: one
+     * event of one ticket, with the ticket's new values and the tail read with its lock, written in
+     * one statement.
      */
-    async persist(changes: EventChange[], tx: Db, { transition }: { transition?: { tail: ChainTail; values: TransitionValues } } = {}): Promise<TicketEvent[]> {
+    async persist(
+      changes: EventChange[],
+      tx: Db,
+      { tails, transition }: { tails?: ReadonlyMap<number, { seq: number; hash: string | null }>; transition?: { tail: ChainTail; values: TransitionValues } } = {},
+    ): Promise<TicketEvent[]> {
       if (transition) return [await persistTransition(changes, transition, tx)];
       if (changes.length === 0) return [];
       const ids = [...new Set(changes.map((c) => c.ticketId))];
       const tailOf = new Map<number, { seq: number; hash: string | null }>();
-      for (const part of chunks(ids)) {
+      for (const id of ids) {
+        const tail = tails?.get(id);
+        if (tail) tailOf.set(id, tail);
+      }
+      for (const part of chunks(ids.filter((id) => !tailOf.has(id)))) {
         const rows = await tx
           .select({ id: tickets.id, seq: tickets.auditSeq, hash: tickets.auditHash })
           .from(tickets)
@@ -153,26 +164,28 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
       for (const part of chunks(rows)) {
         // One array parameter per column (unnest), rather than twelve parameters per event.
         const column = (value: (row: (typeof rows)[number]) => string | number | null) => unnestColumn(part, value);
+        // The tail of each ticket as this chunk leaves it: its last event here.
+        const moved = [...new Map(part.map((r) => [r.ticketId, r])).values()];
         const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(
           tx,
-          sql`insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
-              select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
-              from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
-                          ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
-                          ${column((r) => r.at.toISOString())}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
-                          ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[], ${column((r) => r.chainVersion)}::smallint[])
-                as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
-              returning id, ticket_id, seq`,
+          sql`with appended as (
+                insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
+                select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
+                from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
+                            ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
+                            ${column((r) => r.at.toISOString())}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
+                            ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[], ${column((r) => r.chainVersion)}::smallint[])
+                  as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
+                returning id, ticket_id, seq
+              ), tailed as (
+                update ${tickets} set audit_seq = v.seq, audit_hash = v.hash
+                from unnest(${unnestColumn(moved, (r) => r.ticketId)}::int[], ${unnestColumn(moved, (r) => r.seq)}::int[], ${unnestColumn(moved, (r) => r.hash)}::text[]) as v(id, seq, hash)
+                where ${tickets.id} = v.id
+              )
+              select id, ticket_id, seq from appended`,
         );
         // bigserial comes back from the pg driver as a string.
         for (const row of inserted) idOf.set(`${row.ticket_id}:${row.seq}`, Number(row.id));
-      }
-
-      const tails = [...tailOf].filter(([, tail]) => tail.hash !== null);
-      for (const part of chunks(tails)) {
-        await tx.execute(sql`update ${tickets} set audit_seq = v.seq, audit_hash = v.hash
-          from unnest(${sql.param(part.map(([id]) => id))}::int[], ${sql.param(part.map(([, t]) => t.seq))}::int[], ${sql.param(part.map(([, t]) => t.hash))}::text[]) as v(id, seq, hash)
-          where ${tickets.id} = v.id`);
       }
       return rows.map((row) => ({ ...row, id: idOf.get(`${row.ticketId}:${row.seq}`) ?? 0 }));
     },

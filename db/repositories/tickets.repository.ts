@@ -126,9 +126,9 @@ export interface ListQuery {
 }
 
 export function createTicketsRepository({ db }: { db: Db }) {
-  const selectView = (tx: Db) =>
+  const selectView = (tx: Db, columns: typeof viewColumns = viewColumns) =>
     tx
-      .select(viewColumns)
+      .select(columns)
       .from(tickets)
       .innerJoin(units, eq(units.id, tickets.unitId))
       .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
@@ -259,9 +259,14 @@ export function createTicketsRepository({ db }: { db: Db }) {
       return view ? flatten(view) : undefined;
     },
 
-    async findViews({ ids }: { ids: number[] }, tx: Db = db): Promise<TicketView[]> {
+    /**
+     * `repeats: false` leaves `repeatOf` empty rather than searching every ticket's earlier
+     * inspections, for readers that do not show it (the sweep's escalation emails).
+     */
+    async findViews({ ids, repeats = true }: { ids: number[]; repeats?: boolean }, tx: Db = db): Promise<TicketView[]> {
       if (ids.length === 0) return [];
-      const rows = await selectView(tx).where(inArray(tickets.id, ids)).orderBy(asc(tickets.id));
+      const query = repeats ? selectView(tx) : selectView(tx, { ...viewColumns, repeatOf: sql<{ inspection: string; number: string }[]>`'[]'::json` });
+      const rows = await query.where(sql`${tickets.id} = any(${sql.param(ids)}::int[])`).orderBy(asc(tickets.id));
       return rows.map(flatten);
     },
 

@@ -6,24 +6,14 @@
 // tickets of a batch are locked FOR UPDATE SKIP LOCKED, so sweeps running at the same moment in
 // several processes split the work instead of queueing on each other.
 
-import { and, asc, desc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../../db/client.js';
 import { isConnectionError } from '../../db/errors.js';
+import type { Db } from '../../db/client.js';
+import { deadlineActionKey as keyOf, type DeadlineActionKey as ActionKey, type DeadlineActionsRepository, type DueTicket } from '../../db/repositories/deadline-actions.repository.js';
 import type { TicketsRepository } from '../../db/repositories/tickets.repository.js';
-import {
-  inspections,
-  ticketDeadlineActions,
-  verifyDigests,
-  ticketEvents,
-  tickets,
-  resolvePolicy,
-  type DeadlineActionKind,
-  type EscalationPolicy,
-  type TicketState,
-} from '../../db/schema/index.js';
+import { resolvePolicy, type EscalationPolicy } from '../../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
 import { shanghaiDay, startOfShanghaiDay, type WorkingCalendar } from './calendar.js';
-import { nextDeadlineAction, workingDaysOverdue, type DeadlineActions, type TakenStep } from './deadlines.js';
+import { nextDeadlineAction, workingDaysOverdue, type DeadlineActions } from './deadlines.js';
 import type { TicketWorkflow } from '../tickets/ticket.workflow.js';
 
 /** What pino (fastify's `log`) and a console adapter both offer. */
@@ -49,7 +39,9 @@ export interface SweepResult {
 }
 
 export interface SweepDeps {
-  db: Db;
+  /** Opens each batch's transaction. */
+  db: Pick<Db, 'transaction'>;
+  deadlineActions: DeadlineActionsRepository;
   tickets: Pick<TicketsRepository, 'findViews'>;
   ticketWorkflow: Pick<TicketWorkflow, 'applyWithin' | 'escalateLocked'>;
   notifier: Pick<TicketNotifier, 'queueMany'>;
@@ -61,27 +53,10 @@ export interface SweepDeps {
   batchSize?: number;
 }
 
-interface DueTicket {
-  id: number;
-  state: TicketState;
-  dueAt: Date;
-  escalationLevel: number;
-  rectifiedAt: Date | null;
-  policy: EscalationPolicy;
-}
-
 interface Plan {
   ticket: DueTicket;
   actions: DeadlineActions;
 }
-
-interface ActionKey {
-  ticketId: number;
-  kind: DeadlineActionKind;
-  step: number;
-}
-
-const keyOf = ({ ticketId, kind, step }: ActionKey) => `${ticketId}:${kind}:${step}`;
 
 const emptyResult = (): SweepResult => ({ reminders: 0, escalations: 0, verifyReminders: 0, examined: 0, provisional: 0, failed: 0 });
 
@@ -91,97 +66,17 @@ const consoleLogger: SweepLogger = {
   error: (details, message) => console.error(message, details),
 };
 
-export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, notifier, loadCalendar, logger: defaultLogger = consoleLogger, batchSize = 500 }: SweepDeps) {
-  /** The due tickets of one batch, oldest first, locked for this transaction; rows another sweep holds are skipped. */
-  async function claimDue(tx: Db, now: Date, skip: number[]): Promise<DueTicket[]> {
-    const rows = await tx
-      .select({
-        id: tickets.id,
-        state: tickets.state,
-        dueAt: tickets.dueAt,
-        escalationLevel: tickets.escalationLevel,
-        rectifiedAt: tickets.rectifiedAt,
-        policy: inspections.policy,
-      })
-      .from(tickets)
-      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
-      .where(and(lte(tickets.nextActionAt, now), skip.length > 0 ? notInArray(tickets.id, skip) : undefined))
-      .orderBy(asc(tickets.nextActionAt), asc(tickets.id))
-      .limit(batchSize)
-      // Only the tickets: locking their inspection rows too would make parallel sweeps skip whole inspections.
-      .for('update', { of: tickets, skipLocked: true });
-    return rows.map((row) => ({ ...row, policy: resolvePolicy(row.policy) }));
-  }
-
-  /** The actions already taken for each ticket's current basis: its due time, or for verification its submission time. */
-  async function loadTaken(tx: Db, ids: number[]): Promise<Map<number, TakenStep[]>> {
-    const rows = await tx
-      .select({ ticketId: ticketDeadlineActions.ticketId, kind: ticketDeadlineActions.kind, step: ticketDeadlineActions.step })
-      .from(ticketDeadlineActions)
-      .innerJoin(tickets, eq(tickets.id, ticketDeadlineActions.ticketId))
-      .where(
-        and(
-          inArray(ticketDeadlineActions.ticketId, ids),
-          or(
-            and(inArray(ticketDeadlineActions.kind, ['reminder', 'escalation']), eq(ticketDeadlineActions.basis, tickets.dueAt)),
-            and(eq(ticketDeadlineActions.kind, 'verify_reminder'), eq(ticketDeadlineActions.basis, tickets.rectifiedAt)),
-          ),
-        ),
-      );
-    const taken = new Map<number, TakenStep[]>();
-    for (const { ticketId, kind, step } of rows) taken.set(ticketId, [...(taken.get(ticketId) ?? []), { kind, step }]);
-    return taken;
-  }
-
-  /**
-   * Records actions, returning the keys this call inserted: a key already there was taken by
-   * another sweep, and nothing more may happen for it. The basis is read from the ticket row in
-   * the same statement, so it equals the column to the microsecond.
-   */
-  async function record(tx: Db, actions: ActionKey[], now: Date): Promise<Set<string>> {
-    if (actions.length === 0) return new Set();
-    const values = sql.join(
-      actions.map((a) => sql`(${a.ticketId}::int, ${a.kind}::text, ${a.step}::int)`),
-      sql`, `,
-    );
-    const inserted = await queryRows<{ ticket_id: number; kind: DeadlineActionKind; step: number }>(
-      tx,
-      sql`insert into ${ticketDeadlineActions} (ticket_id, kind, step, basis, taken_at)
-          select v.ticket_id, v.kind, v.step,
-                 case when v.kind = 'verify_reminder' then t.rectified_at else t.due_at end,
-                 ${now.toISOString()}::timestamptz
-          from (values ${values}) as v(ticket_id, kind, step)
-          join ${tickets} t on t.id = v.ticket_id
-          on conflict do nothing
-          returning ticket_id, kind, step`,
-    );
-    return new Set(inserted.map((row) => keyOf({ ticketId: Number(row.ticket_id), kind: row.kind, step: Number(row.step) })));
-  }
-
-  /** The written feedback, evidence links and file names of each ticket's latest submission, for the supervising office's lists. */
-  async function latestSubmissions(tx: Db, ids: number[]): Promise<Map<number, { feedback?: string; evidence?: string[]; files?: string[] }>> {
-    if (ids.length === 0) return new Map();
-    const rows = await tx
-      .selectDistinctOn([ticketEvents.ticketId], { ticketId: ticketEvents.ticketId, payload: ticketEvents.payload })
-      .from(ticketEvents)
-      .where(and(inArray(ticketEvents.ticketId, ids), eq(ticketEvents.type, 'SUBMIT_RECTIFICATION')))
-      .orderBy(ticketEvents.ticketId, desc(ticketEvents.seq));
-    return new Map(
-      rows.map(({ ticketId, payload }) => {
-        const { feedback, evidence, attachments } = payload as { feedback?: unknown; evidence?: unknown; attachments?: unknown };
-        // The audit event records each file as {id, name, size, sha256}.
-        const files = Array.isArray(attachments) ? attachments.flatMap((a: unknown) => (a && typeof a === 'object' && 'name' in a && typeof a.name === 'string' ? [a.name] : [])) : [];
-        return [
-          ticketId,
-          {
-            ...(typeof feedback === 'string' ? { feedback } : {}),
-            ...(Array.isArray(evidence) ? { evidence: evidence.filter((e): e is string => typeof e === 'string') } : {}),
-            ...(files.length > 0 ? { files } : {}),
-          },
-        ];
-      }),
-    );
-  }
+export function createSweep({
+  db,
+  deadlineActions,
+  tickets: ticketsRepository,
+  ticketWorkflow,
+  notifier,
+  loadCalendar,
+  logger: defaultLogger = consoleLogger,
+  batchSize = 500,
+}: SweepDeps) {
+  const record = (tx: Db, actions: ActionKey[], now: Date) => deadlineActions.record({ actions, now }, tx);
 
   /** Reminders to units and to the issuing office: rows first, then one mail per row this sweep inserted. */
   async function sendReminders(tx: Db, plans: Plan[], now: Date, result: SweepResult): Promise<void> {
@@ -194,7 +89,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
     if (won.length === 0) return;
 
     const views = new Map((await ticketsRepository.findViews({ ids: [...new Set(won.map((a) => a.ticketId))] }, tx)).map((v) => [v.id, v]));
-    const submissions = await latestSubmissions(tx, won.filter((a) => a.kind === 'verify_reminder').map((a) => a.ticketId));
+    const submissions = await deadlineActions.latestSubmissions({ ids: won.filter((a) => a.kind === 'verify_reminder').map((a) => a.ticketId) }, tx);
     const mails: QueueTicketMail[] = [];
     for (const action of won) {
       const ticket = views.get(action.ticketId);
@@ -249,33 +144,29 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
   }
 
   /**
-   * One ESCALATE per level, in order, each its own audit event and mail, for the whole batch in
-   * multi-row statements: level by level, all the tickets still owed one take it together. In a
-   * savepoint, so that when any ticket cannot be escalated the batch is undone and retried
+   * One ESCALATE per level, in order, each its own audit event, for the whole batch at once: one
+   * statement records every level the batch owes, then one ticket update, one write of the chained
+   * events and the emails (one per unit and level) for all of them, however many levels each takes.
+   * In a savepoint, so that when any ticket cannot be escalated the batch is undone and retried
    * ticket by ticket (escalateOne), which leaves that ticket to the next sweep and the rest done.
-   * A ticket's last level also writes its next look, so it is not updated a second time; returns
+   * The escalation also writes each ticket's next look, so it is not updated a second time; returns
    * the escalations written and the tickets so rescheduled.
    */
   async function escalateAll(tx: Db, plans: Plan[], now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
-    const scheduled = new Set<number>();
-    if (plans.length === 0) return { escalations: 0, scheduled };
+    if (plans.length === 0) return { escalations: 0, scheduled: new Set() };
     return tx.transaction(async (sp) => {
-      const mails: QueueTicketMail[] = [];
       const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
       const inserted = await record(sp, wanted, now);
-      const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt }));
-      let escalations = 0;
-      for (let round = 1; ; round += 1) {
-        const due = owed.filter((t) => t.levels >= round);
-        if (due.length === 0) {
-          await queueEscalationMails(sp, mails, now, calendar);
-          return { escalations, scheduled };
-        }
-        const last = due.filter((t) => t.levels === round);
-        await ticketWorkflow.escalateLocked(sp, { ticketIds: due.map((t) => t.id), nextActionAt: new Map(last.map((t) => [t.id, t.next])), collect: mails });
-        for (const t of last) scheduled.add(t.id);
-        escalations += due.length;
-      }
+      const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt })).filter((t) => t.levels > 0);
+      const mails: QueueTicketMail[] = [];
+      await ticketWorkflow.escalateLocked(sp, {
+        ticketIds: owed.map((t) => t.id),
+        levels: new Map(owed.map((t) => [t.id, t.levels])),
+        nextActionAt: new Map(owed.map((t) => [t.id, t.next])),
+        collect: mails,
+      });
+      await queueEscalationMails(sp, mails, now, calendar);
+      return { escalations: owed.reduce((sum, t) => sum + t.levels, 0), scheduled: new Set(owed.map((t) => t.id)) };
     });
   }
 
@@ -293,26 +184,16 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
     });
   }
 
-  async function setNextActionAt(tx: Db, plans: Plan[]): Promise<void> {
-    if (plans.length === 0) return;
-    const values = sql.join(
-      plans.map(({ ticket, actions }) => sql`(${ticket.id}::int, ${actions.nextActionAt?.toISOString() ?? null}::timestamptz)`),
-      sql`, `,
-    );
-    await tx.execute(sql`update ${tickets} set next_action_at = v.next from (values ${values}) as v(id, next) where ${tickets.id} = v.id`);
-  }
-
   /** One transaction: claim a batch, act, reschedule. Returns how many tickets it claimed. */
   async function runBatch(calendar: WorkingCalendar, now: Date, failed: number[], result: SweepResult, logger: SweepLogger): Promise<number> {
     return db.transaction(async (tx) => {
-      const due = await claimDue(tx, now, failed);
+      const due = await deadlineActions.claimDue({ now, skip: failed, limit: batchSize }, tx);
       if (due.length === 0) return 0;
-      const taken = await loadTaken(tx, due.map((t) => t.id));
 
       const plans: Plan[] = [];
       for (const ticket of due) {
         try {
-          plans.push({ ticket, actions: nextDeadlineAction(calendar, ticket, ticket.policy, taken.get(ticket.id) ?? [], now) });
+          plans.push({ ticket, actions: nextDeadlineAction(calendar, ticket, ticket.policy, ticket.taken, now) });
         } catch (error) {
           logger.error({ err: error, ticketId: ticket.id }, 'sweep: cannot compute the deadlines of a ticket; it is retried on the next sweep');
           failed.push(ticket.id);
@@ -344,7 +225,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
       }
       // The rest get their computed next look here: those with nothing to escalate, and those escalated
       // one by one (their ESCALATE set next_action_at to "now").
-      await setNextActionAt(tx, done);
+      await deadlineActions.setNextActionAt({ rows: done.map(({ ticket, actions }) => ({ id: ticket.id, next: actions.nextActionAt })) }, tx);
 
       result.examined += due.length;
       result.provisional += plans.filter((p) => p.actions.provisional).length;
@@ -361,11 +242,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
   async function sendVerifyDigests(calendar: WorkingCalendar, now: Date): Promise<number> {
     const day = shanghaiDay(now);
     if (!calendar.isWorkingDay(day)) return 0;
-    const waiting = await db
-      .selectDistinct({ inspectionId: tickets.inspectionId, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
-      .from(tickets)
-      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
-      .where(eq(tickets.state, 'rectified'));
+    const waiting = await deadlineActions.inspectionsWaitingVerification();
     const sendAtOf = (policy: Partial<EscalationPolicy>) => {
       const [h, m] = resolvePolicy(policy).sendAt.split(':').map(Number);
       return new Date(startOfShanghaiDay(day).getTime() + ((h ?? 9) * 60 + (m ?? 0)) * 60_000);
@@ -373,25 +250,13 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
     const due = waiting.filter((w) => now >= sendAtOf(w.policy));
     if (due.length === 0) return 0;
     // Once the issuing office's digest of the day is written, so are the county offices' (same transaction).
-    const done = new Set(
-      (
-        await db
-          .select({ inspectionId: verifyDigests.inspectionId, unitId: verifyDigests.unitId })
-          .from(verifyDigests)
-          .where(and(eq(verifyDigests.day, day), inArray(verifyDigests.inspectionId, due.map((d) => d.inspectionId))))
-      ).map((r) => `${r.inspectionId}:${r.unitId}`),
-    );
+    const done = new Set((await deadlineActions.digestsWritten({ day, inspectionIds: due.map((d) => d.inspectionId) })).map((r) => `${r.inspectionId}:${r.unitId}`));
     const open = due.filter((d) => !done.has(`${d.inspectionId}:${d.issuingUnitId}`)).map((d) => d.inspectionId);
     if (open.length === 0) return 0;
     return db.transaction(async (tx) => {
-      const ids = await tx
-        .select({ id: tickets.id })
-        .from(tickets)
-        .where(and(eq(tickets.state, 'rectified'), inArray(tickets.inspectionId, open)))
-        .orderBy(asc(tickets.rectifiedAt), asc(tickets.id));
-      const views = await ticketsRepository.findViews({ ids: ids.map((r) => r.id) }, tx);
+      const views = await ticketsRepository.findViews({ ids: await deadlineActions.waitingVerification({ inspectionIds: open }, tx) }, tx);
       const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
-      const submissions = await latestSubmissions(tx, byRectified.map((t) => t.id));
+      const submissions = await deadlineActions.latestSubmissions({ ids: byRectified.map((t) => t.id) }, tx);
       return notifier.queueMany(
         tx,
         byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null, details: submissions.get(ticket.id) ?? {} })),
@@ -400,12 +265,7 @@ export function createSweep({ db, tickets: ticketsRepository, ticketWorkflow, no
           accept: async (sp, letter) => {
             const unitId = letter.to[0]?.unitId;
             if (unitId === undefined) return false;
-            const inserted = await sp
-              .insert(verifyDigests)
-              .values({ unitId, inspectionId: letter.inspectionId, day })
-              .onConflictDoNothing()
-              .returning({ unitId: verifyDigests.unitId });
-            return inserted.length > 0;
+            return deadlineActions.claimDigest({ unitId, inspectionId: letter.inspectionId, day }, sp);
           },
         },
       );

@@ -1,21 +1,8 @@
-import { sql } from 'drizzle-orm';
-import { unnestColumn } from '../../db/unnest.js';
 import type { Db } from '../../db/client.js';
-import { queryRows } from '../../db/client.js';
 import type { TicketEventsRepository } from '../../db/repositories/ticket-events.repository.js';
+import type { TicketIssuanceRepository } from '../../db/repositories/ticket-issuance.repository.js';
 import type { TicketView } from '../../db/repositories/tickets.repository.js';
-import {
-  findingProblems,
-  findings,
-  problemTypes,
-  targets,
-  tickets,
-  units,
-  resolvePolicy,
-  type Inspection,
-  type Platform,
-  type TargetKind,
-} from '../../db/schema/index.js';
+import { resolvePolicy, type Inspection, type Platform, type TargetKind } from '../../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
 import type { WorkingCalendar } from '../deadlines/calendar.js';
 import { dueAtAfterWorkingDays, dueAtForDeadline } from '../deadlines/deadlines.js';
@@ -42,14 +29,9 @@ export interface IssueResult {
   tickets: { id: number; number: string }[];
 }
 
-// Bound parameters per statement stay far below PostgreSQL's 65,535.
+// Findings per statement; a target named twice within one is imported once.
 const CHUNK = 2000;
 
-/**
- * One column of a chunk as a single array parameter: the inserts below are
- * `INSERT … SELECT FROM unnest(…)`, a parameter per column instead of one per value, which spares
- * building and sending a query of tens of thousands of parameters for each chunk.
- */
 function chunks<T>(items: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -62,15 +44,10 @@ const targetKey = (t: { kind: string; platform: string | null; name: string; uni
 export interface TicketIssuanceDeps {
   notifier: TicketNotifier;
   events: Pick<TicketEventsRepository, 'persist'>;
+  issuance: TicketIssuanceRepository;
 }
 
 type StoredTarget = { id: number; url: string | null; county: string | null };
-type UnitNames = { code: string; name: string; path: string };
-
-async function unitNames(tx: Db, ids: Set<number>): Promise<Map<number, UnitNames>> {
-  const rows = await tx.select({ id: units.id, code: units.code, name: units.name, path: units.path }).from(units).where(sql`${units.id} = any(${sql.param([...ids])}::int[])`);
-  return new Map(rows.map(({ id, ...names }) => [id, names]));
-}
 
 /**
  * Turns findings into tickets inside the caller's transaction: targets (reused across inspections),
@@ -78,7 +55,7 @@ async function unitNames(tx: Db, ids: Set<number>): Promise<Map<number, UnitName
  * issue notification of each. Multi-row statements throughout; a finding already imported for this
  * inspection is left as it is and counted as unchanged.
  */
-export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
+export function createTicketIssuance({ notifier, events, issuance }: TicketIssuanceDeps) {
   return {
     async issue(
       tx: Db,
@@ -87,18 +64,8 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
       if (items.length === 0) return { created: 0, unchanged: 0, tickets: [] };
 
       const storedTargets = new Map<string, StoredTarget>();
-      for (const part of chunks(items)) {
-        const rows = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null; url: string | null; county: string | null }>(
-          tx,
-          sql`insert into ${targets} (kind, platform, name, url, owner_unit_id, county)
-              select * from unnest(${unnestColumn(part, (f) => f.targetKind)}::text[], ${unnestColumn(part, (f) => f.platform)}::text[], ${unnestColumn(part, (f) => f.targetName)}::text[],
-                                   ${unnestColumn(part, (f) => f.url)}::text[], ${unnestColumn(part, (f) => f.unitId)}::int[], ${unnestColumn(part, (f) => f.county)}::text[])
-              on conflict (kind, platform, name, owner_unit_id) do update
-                set url = coalesce(excluded.url, ${targets.url}), county = coalesce(excluded.county, ${targets.county})
-              returning id, kind, platform, name, owner_unit_id as unit_id, url, county`,
-        );
-        for (const row of rows) storedTargets.set(targetKey({ ...row, unitId: row.unit_id }), { id: row.id, url: row.url, county: row.county });
-      }
+      const targetRows = items.map((f) => ({ kind: f.targetKind, platform: f.platform, name: f.targetName, url: f.url, unitId: f.unitId, county: f.county }));
+      for (const row of await issuance.upsertTargets({ rows: targetRows }, tx)) storedTargets.set(targetKey(row), { id: row.id, url: row.url, county: row.county });
       const targetOf = (f: FindingToIssue) => storedTargets.get(targetKey({ kind: f.targetKind, platform: f.platform, name: f.targetName, unitId: f.unitId }));
 
       const createdFindings: { id: number; item: FindingToIssue; index: number }[] = [];
@@ -106,19 +73,23 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
         const byTarget = new Map(
           part.map((f, i) => [targetOf(f)?.id ?? 0, { item: f, index: chunkIndex * CHUNK + i }]),
         );
-        const values = [...byTarget];
-        const rows = await queryRows<{ id: number; target_id: number }>(
+        const rows = await issuance.insertFindings(
+          {
+            inspectionId: inspection.id,
+            rows: [...byTarget].map(([targetId, { item }]) => ({
+              targetId,
+              unitId: item.unitId,
+              outstanding: item.outstanding,
+              lastUpdatedOn: item.lastUpdatedOn,
+              note: item.note,
+              problemsText: item.problemsText,
+              sourceRow: item.row ?? null,
+            })),
+          },
           tx,
-          sql`insert into ${findings} (inspection_id, target_id, unit_id, outstanding, last_updated_on, note, problems_text, source_row)
-              select ${inspection.id}::int, * from unnest(${unnestColumn(values, ([targetId]) => targetId)}::int[], ${unnestColumn(values, ([, { item }]) => item.unitId)}::int[],
-                                   ${unnestColumn(values, ([, { item }]) => item.outstanding)}::bool[], ${unnestColumn(values, ([, { item }]) => item.lastUpdatedOn)}::date[],
-                                   ${unnestColumn(values, ([, { item }]) => item.note)}::text[], ${unnestColumn(values, ([, { item }]) => item.problemsText)}::text[],
-                                   ${unnestColumn(values, ([, { item }]) => item.row ?? null)}::int[])
-              on conflict (inspection_id, target_id) do nothing
-              returning id, target_id`,
         );
         for (const row of rows) {
-          const found = byTarget.get(row.target_id);
+          const found = byTarget.get(row.targetId);
           if (found) createdFindings.push({ id: row.id, ...found });
         }
       }
@@ -130,45 +101,30 @@ export function createTicketIssuance({ notifier, events }: TicketIssuanceDeps) {
       const problemRows = createdFindings.flatMap(({ id, item }) =>
         item.problems.map((p, position) => ({ findingId: id, position, problemCode: p.code, text: p.text })),
       );
-      for (const part of chunks(problemRows)) {
-        await tx.execute(
-          sql`insert into ${findingProblems} (finding_id, position, problem_code, text)
-              select * from unnest(${unnestColumn(part, (p) => p.findingId)}::int[], ${unnestColumn(part, (p) => p.position)}::int[], ${unnestColumn(part, (p) => p.problemCode)}::text[], ${unnestColumn(part, (p) => p.text)}::text[])`,
-        );
-      }
+      await issuance.insertFindingProblems({ rows: problemRows }, tx);
 
       const due = inspection.feedbackDeadline
         ? { value: dueAtForDeadline(inspection.feedbackDeadline), provisional: !calendar.isKnown(inspection.feedbackDeadline) }
         : dueAtAfterWorkingDays(calendar, inspection.issuedOn, inspection.dueWorkingDays ?? 1);
-      const [{ n: existing } = { n: 0 }] = await queryRows<{ n: number }>(
-        tx,
-        sql`select count(*)::int as n from ${tickets} where ${tickets.inspectionId} = ${inspection.id}`,
-      );
+      const existing = await issuance.countTickets({ inspectionId: inspection.id }, tx);
       const width = Math.max(3, String(existing + createdFindings.length).length);
-      const at = now.toISOString();
       const issued: { id: number; number: string; finding: (typeof createdFindings)[number] }[] = [];
-      for (const [index, part] of chunks(createdFindings).entries()) {
-        const numbers = part.map((_, i) => `${inspection.shortCode}-${String(existing + index * CHUNK + i + 1).padStart(width, '0')}`);
-        const rows = await queryRows<{ id: number; number: string }>(
-          tx,
-          sql`insert into ${tickets} (number, inspection_id, finding_id, unit_id, state, due_at, due_provisional, next_action_at, created_at, updated_at)
-              select u.number, ${inspection.id}::int, u.finding_id, u.unit_id, 'issued', ${due.value.toISOString()}::timestamptz, ${due.provisional}::bool,
-                     ${at}::timestamptz, ${at}::timestamptz, ${at}::timestamptz
-              from unnest(${sql.param(numbers)}::text[], ${unnestColumn(part, (f) => f.id)}::int[], ${unnestColumn(part, (f) => f.item.unitId)}::int[]) as u(number, finding_id, unit_id)
-              returning id, number`,
-        );
-        const findingOf = new Map(part.map((f, i) => [numbers[i] ?? '', f]));
-        for (const row of rows.sort((a, b) => a.id - b.id)) {
-          const finding = findingOf.get(row.number);
-          if (finding) issued.push({ ...row, finding });
-        }
+      const numbered = createdFindings.map((finding, i) => ({ number: `${inspection.shortCode}-${String(existing + i + 1).padStart(width, '0')}`, finding }));
+      const findingOf = new Map(numbered.map(({ number, finding }) => [number, finding]));
+      const rows = await issuance.insertTickets(
+        { inspectionId: inspection.id, rows: numbered.map(({ number, finding }) => ({ number, findingId: finding.id, unitId: finding.item.unitId })), dueAt: due.value, dueProvisional: due.provisional, at: now },
+        tx,
+      );
+      for (const row of rows) {
+        const finding = findingOf.get(row.number);
+        if (finding) issued.push({ ...row, finding });
       }
 
       // The issue emails are rendered from what was just written, not read back: the tickets'
       // views differ only in what this function holds already, and re-reading 100,000 of them
       // through the view's joins would cost more than writing them did.
-      const unitsById = await unitNames(tx, new Set(items.map((f) => f.unitId)));
-      const labels = new Map((await tx.select({ code: problemTypes.code, label: problemTypes.label }).from(problemTypes)).map((p) => [p.code, p.label]));
+      const unitsById = await issuance.unitNames({ ids: [...new Set(items.map((f) => f.unitId))] }, tx);
+      const labels = await issuance.problemLabels(tx);
       const viewOf = ({ id, number, finding: { id: findingId, item } }: (typeof issued)[number]): TicketView => {
         const unit = unitsById.get(item.unitId);
         const target = targetOf(item);

@@ -356,46 +356,69 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     applyWithin,
 
     /**
-     * One ESCALATE by the system on each of many tickets, in multi-row statements: what
-     * `applyWithin` writes for each (ticket update, chained audit row, escalation email), with a
-     * handful of queries for the lot instead of a dozen per ticket. The caller holds the tickets'
-     * row locks (the sweep claims them FOR UPDATE). All or nothing: the first refusal throws.
-     * `nextActionAt` gives, for some tickets, the moment the caller has worked out for its next
-     * look; it is written with the escalation instead of "now" and a second update.
+     * ESCALATE by the system on many tickets, in multi-row statements: what `applyWithin` writes
+     * for each (ticket update, chained audit rows, escalation emails), with a handful of queries for
+     * the lot instead of a dozen per ticket. `levels` (default 1) is how many levels each ticket
+     * takes now, one ESCALATE event and one email per level, in order; the ticket is updated once,
+     * to where its last level leaves it. The caller holds the tickets' row locks (the sweep claims
+     * them FOR UPDATE). All or nothing: the first refusal throws. `nextActionAt` gives, for some
+     * tickets, the moment the caller has worked out for its next look; it is written with the
+     * escalation instead of "now" and a second update. The views returned, and those in the
+     * emails, carry no `repeatOf` (no escalation email names earlier inspections).
      */
     async escalateLocked(
       tx: Db,
-      { ticketIds, nextActionAt, collect }: { ticketIds: number[]; nextActionAt?: ReadonlyMap<number, Date | null>; collect?: QueueTicketMail[] },
+      {
+        ticketIds,
+        levels,
+        nextActionAt,
+        collect,
+      }: { ticketIds: number[]; levels?: ReadonlyMap<number, number>; nextActionAt?: ReadonlyMap<number, Date | null>; collect?: QueueTicketMail[] },
     ): Promise<TicketView[]> {
       if (ticketIds.length === 0) return [];
       const input: TicketEventInput = { type: 'ESCALATE' };
       const { actor, userId, name } = actorOf({ kind: 'system' });
-      const befores = await tickets.findViews({ ids: ticketIds }, tx);
+      const befores = await tickets.findViews({ ids: ticketIds, repeats: false }, tx);
       if (befores.length !== new Set(ticketIds).size) throw new Error('escalateLocked: a ticket to escalate does not exist');
       const at = now();
-      const changes = befores.map((before) => {
-        const decision = decide(snapshotOf(before), { type: 'ESCALATE', actor });
-        if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
-        const change = changeOf({ before, input, decision, at, newUnit: undefined });
-        const next = nextActionAt?.get(before.id);
-        if (next !== undefined) change.values.nextActionAt = next;
-        return { before, ...change };
+      // Each level decided on the ticket as the level before left it.
+      const steps = befores.flatMap((first) => {
+        const taken: { before: TicketView; after: TicketView; change: ReturnType<typeof changeOf> }[] = [];
+        let before = first;
+        for (let level = 0; level < (levels?.get(first.id) ?? 1); level += 1) {
+          const decision = decide(snapshotOf(before), { type: 'ESCALATE', actor });
+          if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
+          const change = changeOf({ before, input, decision, at, newUnit: undefined });
+          const after: TicketView = { ...before, ...change.values };
+          taken.push({ before, after, change });
+          before = after;
+        }
+        const last = taken.at(-1);
+        const next = nextActionAt?.get(first.id);
+        if (last && next !== undefined) {
+          last.change.values.nextActionAt = next;
+          last.after = { ...last.after, nextActionAt: next };
+        }
+        return taken;
       });
-      await tickets.updateMany({ rows: changes.map(({ before, values }) => ({ id: before.id, values })) }, tx);
+      const finals = new Map(steps.map((step) => [step.after.id, step]));
+      await tickets.updateMany({ rows: [...finals.values()].map(({ after, change }) => ({ id: after.id, values: change.values })) }, tx);
       const appended = await events.persist(
-        changes.map(({ before, toState, recorded }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState, actorUserId: userId, actor: name, at, payload: recorded })),
+        steps.map(({ before, change }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at, payload: change.recorded })),
         tx,
+        // Read with the tickets' views under the caller's locks: the chain need not read them again.
+        { tails: new Map(befores.map((b) => [b.id, { seq: b.auditSeq, hash: b.auditHash }])) },
       );
-      const eventOf = new Map(appended.map((e) => [e.ticketId, e]));
       // ESCALATE writes only the TicketChange columns, all of them in `values`, and the trail's tail.
-      const afters = changes.map(({ before, values, mail }) => {
-        const event = eventOf.get(before.id);
-        return { after: { ...before, ...values, auditSeq: event?.seq ?? before.auditSeq, auditHash: event?.hash ?? before.auditHash }, mail };
+      const withTails = steps.map((step, index) => {
+        const event = appended[index];
+        return { ...step, event, after: { ...step.after, auditSeq: event?.seq ?? step.after.auditSeq, auditHash: event?.hash ?? step.after.auditHash } };
       });
-      const mails = afters.flatMap(({ after, mail }) => (mail ? [{ kind: mail.kind, ticket: after, eventId: eventOf.get(after.id)?.id ?? null, details: mail.details }] : []));
+      const mails = withTails.flatMap(({ after, change, event }) => (change.mail ? [{ kind: change.mail.kind, ticket: after, eventId: event?.id ?? null, details: change.mail.details }] : []));
       if (collect) collect.push(...mails);
       else await notifier.queueMany(tx, mails);
-      return afters.map(({ after }) => after);
+      const lastOf = new Map(withTails.map((step) => [step.after.id, step.after]));
+      return befores.map((before) => lastOf.get(before.id) ?? before);
     },
   };
 }
