@@ -37,6 +37,16 @@ export default tseslint.config(
   ...layer('db', ['server', 'workflows', 'notifications']),
   ...layer('storage', ['server', 'workflows', 'notifications', 'db']),
   ...layer('core', ['server', 'workflows', 'notifications', 'db', 'storage']),
+  // The workbench shares core/ (labels, dates, the domain's lists) and nothing else of the server's.
+  {
+    files: ['web/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+(server|workflows|notifications|db|storage)/', message: 'web/ may import only core/ from the server side: the bundle must not pull server code.' }] },
+      ],
+    },
+  },
   {
     files: ['server/config.ts', 'test/**/*.ts', 'bench/**/*.ts', 'drizzle.config.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },

@@ -11,9 +11,12 @@ export default defineConfig({
     // The JSON report lets .ci/run print a plain "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: 'test-results/vitest.json' },
-    // `npm test` runs `suite`; load-size cases (*.slow.test.ts) are `slow`, which .ci/run runs once.
+    // `npm test` runs `suite`. The browser tests (`browser`: test/web/) and the cases that are slow
+    // by nature (`slow`: *.slow.test.ts — load-size imports, killed and restarted processes, the
+    // fuzzer's long form) each run once in .ci/run; `npm run test:all` runs all three.
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/**/*.slow.test.ts'] } },
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/web/**', 'test/**/*.slow.test.ts'] } },
+      { extends: true, test: { name: 'browser', include: ['test/web/**/*.test.ts'] } },
       { extends: true, test: { name: 'slow', include: ['test/**/*.slow.test.ts'] } },
     ],
   },

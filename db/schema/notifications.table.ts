@@ -1,38 +1,22 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { notificationKinds, notificationStatuses } from '../../core/vocabulary.js';
 import { feedbacks } from './feedbacks.table.js';
 import { inspections } from './inspections.table.js';
 import { ticketEvents } from './ticket-events.table.js';
 import { tickets } from './tickets.table.js';
 import { units } from './units.table.js';
 
-export const ticketNotificationKinds = [
-  'issued',
-  'reminder',
-  'escalation',
-  'submitted',
-  'rejected',
-  'verified',
-  'withdrawn',
-  'reassigned',
-  'extended',
-  'verify_reminder',
-  'reassigned_away',
-  'extension_requested',
-  'extension_approved',
-  'extension_refused',
-] as const;
-export type TicketNotificationKind = (typeof ticketNotificationKinds)[number];
-
-/** A unit's written feedback: submitted (to the supervising office), accepted or returned (to the unit). */
-export const feedbackNotificationKinds = ['feedback_submitted', 'feedback_accepted', 'feedback_returned'] as const;
-export type FeedbackNotificationKind = (typeof feedbackNotificationKinds)[number];
-
-export const notificationKinds = [...ticketNotificationKinds, ...feedbackNotificationKinds] as const;
-export type NotificationKind = (typeof notificationKinds)[number];
-
-export const notificationStatuses = ['pending', 'sending', 'sent', 'failed'] as const;
-export type NotificationStatus = (typeof notificationStatuses)[number];
+export {
+  feedbackNotificationKinds,
+  notificationKinds,
+  notificationStatuses,
+  ticketNotificationKinds,
+  type FeedbackNotificationKind,
+  type NotificationKind,
+  type NotificationStatus,
+  type TicketNotificationKind,
+} from '../../core/vocabulary.js';
 
 /**
  * The outbox: written in the transaction of the event that caused it, delivered later by the worker.

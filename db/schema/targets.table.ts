@@ -1,28 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { platforms, targetKinds } from '../../core/vocabulary.js';
 import { units } from './units.table.js';
 
-export const targetKinds = ['website', 'new_media'] as const;
-export type TargetKind = (typeof targetKinds)[number];
-
-/** The platforms of the national reporting system's 政务新媒体 and those inspections meet beyond it; labels in notifications/templates/labels.ts. */
-export const platforms = [
-  'wechat_subscription',
-  'wechat_service',
-  'weibo',
-  'douyin',
-  'toutiao',
-  'yidian',
-  'wechat_channels',
-  'kuaishou',
-  'xiaohongshu',
-  'baijiahao',
-  'bilibili',
-  'mini_program',
-  'gov_app',
-  'other',
-] as const;
-export type Platform = (typeof platforms)[number];
+export { platforms, targetKinds, type Platform, type TargetKind } from '../../core/vocabulary.js';
 
 /** A website or a new-media account; the same target is reused by every inspection that checks it. */
 export const targets = pgTable(

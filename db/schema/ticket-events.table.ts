@@ -1,23 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, check, index, integer, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { ticketEventTypes } from '../../core/ticket-states.js';
 import { tickets, ticketStates } from './tickets.table.js';
 import { trailColumns } from './trail.columns.js';
 
-export const ticketEventTypes = [
-  'ISSUE',
-  'ACKNOWLEDGE',
-  'SUBMIT_RECTIFICATION',
-  'VERIFY',
-  'REJECT',
-  'WITHDRAW',
-  'EXTEND_DEADLINE',
-  'REASSIGN',
-  'ESCALATE',
-  'REQUEST_EXTENSION',
-  'APPROVE_EXTENSION',
-  'REFUSE_EXTENSION',
-] as const;
-export type TicketEventType = (typeof ticketEventTypes)[number];
+export { ticketEventTypes, type TicketEventType } from '../../core/ticket-states.js';
 
 const stateList = ticketStates.map((s) => `'${s}'`).join(', ');
 

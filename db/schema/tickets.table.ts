@@ -1,12 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, jsonb, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { ticketStates } from '../../core/ticket-states.js';
 import { findings } from './findings.table.js';
 import { inspections } from './inspections.table.js';
 import { units } from './units.table.js';
 
-export const ticketStates = ['issued', 'acknowledged', 'rectified', 'verified', 'withdrawn'] as const;
-export type TicketState = (typeof ticketStates)[number];
-export const openTicketStates = ['issued', 'acknowledged', 'rectified'] as const;
+export { openTicketStates, ticketStates, type TicketState } from '../../core/ticket-states.js';
 
 /** A unit's pending 申请延期: `until` a date (end of that day in Shanghai), `requestedAt` an instant. */
 export interface ExtensionRequest {

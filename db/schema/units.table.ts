@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, serial, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { unitKinds } from '../../core/vocabulary.js';
 
-export const unitKinds = ['city_department', 'county', 'township', 'other'] as const;
-export type UnitKind = (typeof unitKinds)[number];
+export { unitKinds, type UnitKind } from '../../core/vocabulary.js';
 
 export const units = pgTable(
   'units',

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { roles } from '../../core/vocabulary.js';
 import { units } from './units.table.js';
 
-export const roles = ['admin', 'supervisor', 'officer'] as const;
-export type Role = (typeof roles)[number];
+export { roles, type Role } from '../../core/vocabulary.js';
 
 export const users = pgTable(
   'users',

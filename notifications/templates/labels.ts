@@ -1,32 +1,5 @@
-import type { Platform, TargetKind } from '../../db/schema/targets.table.js';
-import type { TicketState } from '../../db/schema/tickets.table.js';
-
-/** The platform names as the inspection notices print them. */
-export const platformLabels: Record<Platform, string> = {
-  wechat_subscription: '微信订阅号',
-  wechat_service: '微信服务号',
-  weibo: '微博',
-  douyin: '抖音',
-  toutiao: '今日头条',
-  yidian: '一点号',
-  wechat_channels: '微信视频号',
-  kuaishou: '快手',
-  xiaohongshu: '小红书',
-  baijiahao: '百家号',
-  bilibili: '哔哩哔哩',
-  mini_program: '小程序',
-  gov_app: '政务App',
-  other: '其他',
-};
-
-/** The state names of the SPEC, as the workbench shows them. */
-export const stateLabels: Record<TicketState, string> = {
-  issued: '待签收',
-  acknowledged: '整改中',
-  rectified: '待核验',
-  verified: '已销号',
-  withdrawn: '已撤销',
-};
+import { platformLabels } from '../../core/labels.js';
+import type { Platform, TargetKind } from '../../core/vocabulary.js';
 
 export function targetKindLabel(target: { kind: TargetKind; platform: Platform | null }): string {
   if (target.kind === 'website') return '网站';

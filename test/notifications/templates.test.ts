@@ -175,7 +175,7 @@ describe('renderTicketMail: every kind reads as an office would write it', () =>
     // 00:30 on 25 June in Shanghai is still 24 June in UTC, the zone the tests run in.
     const mail = render('issued', { tickets: [{ ...ticket, dueAt: new Date('2021-06-24T16:30:00Z') }] });
     expect(process.env.TZ).toBe('UTC');
-    expect(mail.text).toContain('2021年6月25日（星期五） 00:30');
+    expect(mail.text).toContain('2021年6月25日（星期五）0时30分');
     expect(mail.subject).toContain('（请于2021年6月25日前反馈）');
   });
 

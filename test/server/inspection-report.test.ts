@@ -92,7 +92,7 @@ describe('GET /api/inspections/:id/report', () => {
     const csv = await t.request(admin, 'GET', `/api/inspections/${inspectionId}/report?format=csv`);
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.split('\r\n');
-    expect(lines[0]).toBe('\uFEFF益政务办发〔2021〕2号 关于2021年全市政府网站与政务新媒体检查情况的通报 — 整改情况统计（截至2021年6月24日（星期四） 10:00）');
+    expect(lines[0]).toBe('\uFEFF益政务办发〔2021〕2号 关于2021年全市政府网站与政务新媒体检查情况的通报 — 整改情况统计（截至2021年6月24日（星期四）10时）');
     expect(lines[3]?.startsWith('排名,单位,分组,工单数,按期反馈,按期整改率')).toBe(true);
     expect(lines[4]).toMatch(/^1,益阳市卫生健康委员会,市直部门,4,4,100%,0,1,/);
     expect(csv.body).toContain(`"'=HYPERLINK(""http://x"",""局"")"`);
@@ -108,7 +108,7 @@ describe('GET /api/inspections/:id/report', () => {
     await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     expect(workbook.worksheets.map((w) => w.name)).toEqual(['整改进度', '分组统计', '问题清单']);
     for (const ws of workbook.worksheets) {
-      expect(String(ws.getCell('A1').value)).toMatch(/^益政务办发〔2021〕2号 .*（截至2021年6月24日（星期四） 10:00）$/);
+      expect(String(ws.getCell('A1').value)).toMatch(/^益政务办发〔2021〕2号 .*（截至2021年6月24日（星期四）10时）$/);
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
       expect(ws.getColumn(2).width).toBeGreaterThan(10);
     }

@@ -5,7 +5,7 @@ import { createOutboxWorker, type OutboxLogger, type OutboxWorker } from '../../
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { ADMIN_PASSWORD } from '../helpers/build-test-app.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.js';
-import { expectAccessible, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { expectAccessible, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
 
 // The administrator's pages in Debian's Chromium against the real server: units, users (and the
 // officer they create signing in, then being stopped), the outbox with a real SMTP server, the
@@ -211,9 +211,7 @@ describe('the administration pages in a browser', { timeout: 180_000 }, () => {
     await o.waitForURL(/\/sign-in/);
     await eventually(() => o.getByRole('button', { name: '登录' }).isVisible()).toBe(true);
     // Signing in again is refused while the user is deactivated.
-    await o.getByLabel('用户名').fill('sjj-off');
-    await o.getByLabel('密码', { exact: true }).fill(NEW_PASSWORD);
-    await o.getByRole('button', { name: '登录' }).click();
+    await submitSignIn(o, 'sjj-off', NEW_PASSWORD);
     await eventually(() => o.getByRole('alert').count()).toBeGreaterThan(0);
     expect(new URL(o.url()).pathname).toBe('/sign-in');
   });

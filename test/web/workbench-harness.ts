@@ -64,12 +64,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screensDir, `${name}-${page.viewportSize()?.width ?? 0}.png`), fullPage: true, animations: 'disabled' });
 }
 
+/** Fills in the sign-in form and sends it, whatever the answer (see signIn for a sign-in that must succeed). */
+export async function submitSignIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码', { exact: true }).fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
 /** Signs in through the sign-in page (the one the app redirected to, or /sign-in). */
 export async function signIn(page: Page, username: string, password: string): Promise<void> {
   // The app itself sends a page without a session to sign-in, with the wanted page to return to.
   await page.waitForURL(/\/sign-in/);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码', { exact: true }).fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
+  await submitSignIn(page, username, password);
   await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
 }

@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInspection, issueFindings, PASSWORD, seedOrganisation } from '../helpers/fixtures.js';
-import { desktop, expectAccessible, phone, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { desktop, expectAccessible, phone, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
 
 // The workbench in Debian's Chromium against the real server on a fresh embedded database: an
 // officer and a supervisor take one ticket from 待签收 to 已销号, by the SPEC's words only.
@@ -91,9 +91,7 @@ describe('the web workbench in a browser', { timeout: 180_000 }, () => {
     await screenshot(page, 'sign-in');
     await page.setViewportSize(desktop);
 
-    await page.getByLabel('用户名').fill('wjw-off');
-    await page.getByLabel('密码', { exact: true }).fill('wrong-password');
-    await page.getByRole('button', { name: '登录' }).click();
+    await submitSignIn(page, 'wjw-off', 'wrong-password');
     await eventually(() => page.getByRole('alert').textContent()).toContain('用户名或密码错误');
 
     await signIn(page, 'wjw-off', PASSWORD);

@@ -1,13 +1,19 @@
+import {
+  notificationKindLabels as notificationKinds,
+  notificationStatusLabels as notificationStatuses,
+  platformLabels as platforms,
+  roleLabels as roles,
+  stateLabels,
+} from '../../core/labels';
 import type { EventType, TicketState } from './api/types';
 
-/** State names as the SPEC fixes them. */
-export const stateLabels: Record<TicketState, string> = {
-  issued: '待签收',
-  acknowledged: '整改中',
-  rectified: '待核验',
-  verified: '已销号',
-  withdrawn: '已撤销',
-};
+// The domain's words come from core/labels.ts, shared with the mails. The API hands some values
+// over as plain strings, so those maps are looked up by string here (a missing key falls back).
+export { stateLabels };
+export const platformLabels: Record<string, string> = platforms;
+export const roleLabels: Record<string, string> = roles;
+export const notificationKindLabels: Record<string, string> = notificationKinds;
+export const notificationStatusLabels: Record<string, string> = notificationStatuses;
 
 export const stateTagTypes: Record<TicketState, 'primary' | 'success' | 'warning' | 'info' | 'danger'> = {
   issued: 'danger',
@@ -52,38 +58,5 @@ export const historyLabels: Record<string, string> = {
   REFUSE_EXTENSION: '不同意延期',
 };
 
-export const platformLabels: Record<string, string> = {
-  wechat_subscription: '微信订阅号',
-  wechat_service: '微信服务号',
-  weibo: '微博',
-  douyin: '抖音',
-  toutiao: '今日头条',
-  yidian: '一点号',
-  wechat_channels: '微信视频号',
-  kuaishou: '快手',
-  xiaohongshu: '小红书',
-  baijiahao: '百家号',
-  bilibili: '哔哩哔哩',
-  mini_program: '小程序',
-  gov_app: '政务App',
-  other: '其他平台',
-};
-
 export const targetKindLabels: Record<string, string> = { website: '政府网站', new_media: '政务新媒体' };
 
-export const notificationKindLabels: Record<string, string> = {
-  issued: '下发通知',
-  reminder: '到期提醒',
-  escalation: '逾期督办',
-  submitted: '整改报送',
-  rejected: '退回通知',
-  verified: '销号通知',
-  withdrawn: '撤销通知',
-  reassigned: '转办通知',
-  extended: '延期通知',
-  digest: '待核验汇总',
-};
-
-export const notificationStatusLabels: Record<string, string> = { pending: '待发送', sent: '已发送', failed: '发送失败' };
-
-export const roleLabels: Record<string, string> = { admin: '系统管理员', supervisor: '督办人员', officer: '整改联络员' };

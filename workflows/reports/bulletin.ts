@@ -5,8 +5,9 @@ import type { BulletinCandidate, BulletinCandidates } from './bulletin-candidate
 import { endOfShanghaiDay, shanghaiDay } from '../deadlines/calendar.js';
 import type { InspectionReport, InspectionReportService } from './inspection-report.js';
 import { groupRepeats, type RepeatOffender } from './repeat-offenders.js';
-import { stateLabels, targetLabel } from '../../notifications/templates/labels.js';
-import { formatDateLong } from '../../notifications/templates/dates.js';
+import { stateLabels } from '../../core/labels.js';
+import { targetLabel } from '../../notifications/templates/labels.js';
+import { formatDateWithWeekday } from '../../core/dates.js';
 
 /** What the draft says, before it is laid out: kept apart so the wording can be read and tested. */
 export interface BulletinContent {
@@ -134,7 +135,7 @@ function compose(
   paragraphs.push({
     heading: '一、总体情况',
     text:
-      `截至${formatDateLong(asOf).replace(/ \d{2}:\d{2}$/, '')}，检查发现的${found}个问题（其中突出问题${outstanding}个）涉及${report.byUnit.length}家单位。` +
+      `截至${formatDateWithWeekday(asOf)}，检查发现的${found}个问题（其中突出问题${outstanding}个）涉及${report.byUnit.length}家单位。` +
       `已整改销号${totals.verified}个，已提交整改待核验${totals.rectified}个，正在整改${totals.acknowledged}个，尚未签收${totals.issued}个` +
       `${totals.withdrawn > 0 ? `；经复核撤销${totals.withdrawn}个` : ''}。` +
       `按期反馈整改情况的问题${report.byUnit.reduce((n, u) => n + u.onTime, 0)}个，按期整改率${percent(totals.onTimeRate)}；逾期未整改${totals.overdue}个（各单位情况见附件1）。` +

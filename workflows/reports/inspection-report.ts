@@ -6,7 +6,7 @@ import type { FeedbacksRepository } from '../../db/repositories/feedbacks.reposi
 import { overdueStates } from '../../db/repositories/tickets.repository.js';
 import type { Inspection, TargetKind, UnitKind } from '../../db/schema/index.js';
 import { formatDateLong } from '../../notifications/templates/dates.js';
-import { platformLabels, stateLabels } from '../../notifications/templates/labels.js';
+import { platformLabels, stateLabels } from '../../core/labels.js';
 import { notFound } from '../../core/errors.js';
 import { shanghaiDay, type WorkingCalendar } from '../deadlines/calendar.js';
 import { dueAtForDeadline } from '../deadlines/deadlines.js';

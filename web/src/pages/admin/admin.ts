@@ -18,12 +18,7 @@ export type CalendarOverride = Json<paths['/api/calendar']['get']['responses'][2
 export type Arrangement = NonNullable<paths['/api/calendar/import']['post']['requestBody']>['content']['application/json'];
 export type RowError = NonNullable<Problem['errors']>[number];
 
-export const unitKindLabels: Record<UnitKind, string> = {
-  city_department: '市直部门',
-  county: '区县(市)',
-  township: '乡镇(街道)',
-  other: '其他',
-};
+export { unitKindLabels } from '../../../../core/labels';
 
 /** Every unit the admin may see (the list comes in pages of at most 200). */
 export async function loadAllUnits(): Promise<Unit[]> {

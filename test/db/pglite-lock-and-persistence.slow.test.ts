@@ -8,8 +8,9 @@ import { createDatabase, type Database } from '../../db/client.js';
 import { DataDirLockedError } from '../../db/data-dir-lock.js';
 import { loadConfig } from '../../server/config.js';
 import { startServer, type RunningServer } from '../../server/main.js';
-import { onPostgres } from '../helpers/test-database.js';
 
+// Always the embedded database in folders of its own (DATABASE_URL is ignored here), so the
+// single run of the slow project in .ci/run, on PostgreSQL, covers it.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const folders: string[] = [];
 const open: { close(): Promise<void> }[] = [];
@@ -61,7 +62,7 @@ async function openDatabase(dataDir: string, command = 'rectify serve'): Promise
   return handle;
 }
 
-describe.skipIf(onPostgres)('the embedded database folder', { timeout: 180_000 }, () => {
+describe('the embedded database folder', { timeout: 180_000 }, () => {
   it('stops a second process with a message saying who holds it and what to do instead', async () => {
     const dataDir = freshDataDir();
     await openDatabase(dataDir, 'rectify serve');
@@ -113,7 +114,7 @@ describe.skipIf(onPostgres)('the embedded database folder', { timeout: 180_000 }
   });
 });
 
-describe.skipIf(onPostgres)('a server on the embedded database', { timeout: 180_000 }, () => {
+describe('a server on the embedded database', { timeout: 180_000 }, () => {
   async function start(dataDir: string, adminPassword?: string): Promise<RunningServer> {
     const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', SWEEP_INTERVAL_S: '0', ...(adminPassword ? { RECTIFY_ADMIN_PASSWORD: adminPassword } : {}) });
     const server = await startServer(config, { handleSignals: false });
