@@ -2,7 +2,7 @@
 // 32 connections. PostgreSQL when DATABASE_URL is set (a fresh database rectify_bench_<pid>, dropped
 // at the end), else PGlite in a fresh data folder. The server gets the environment `npm start` gives
 // it (MALLOC_MMAP_THRESHOLD_, see README "Memory"); RSS_GLIBC_DEFAULTS=1 leaves glibc's defaults.
-// RSS_REQUESTS (default 5000) sets the size of the load.
+// RSS_REQUESTS (default 5000) sets the size of the load; NODE_OPTIONS is passed on to the server.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     LOGIN_MAX_PER_MINUTE: '10000',
     LOG_LEVEL: 'warn',
     ...(bench.url ? { DATABASE_URL: bench.url } : {}),
+    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
     ...(process.env.RSS_GLIBC_DEFAULTS ? {} : { MALLOC_MMAP_THRESHOLD_: '131072' }),
   };
   const child = spawn(process.execPath, [rectifyBin, 'serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
