@@ -60,6 +60,8 @@ export async function startServerProcess({ databaseUrl, dataDir, logFile }: { da
     SWEEP_INTERVAL_S: '0',
     // Every officer logs in once before the transitions; the default budget (10 a minute) is for people.
     LOGIN_MAX_PER_MINUTE: '10000',
+    // As `npm start` runs it (README "Memory").
+    MALLOC_MMAP_THRESHOLD_: '131072',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   const log = fs.openSync(logFile, 'a');

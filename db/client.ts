@@ -6,6 +6,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { lockDataDir, secureDataDir } from './data-dir-lock.js';
+import { initPgliteDataDir, PGLITE_START_PARAMS } from './pglite-start.js';
 import * as schema from './schema/index.js';
 
 // Any fixed 64-bit number; instances starting together serialise on it.
@@ -133,12 +134,14 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
   ]);
   const release = lockDataDir(options.dataDir, options.command ?? 'rectify');
   let client: PGlite;
+  const pgDir = path.join(options.dataDir, 'pg');
   try {
+    await initPgliteDataDir(pgDir);
     // pg_trgm: the migrations create it, as on PostgreSQL (the ticket list's text search).
-    client = await PGliteClient.create(path.join(options.dataDir, 'pg'), { extensions: { pg_trgm } });
+    client = await PGliteClient.create(pgDir, { extensions: { pg_trgm }, startParams: [...PGLITE_START_PARAMS] });
     // PGlite's file layer gives its files mode 666 whatever the umask: take group and other off
     // now and again on close; in between, the owner-only folders keep everyone else out.
-    secureDataDir(path.join(options.dataDir, 'pg'));
+    secureDataDir(pgDir);
   } catch (error) {
     release();
     throw error;
@@ -159,7 +162,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
       if (client.closed) return;
       try {
         await client.close();
-        secureDataDir(path.join(options.dataDir, 'pg'));
+        secureDataDir(pgDir);
       } finally {
         release();
       }
