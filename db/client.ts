@@ -95,7 +95,7 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
       await withLock(async (client) => {
         await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
         if (!options.migrationUrl) return;
-        const [server] = await queryRows<{ role: string }>(db, sql`select current_user as role`);
+        const [server] = await queryRows<{ role: string }>(sql`select current_user as role`, db);
         const [owner] = (await client.query<{ role: string }>('select current_user as role')).rows;
         if (server && owner && server.role !== owner.role) await grantServerRole(client, server.role);
       });
@@ -174,7 +174,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
  * Raw SQL for what the query builder cannot say. Both drivers answer with `{ rows }`;
  * the generic `Db` type cannot know that, hence the one cast here.
  */
-export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+export async function queryRows<T extends Record<string, unknown>>(query: SQL, db: Db): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }

@@ -14,7 +14,7 @@ export interface PreparedStatement {
  * transactions). For the few statements every ticket event runs. Rows come back as the driver
  * gives them: timestamps as text, bigint as text.
  */
-export async function runPrepared<T extends Record<string, unknown>>(db: Db, statement: PreparedStatement, params: unknown[]): Promise<T[]> {
+export async function runPrepared<T extends Record<string, unknown>>(statement: PreparedStatement, params: unknown[], db: Db): Promise<T[]> {
   const query = db._.session.prepareQuery({ sql: statement.text, params }, undefined, statement.name, false);
   // Both drivers answer with `{ rows }`; drizzle's generic result type cannot know that.
   const result = (await query.execute()) as unknown as { rows: T[] };

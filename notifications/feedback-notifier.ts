@@ -25,7 +25,7 @@ interface FeedbackNotifierOptions {
 /** Writes written-feedback emails, as data, into the caller's transaction (the outbox); they are rendered when delivered. */
 export function createFeedbackNotifier({ publicUrl, mailDomain, now, notifications }: FeedbackNotifierOptions) {
   return {
-    async queue(tx: Db, { kind, feedback, ...details }: QueueFeedbackMail): Promise<void> {
+    async queue({ kind, feedback, ...details }: QueueFeedbackMail, tx: Db): Promise<void> {
       const issuingId = feedback.inspection.issuingUnitId;
       const ids = [...new Set([feedback.unitId, issuingId, ...(feedback.unitParentId === null ? [] : [feedback.unitParentId])])];
       const byId = new Map((await notifications.unitsForMail({ ids }, tx)).map((u) => [u.id, u]));

@@ -170,14 +170,16 @@ function copyName({ unitId, who }: LadderAddressee, unitsById: ReadonlyMap<numbe
   return name && who === 'leaders' ? `${name}负责同志` : name;
 }
 
-export interface QueueOptions {
+/** The emails to write, and how. */
+export interface QueueMany {
+  mails: QueueTicketMail[];
   /** The moment the emails are written (their sign-off's date), when not the notifier's clock: a sweep run for a given moment. */
   at?: Date;
   /**
    * Asked for each email before it is written, in the same transaction: false leaves it out. The
    * daily digest claims its (office, inspection, day) here, so that only one instance sends it.
    */
-  accept?: (tx: Db, letter: { kind: NotificationKind; inspectionId: number; to: LadderAddressee[] }) => Promise<boolean>;
+  accept?: (letter: { kind: NotificationKind; inspectionId: number; to: LadderAddressee[] }, tx: Db) => Promise<boolean>;
 }
 
 interface InspectionInfo {
@@ -190,7 +192,7 @@ export type PreparedTicketMail = Omit<NewOutboxRow, 'payload'> & { data: TicketM
 
 /** Writes emails about tickets, as data, into the caller's transaction (the outbox); they are rendered when delivered. */
 export function createTicketNotifier({ publicUrl, mailDomain, now, notifications }: TicketNotifierOptions) {
-  async function loadUnits(tx: Db, ids: Iterable<number>, into: Map<number, UnitInfo>): Promise<void> {
+  async function loadUnits(ids: Iterable<number>, into: Map<number, UnitInfo>, tx: Db): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !into.has(id));
     if (missing.length === 0) return;
     for (const row of await notifications.unitsForMail({ ids: missing }, tx)) into.set(row.id, row);
@@ -224,10 +226,11 @@ export function createTicketNotifier({ publicUrl, mailDomain, now, notifications
    * The emails these mails make: batched kinds become one email per unit (and step), listing every
    * ticket; decisions stay one email per ticket. Each records the tickets it concerns.
    */
-  async function prepare(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<PreparedTicketMail[]> {
+  async function prepare(options: QueueMany, tx: Db): Promise<PreparedTicketMail[]> {
+    const { mails } = options;
     const unitsById = new Map<number, UnitInfo>();
-    await loadUnits(tx, mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById);
-    await loadUnits(tx, [...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById);
+    await loadUnits(mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById, tx);
+    await loadUnits([...unitsById.values()].flatMap((u) => (u.parentId === null ? [] : [u.parentId])), unitsById, tx);
     const inspectionIds = [...new Set(mails.map((m) => m.ticket.inspection.id))];
     const inspectionsById = new Map((await notifications.inspectionContacts({ ids: inspectionIds }, tx)).map(({ id, ...info }) => [id, info]));
 
@@ -237,7 +240,7 @@ export function createTicketNotifier({ publicUrl, mailDomain, now, notifications
       const accepted: Letter[] = [];
       for (const letter of letters) {
         const [head] = letter.mails;
-        if (head && (await options.accept(tx, { kind: letter.kind, inspectionId: head.ticket.inspectionId, to: letter.addressing.to }))) accepted.push(letter);
+        if (head && (await options.accept({ kind: letter.kind, inspectionId: head.ticket.inspectionId, to: letter.addressing.to }, tx))) accepted.push(letter);
       }
       letters = accepted;
     }
@@ -264,9 +267,9 @@ export function createTicketNotifier({ publicUrl, mailDomain, now, notifications
     });
   }
 
-  async function queueMany(tx: Db, mails: QueueTicketMail[], options: QueueOptions = {}): Promise<number> {
-    if (mails.length === 0) return 0;
-    const prepared = await prepare(tx, mails, options);
+  async function queueMany(options: QueueMany, tx: Db): Promise<number> {
+    if (options.mails.length === 0) return 0;
+    const prepared = await prepare(options, tx);
     const rows = prepared.map(({ data, ...row }) => {
       const payload: MailPayload = { v: 1, ticket: data };
       return { ...row, payload: JSON.stringify(payload) };
@@ -279,22 +282,22 @@ export function createTicketNotifier({ publicUrl, mailDomain, now, notifications
   return {
     queueMany,
     /** What queueMany would write for these mails, without writing it. */
-    async preview(tx: Db, mails: QueueTicketMail[]): Promise<PreparedTicketMail[]> {
-      return mails.length === 0 ? [] : prepare(tx, mails);
+    async preview(mails: QueueTicketMail[], tx: Db): Promise<PreparedTicketMail[]> {
+      return mails.length === 0 ? [] : prepare({ mails }, tx);
     },
-    async queue(tx: Db, mail: QueueTicketMail): Promise<void> {
-      await queueMany(tx, [mail]);
+    async queue(mail: QueueTicketMail, tx: Db): Promise<void> {
+      await queueMany({ mails: [mail] }, tx);
     },
 
     /**
      * Before a failed email is sent again: when it failed for want of any address, address it to its
      * units as they are now, so that adding the missing address and resending (as its error says) works.
      */
-    async readdressIfUnaddressed(tx: Db, { id }: { id: number }): Promise<void> {
+    async readdressIfUnaddressed({ id }: { id: number }, tx: Db): Promise<void> {
       const row = await notifications.lockFailedAddressees({ id }, tx);
       if (!row || row.recipients.length > 0 || row.unitIds.length === 0) return;
       const unitsById = new Map<number, UnitInfo>();
-      await loadUnits(tx, [...row.unitIds, ...row.ccUnitIds], unitsById);
+      await loadUnits([...row.unitIds, ...row.ccUnitIds], unitsById, tx);
       const recipients = emailsOf(row.unitIds.map(mailboxOf), unitsById);
       const cc = emailsOf(row.ccUnitIds.map(mailboxOf), unitsById).filter((e) => !recipients.includes(e));
       if (recipients.length > 0) await notifications.setMailboxes({ id, recipients, cc }, tx);

@@ -84,9 +84,7 @@ export function createAttachmentsRepository({ db }: { db: Db }) {
      * it: the hash chain covers these records, so they are what the stored bytes must match.
      */
     async recordedInTrails(tx: Db = db): Promise<{ trail: 'ticket' | 'feedback'; ownerId: number; seq: number; file: AttachmentRecord }[]> {
-      const rows = await queryRows<{ trail: 'ticket' | 'feedback'; owner_id: number; seq: number; file: AttachmentRecord }>(
-        tx,
-        sql`select 'ticket' as trail, e.ticket_id as owner_id, e.seq, f.value as file
+      const rows = await queryRows<{ trail: 'ticket' | 'feedback'; owner_id: number; seq: number; file: AttachmentRecord }>(sql`select 'ticket' as trail, e.ticket_id as owner_id, e.seq, f.value as file
               from ticket_events e, jsonb_array_elements(e.payload->'attachments') f
              where jsonb_typeof(e.payload->'attachments') = 'array'
             union all
@@ -94,6 +92,7 @@ export function createAttachmentsRepository({ db }: { db: Db }) {
               from feedback_events e, jsonb_array_elements(e.payload->'attachments') f
              where jsonb_typeof(e.payload->'attachments') = 'array'
             order by 1, 2, 3`,
+        tx,
       );
       return rows.map((r) => ({ trail: r.trail, ownerId: r.owner_id, seq: r.seq, file: r.file }));
     },

@@ -64,9 +64,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
      * or for the verification reminder its submission time): one statement.
      */
     async claimDue({ now, skip, limit }: { now: Date; skip: readonly number[]; limit: number }, tx: Db): Promise<DueTicket[]> {
-      const rows = await queryRows<DueRow>(
-        tx,
-        sql`with claimed as (
+      const rows = await queryRows<DueRow>(sql`with claimed as (
               select t.id, t.state, t.due_at, t.escalation_level, t.rectified_at, t.inspection_id, t.next_action_at
               from ${tickets} t
               where t.next_action_at <= ${now.toISOString()}::timestamptz and not (t.id = any(${sql.param([...skip])}::int[]))
@@ -82,6 +80,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
                       and a.basis = case when a.kind = 'verify_reminder' then c.rectified_at else c.due_at end) as taken
             from claimed c join ${inspections} i on i.id = c.inspection_id
             order by c.next_action_at, c.id`,
+        tx,
       );
       return rows.map((row) => ({
         id: Number(row.id),
@@ -101,9 +100,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
      */
     async record({ actions, now }: { actions: readonly DeadlineActionKey[]; now: Date }, tx: Db): Promise<Set<string>> {
       if (actions.length === 0) return new Set();
-      const inserted = await queryRows<{ ticket_id: number; kind: DeadlineActionKind; step: number }>(
-        tx,
-        sql`insert into ${ticketDeadlineActions} (ticket_id, kind, step, basis, taken_at)
+      const inserted = await queryRows<{ ticket_id: number; kind: DeadlineActionKind; step: number }>(sql`insert into ${ticketDeadlineActions} (ticket_id, kind, step, basis, taken_at)
             select v.ticket_id, v.kind, v.step,
                    case when v.kind = 'verify_reminder' then t.rectified_at else t.due_at end,
                    ${now.toISOString()}::timestamptz
@@ -112,6 +109,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
             join ${tickets} t on t.id = v.ticket_id
             on conflict do nothing
             returning ticket_id, kind, step`,
+        tx,
       );
       return new Set(inserted.map((row) => deadlineActionKey({ ticketId: Number(row.ticket_id), kind: row.kind, step: Number(row.step) })));
     },

@@ -86,9 +86,7 @@ export function createNotificationsRepository({ db }: { db: Db }) {
       for (let i = 0; i < rows.length; i += CHUNK) {
         const part = rows.slice(i, i + CHUNK);
         const column = (value: (row: NewOutboxRow) => string | number | null) => unnestColumn(part, value);
-        const inserted = await queryRows<{ id: number | string; message_id: string }>(
-          tx,
-          sql`
+        const inserted = await queryRows<{ id: number | string; message_id: string }>(sql`
           insert into ${notifications} (ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id, created_at, next_attempt_at)
           select r.ticket_id, r.event_id, r.feedback_id, r.kind, r.unit_ids::int[],
                  array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
@@ -101,6 +99,7 @@ export function createNotificationsRepository({ db }: { db: Db }) {
                       ${column((r) => r.subject)}::text[], ${column((r) => r.payload)}::text[], ${column((r) => r.messageId)}::text[])
             as r(ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id)
           returning id, message_id`,
+          tx,
         );
         const idOf = new Map(inserted.map((r) => [r.message_id, Number(r.id)]));
         const links = part.flatMap((row) => row.ticketIds.map((ticketId) => ({ notificationId: idOf.get(row.messageId) ?? 0, ticketId })));

@@ -103,9 +103,7 @@ export function createReportsRepository({ db }: { db: Db }) {
       const prefix = scopePrefix(viewer);
       const inScope = (alias: string) => (prefix === undefined ? sql`true` : sql`${sql.raw(alias)}.unit_id in (select u.id from units u where u.path like ${prefix})`);
       const sinceCondition = (alias: string) => (since ? sql`${sql.raw(alias)}.issued_on >= ${since}::date` : sql`true`);
-      const rows = await queryRows<Record<string, unknown>>(
-        tx,
-        sql`select g.id as target_id, g.kind, g.platform, g.name as target_name, u.code as unit_code, u.name as unit_name,
+      const rows = await queryRows<Record<string, unknown>>(sql`select g.id as target_id, g.kind, g.platform, g.name as target_name, u.code as unit_code, u.name as unit_name,
                    fp.problem_code, pt.label as problem_label, fp.text as problem_text,
                    i.id as inspection_id, i.short_code, i.title, i.document_number, i.issued_on::text as issued_on, t.id as ticket_id, t.number, t.state
             from tickets t
@@ -126,6 +124,7 @@ export function createReportsRepository({ db }: { db: Db }) {
                   and ${inScope('t2')} and ${sinceCondition('i2')})
               ${inspectionId === undefined ? sql`` : sql`and g.id in (select f3.target_id from findings f3 where f3.inspection_id = ${inspectionId})`}
             order by g.id, fp.problem_code, fp.text, i.issued_on, i.id`,
+        tx,
       );
       return rows.map((r) => ({
         targetId: Number(r.target_id),

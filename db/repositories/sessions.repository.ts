@@ -33,7 +33,7 @@ export function createSessionsRepository({ db }: { db: Db }) {
      * read costs one index lookup per table and no query building.
      */
     async findViewer({ id, userId }: { id: string; userId: number }, tx: Db = db): Promise<SessionViewer | undefined> {
-      const [row] = await runPrepared<ViewerRow>(tx, findViewerStatement, [id, userId]);
+      const [row] = await runPrepared<ViewerRow>(findViewerStatement, [id, userId], tx);
       if (!row) return undefined;
       return {
         viewer: { userId: row.user_id, username: row.username, role: row.role, unitId: row.unit_id, unitCode: row.unit_code, unitPath: row.unit_path },

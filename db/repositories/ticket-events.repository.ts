@@ -84,7 +84,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
     const seq = tail.seq + 1;
     const { hash, chainVersion } = chain.link({ ticketId: change.ticketId }, tail.hash, { ...change, seq });
     const iso = (at: Date | null | undefined) => at?.toISOString() ?? null;
-    const [row] = await runPrepared<{ id: number | string }>(tx, transitionStatement, [
+    const [row] = await runPrepared<{ id: number | string }>(transitionStatement, [
       change.ticketId,
       tail.seq,
       values.state,
@@ -113,7 +113,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
       JSON.stringify(change.payload),
       tail.hash,
       chainVersion,
-    ]);
+    ], tx);
     // No row: the ticket's tail moved since the caller read it (or the ticket is gone); nothing was written.
     if (!row) throw new Error(`ticket ${change.ticketId}: its audit tail is no longer seq ${tail.seq}`);
     // bigserial comes back from the pg driver as a string.
@@ -131,9 +131,12 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
      * one statement.
      */
     async persist(
-      changes: EventChange[],
+      {
+        changes,
+        tails,
+        transition,
+      }: { changes: EventChange[]; tails?: ReadonlyMap<number, { seq: number; hash: string | null }>; transition?: { tail: ChainTail; values: TransitionValues } },
       tx: Db,
-      { tails, transition }: { tails?: ReadonlyMap<number, { seq: number; hash: string | null }>; transition?: { tail: ChainTail; values: TransitionValues } } = {},
     ): Promise<TicketEvent[]> {
       if (transition) return [await persistTransition(changes, transition, tx)];
       if (changes.length === 0) return [];
@@ -166,9 +169,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
         const column = (value: (row: (typeof rows)[number]) => string | number | null) => unnestColumn(part, value);
         // The tail of each ticket as this chunk leaves it: its last event here.
         const moved = [...new Map(part.map((r) => [r.ticketId, r])).values()];
-        const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(
-          tx,
-          sql`with appended as (
+        const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(sql`with appended as (
                 insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
                 select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
                 from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
@@ -183,6 +184,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
                 where ${tickets.id} = v.id
               )
               select id, ticket_id, seq from appended`,
+          tx,
         );
         // bigserial comes back from the pg driver as a string.
         for (const row of inserted) idOf.set(`${row.ticket_id}:${row.seq}`, Number(row.id));

@@ -58,14 +58,13 @@ export function createTicketIssuanceRepository() {
     async upsertTargets({ rows }: { rows: readonly TargetToStore[] }, tx: Db): Promise<StoredTarget[]> {
       const stored: StoredTarget[] = [];
       for (const part of chunks(rows)) {
-        const inserted = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null; url: string | null; county: string | null }>(
-          tx,
-          sql`insert into ${targets} (kind, platform, name, url, owner_unit_id, county)
+        const inserted = await queryRows<{ id: number; kind: string; platform: string | null; name: string; unit_id: number | null; url: string | null; county: string | null }>(sql`insert into ${targets} (kind, platform, name, url, owner_unit_id, county)
               select * from unnest(${unnestColumn(part, (f) => f.kind)}::text[], ${unnestColumn(part, (f) => f.platform)}::text[], ${unnestColumn(part, (f) => f.name)}::text[],
                                    ${unnestColumn(part, (f) => f.url)}::text[], ${unnestColumn(part, (f) => f.unitId)}::int[], ${unnestColumn(part, (f) => f.county)}::text[])
               on conflict (kind, platform, name, owner_unit_id) do update
                 set url = coalesce(excluded.url, ${targets.url}), county = coalesce(excluded.county, ${targets.county})
               returning id, kind, platform, name, owner_unit_id as unit_id, url, county`,
+          tx,
         );
         stored.push(...inserted.map(({ unit_id, ...row }) => ({ ...row, unitId: unit_id })));
       }
@@ -76,15 +75,14 @@ export function createTicketIssuanceRepository() {
     async insertFindings({ inspectionId, rows }: { inspectionId: number; rows: readonly FindingToStore[] }, tx: Db): Promise<{ id: number; targetId: number }[]> {
       const created: { id: number; targetId: number }[] = [];
       for (const part of chunks(rows)) {
-        const inserted = await queryRows<{ id: number; target_id: number }>(
-          tx,
-          sql`insert into ${findings} (inspection_id, target_id, unit_id, outstanding, last_updated_on, note, problems_text, source_row)
+        const inserted = await queryRows<{ id: number; target_id: number }>(sql`insert into ${findings} (inspection_id, target_id, unit_id, outstanding, last_updated_on, note, problems_text, source_row)
               select ${inspectionId}::int, * from unnest(${unnestColumn(part, (f) => f.targetId)}::int[], ${unnestColumn(part, (f) => f.unitId)}::int[],
                                    ${unnestColumn(part, (f) => f.outstanding)}::bool[], ${unnestColumn(part, (f) => f.lastUpdatedOn)}::date[],
                                    ${unnestColumn(part, (f) => f.note)}::text[], ${unnestColumn(part, (f) => f.problemsText)}::text[],
                                    ${unnestColumn(part, (f) => f.sourceRow)}::int[])
               on conflict (inspection_id, target_id) do nothing
               returning id, target_id`,
+          tx,
         );
         created.push(...inserted.map((row) => ({ id: row.id, targetId: row.target_id })));
       }
@@ -102,7 +100,7 @@ export function createTicketIssuanceRepository() {
 
     /** How many tickets the inspection has, for numbering the next ones. */
     async countTickets({ inspectionId }: { inspectionId: number }, tx: Db): Promise<number> {
-      const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from ${tickets} where ${tickets.inspectionId} = ${inspectionId}`);
+      const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(sql`select count(*)::int as n from ${tickets} where ${tickets.inspectionId} = ${inspectionId}`, tx);
       return n;
     },
 
@@ -114,13 +112,12 @@ export function createTicketIssuanceRepository() {
       const created: { id: number; number: string }[] = [];
       const stamp = at.toISOString();
       for (const part of chunks(rows)) {
-        const inserted = await queryRows<{ id: number; number: string }>(
-          tx,
-          sql`insert into ${tickets} (number, inspection_id, finding_id, unit_id, state, due_at, due_provisional, next_action_at, created_at, updated_at)
+        const inserted = await queryRows<{ id: number; number: string }>(sql`insert into ${tickets} (number, inspection_id, finding_id, unit_id, state, due_at, due_provisional, next_action_at, created_at, updated_at)
               select u.number, ${inspectionId}::int, u.finding_id, u.unit_id, 'issued', ${dueAt.toISOString()}::timestamptz, ${dueProvisional}::bool,
                      ${stamp}::timestamptz, ${stamp}::timestamptz, ${stamp}::timestamptz
               from unnest(${unnestColumn(part, (t) => t.number)}::text[], ${unnestColumn(part, (t) => t.findingId)}::int[], ${unnestColumn(part, (t) => t.unitId)}::int[]) as u(number, finding_id, unit_id)
               returning id, number`,
+          tx,
         );
         created.push(...inserted.sort((a, b) => a.id - b.id));
       }

@@ -27,7 +27,7 @@ const matchingIds = (pattern: string) => sql`
  * so a page reads about as many rows as it passes over instead of every match. The condition is on
  * `tickets` alone.
  */
-export async function searchCondition(tx: Db, q: string): Promise<SQL> {
+export async function searchCondition(q: string, tx: Db): Promise<SQL> {
   const pattern = `%${escapeLike(q)}%`;
   // UNION ALL and a LIMIT: the count stops at the threshold instead of collecting every match.
   const [counted] = await tx

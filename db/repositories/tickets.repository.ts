@@ -166,7 +166,7 @@ export function createTicketsRepository({ db }: { db: Db }) {
       const pending = sql`jsonb_typeof(${tickets.extensionRequest}) = 'object'`;
       conditions.push(filters.extensionRequested ? pending : sql`not coalesce(${pending}, false)`);
     }
-    if (filters.q) conditions.push(await searchCondition(tx, filters.q));
+    if (filters.q) conditions.push(await searchCondition(filters.q, tx));
     if (after) {
       // A row comparison, which an index on (due_at, id) can seek to; the equivalent OR of two
       // conditions makes PostgreSQL walk past every earlier row instead.
@@ -216,7 +216,7 @@ export function createTicketsRepository({ db }: { db: Db }) {
   // is not): the five-table join is built a few times, not once per event. On PGlite every
   // transaction has a connection object of its own, so there each is built when first used in it.
   const keptOn = new WeakMap<object, Partial<LockStatements>>();
-  function lockStatement<K extends keyof LockStatements>(tx: Db, key: K): LockStatements[K] {
+  function lockStatement<K extends keyof LockStatements>(key: K, tx: Db): LockStatements[K] {
     const connection = (tx._.session as unknown as { client?: unknown }).client;
     if (typeof connection !== 'object' || connection === null) return lockBuilders[key](tx) as LockStatements[K];
     let kept = keptOn.get(connection);
@@ -251,11 +251,11 @@ export function createTicketsRepository({ db }: { db: Db }) {
       // few times, then keeps a generic plan; the built statements are kept per connection too.
       const scope = viewer ? scopePrefix(viewer) : undefined;
       const params = scope === undefined ? { id } : { id, scope };
-      const [row] = await (scope === undefined ? lockStatement(tx, 'lockView') : lockStatement(tx, 'lockViewInScope')).execute(params);
+      const [row] = await (scope === undefined ? lockStatement('lockView', tx) : lockStatement('lockViewInScope', tx)).execute(params);
       if (row) return flatten(row);
-      const [locked] = await lockStatement(tx, 'lock').execute({ id });
+      const [locked] = await lockStatement('lock', tx).execute({ id });
       if (!locked) return undefined;
-      const [view] = await (scope === undefined ? lockStatement(tx, 'view') : lockStatement(tx, 'viewInScope')).execute(params);
+      const [view] = await (scope === undefined ? lockStatement('view', tx) : lockStatement('viewInScope', tx)).execute(params);
       return view ? flatten(view) : undefined;
     },
 

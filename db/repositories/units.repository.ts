@@ -58,7 +58,7 @@ export function createUnitsRepository({ db }: { db: Db }) {
 
     async create({ input, parentPath }: { input: UnitInput; parentPath: string | null }, tx: Db = db): Promise<Unit> {
       // The path embeds the id, so take the id first.
-      const [next] = await queryRows<{ id: number }>(tx, sql`select nextval(pg_get_serial_sequence('units', 'id'))::int as id`);
+      const [next] = await queryRows<{ id: number }>(sql`select nextval(pg_get_serial_sequence('units', 'id'))::int as id`, tx);
       if (!next) throw new Error('no id from the units sequence');
       const id = next.id;
       const [row] = await tx

@@ -38,7 +38,7 @@ beforeAll(async () => {
   const before = migrationsUpTo(13);
   await database.applyMigrations(before);
   fs.rmSync(before, { recursive: true, force: true });
-  const rows = <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => queryRows<T>(database.db, query);
+  const rows = <T extends Record<string, unknown>>(query: ReturnType<typeof sql>) => queryRows<T>(query, database.db);
   const [unit] = await rows<{ id: number }>(sql`insert into units (code, name, kind, path) values ('YY-JTJ', '益阳市交通运输局', 'city_department', '/1/') returning id`);
   const [inspection] = await rows<{ id: number }>(
     sql`insert into inspections (short_code, title, issued_on, issuing_unit_id, policy, feedback_deadline) values ('Y2021', '2021年第二季度检查', '2021-06-18', ${unit?.id}, '{}'::jsonb, '2021-06-25') returning id`,
@@ -77,17 +77,17 @@ afterAll(() => database.destroy());
 
 describe('audit rows from before the key (migration 0014)', () => {
   it('are marked chain version 1, each ticket records its tail, and verify finds them intact', async () => {
-    const tails = await queryRows<{ id: number; audit_seq: number; audit_hash: string }>(database.db, sql`select id, audit_seq, audit_hash from tickets order by id`);
-    const lasts = await queryRows<EventRow>(database.db, sql`select distinct on (ticket_id) * from ticket_events order by ticket_id, seq desc`);
+    const tails = await queryRows<{ id: number; audit_seq: number; audit_hash: string }>(sql`select id, audit_seq, audit_hash from tickets order by id`, database.db);
+    const lasts = await queryRows<EventRow>(sql`select distinct on (ticket_id) * from ticket_events order by ticket_id, seq desc`, database.db);
     expect(tails).toEqual(lasts.map((e) => ({ id: e.ticket_id, audit_seq: e.seq, audit_hash: e.hash })));
-    expect(await queryRows(database.db, sql`select distinct chain_version from ticket_events`)).toEqual([{ chain_version: 1 }]);
+    expect(await queryRows(sql`select distinct chain_version from ticket_events`, database.db)).toEqual([{ chain_version: 1 }]);
     expect(await services.audit.verify()).toMatchObject({ intact: true, checkedTickets: 2, checkedTicketEvents: 3 });
   });
 
   it('chain on under the key: a new event after the old ones verifies', async () => {
     await database.db.transaction(async (tx) => {
       await services.ticketEvents.persist(
-        [{ ticketId: ids.issued, type: 'ACKNOWLEDGE', fromState: 'issued', toState: 'acknowledged', actorUserId: null, actor: 'jtj-off', at: new Date('2021-06-20T02:00:00Z'), payload: {} }],
+        { changes: [{ ticketId: ids.issued, type: 'ACKNOWLEDGE', fromState: 'issued', toState: 'acknowledged', actorUserId: null, actor: 'jtj-off', at: new Date('2021-06-20T02:00:00Z'), payload: {} }] },
         tx,
       );
       await tx.execute(sql`update tickets set state = 'acknowledged', version = version + 1 where id = ${ids.issued}`);

@@ -12,7 +12,7 @@ const RESTRICT = ['23001', '23503'];
 
 let database: TestDatabase;
 
-const run = (query: SQL) => queryRows(database.db, query);
+const run = (query: SQL) => queryRows(query, database.db);
 
 /** The statement fails in the database itself, with this SQLSTATE (or one of these) and, when named, this constraint. */
 async function expectRefused(query: SQL, code: string | string[], constraint?: string) {

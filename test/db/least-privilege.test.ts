@@ -77,7 +77,7 @@ describe.skipIf(!onPostgres)('the server’s database role (PostgreSQL)', () => 
   });
 
   it('runs the app: an import’s tickets and their events are written and verify intact', async () => {
-    const [{ who } = { who: '' }] = await queryRows<{ who: string }>(t.services.db, sql`select current_user as who`);
+    const [{ who } = { who: '' }] = await queryRows<{ who: string }>(sql`select current_user as who`, t.services.db);
     expect(who).toBe(role);
     const { tokens } = await seedOrganisation(t);
     const inspection = await createInspection(t, tokens['gov-sup'] ?? '');
@@ -99,7 +99,7 @@ describe.skipIf(!onPostgres)('the server’s database role (PostgreSQL)', () => 
       expect(await refusal(t.services.db.execute(sql.raw(`truncate ${table} cascade`)))).toMatch(/permission denied/);
     }
     // The rows are all still there.
-    const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(t.services.db, sql`select count(*)::int as n from ticket_events`);
+    const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(sql`select count(*)::int as n from ticket_events`, t.services.db);
     expect(n).toBe(2);
   });
 });

@@ -15,7 +15,7 @@ afterAll(async () => {
   await database.destroy();
 });
 
-const rows = <T extends Record<string, unknown>>(query: SQL) => queryRows<T>(database.db, query);
+const rows = <T extends Record<string, unknown>>(query: SQL) => queryRows<T>(query, database.db);
 
 describe(`migrations on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, () => {
   it('apply from an empty database, and a second run changes nothing', async () => {

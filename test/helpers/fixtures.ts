@@ -86,12 +86,12 @@ export async function issueFindings(t: TestApp, inspectionId: number, items: (Pa
     });
   }
   return t.services.db.transaction((tx) =>
-    t.services.issuance.issue(tx, {
+    t.services.issuance.issue({
       inspection: inspection as Inspection,
       items: resolved,
       actor: { userId: null, name: 'test' },
       calendar: createWorkingCalendar(new Map()),
       now: t.clock.now(),
-    }),
+    }, tx),
   );
 }

@@ -261,7 +261,7 @@ describe(`the ticket notifier, the one way an email enters the outbox, on ${onPo
     const before = await emailsAbout([ticket.id], 'verified');
     await expect(
       t.services.db.transaction(async (tx) => {
-        expect(await t.services.notifier.queueMany(tx, [{ kind: 'verified', ticket, eventId: null }])).toBe(1);
+        expect(await t.services.notifier.queueMany({ mails: [{ kind: 'verified', ticket, eventId: null }] }, tx)).toBe(1);
         throw new Error('the event was refused');
       }),
     ).rejects.toThrow('the event was refused');

@@ -60,15 +60,14 @@ interface Counts {
 
 /** Everything one import writes, for one inspection (targets are shared, so all of them: the database starts empty). */
 async function countImported(db: Db, inspectionId: number): Promise<Counts> {
-  const [row] = await queryRows<{ [K in keyof Counts]: number }>(
-    db,
-    sql`select
+  const [row] = await queryRows<{ [K in keyof Counts]: number }>(sql`select
       (select count(*)::int from ${findings} where ${findings.inspectionId} = ${inspectionId}) as findings,
       (select count(*)::int from ${findingProblems} fp join ${findings} f on f.id = fp.finding_id where f.inspection_id = ${inspectionId}) as problems,
       (select count(*)::int from ${tickets} where ${tickets.inspectionId} = ${inspectionId}) as tickets,
       (select count(*)::int from ${ticketEvents} e join ${tickets} t on t.id = e.ticket_id where t.inspection_id = ${inspectionId}) as events,
       (select count(*)::int from ${notificationTickets} n join ${tickets} t on t.id = n.ticket_id where t.inspection_id = ${inspectionId}) as notifications,
       (select count(*)::int from ${targets}) as targets`,
+    db,
   );
   if (!row) throw new Error('no counts');
   return row;
@@ -171,11 +170,10 @@ for (const { name, postgres } of engines) {
           if (answered) throw new GiveUp(`the import finished before it could be interrupted; raise ROWS (${ROWS})`);
           if (!database) return dataFilesSize(dataDir) - sizeBefore >= PGLITE_WRITTEN_BYTES;
           // Past the targets and findings, writing tickets, events or mails, uncommitted.
-          const [row] = await queryRows<{ n: number }>(
-            database.db,
-            sql`select count(*)::int as n from pg_stat_activity
+          const [row] = await queryRows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity
                 where datname = current_database() and pid <> pg_backend_pid() and backend_xid is not null
                   and query ~* 'insert into "(tickets|ticket_events|notifications)"'`,
+            database.db,
           );
           return (row?.n ?? 0) > 0;
         },
@@ -190,7 +188,7 @@ for (const { name, postgres } of engines) {
         // The backend of the dead connection rolls back once it notices the client is gone.
         const db = database.db;
         await waitFor('the killed connection to end', async () => {
-          const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`);
+          const [row] = await queryRows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`, db);
           return row?.n === 0;
         });
       } else {

@@ -154,19 +154,17 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
     // One email per unit and step (how the sweeps split the tickets decides how many): what is
     // exact is that every ticket is listed once in its issue notice, its reminder and its escalation.
     const listed = async () => {
-      const [row] = await queryRows<{ n: number }>(
-        db,
-        sql`select count(*)::int as n from ${notificationTickets} nt join ${notifications} n on n.id = nt.notification_id
+      const [row] = await queryRows<{ n: number }>(sql`select count(*)::int as n from ${notificationTickets} nt join ${notifications} n on n.id = nt.notification_id
             where n.kind in ('issued', 'reminder', 'escalation')`,
+        db,
       );
       return row?.n ?? 0;
     };
     const pending = async () => {
-      const [row] = await queryRows<{ total: number; unsent: number; done: number }>(
-        db,
-        sql`select (select count(*)::int from ${notifications}) as total,
+      const [row] = await queryRows<{ total: number; unsent: number; done: number }>(sql`select (select count(*)::int from ${notifications}) as total,
                    (select count(*)::int from ${notifications} where status <> 'sent') as unsent,
                    (select count(*)::int from ${tickets} where inspection_id = ${overdueId} and escalation_level = ${LEVELS}) as done`,
+        db,
       );
       return row;
     };
@@ -187,11 +185,10 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
     await sweepBoth();
 
     // Deadline actions: one row per (ticket, kind, step), as the policy prescribes, none more.
-    const actions = await queryRows<{ inspection_id: number; kind: string; step: number; n: number; tickets: number }>(
-      db,
-      sql`select t.inspection_id, a.kind, a.step, count(*)::int as n, count(distinct a.ticket_id)::int as tickets
+    const actions = await queryRows<{ inspection_id: number; kind: string; step: number; n: number; tickets: number }>(sql`select t.inspection_id, a.kind, a.step, count(*)::int as n, count(distinct a.ticket_id)::int as tickets
           from ${ticketDeadlineActions} a join ${tickets} t on t.id = a.ticket_id
           group by t.inspection_id, a.kind, a.step order by t.inspection_id, a.kind, a.step`,
+      db,
     );
     expect(actions).toEqual([
       ...[1, 2, 3].map((step) => ({ inspection_id: overdueId, kind: 'escalation', step, n: PER_INSPECTION, tickets: PER_INSPECTION })),
@@ -200,12 +197,11 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
 
     // Escalations: per overdue ticket, level 3 and exactly three ESCALATE events, levels 1, 2, 3
     // in order; no ticket of the other inspection escalated; no (ticket, seq) twice.
-    const escalations = await queryRows<{ inspection_id: number; escalation_level: number; levels: number[] | null }>(
-      db,
-      sql`select t.inspection_id, t.escalation_level,
+    const escalations = await queryRows<{ inspection_id: number; escalation_level: number; levels: number[] | null }>(sql`select t.inspection_id, t.escalation_level,
                  array_agg((e.payload->>'level')::int order by e.seq) filter (where e.type = 'ESCALATE') as levels
           from ${tickets} t join ${ticketEvents} e on e.ticket_id = t.id
           group by t.id order by t.id`,
+      db,
     );
     expect(escalations).toHaveLength(tickets_);
     for (const row of escalations) {
@@ -215,19 +211,17 @@ describe.runIf(onPostgres)('two Rectify instances on one PostgreSQL database', {
           : { inspection_id: dueSoonId, escalation_level: 0, levels: null },
       );
     }
-    const [seqs] = await queryRows<{ events: number; distinct_seqs: number }>(
+    const [seqs] = await queryRows<{ events: number; distinct_seqs: number }>(sql`select count(*)::int as events, count(distinct (ticket_id, seq))::int as distinct_seqs from ${ticketEvents}`,
       db,
-      sql`select count(*)::int as events, count(distinct (ticket_id, seq))::int as distinct_seqs from ${ticketEvents}`,
     );
     expect(seqs).toEqual({ events: tickets_ + PER_INSPECTION * LEVELS, distinct_seqs: tickets_ + PER_INSPECTION * LEVELS });
 
     // Emails: each ticket listed once per kind (an escalation once, at level 3, however many levels
     // a sweep took it over); each email sent once, on its first attempt, and received once.
     const rows = await db.select({ kind: notifications.kind, status: notifications.status, attempts: notifications.attempts, messageId: notifications.messageId, subject: notifications.subject }).from(notifications);
-    const perTicket = await queryRows<{ kind: string; tickets: number; listings: number }>(
-      db,
-      sql`select n.kind, count(distinct nt.ticket_id)::int as tickets, count(*)::int as listings
+    const perTicket = await queryRows<{ kind: string; tickets: number; listings: number }>(sql`select n.kind, count(distinct nt.ticket_id)::int as tickets, count(*)::int as listings
           from ${notificationTickets} nt join ${notifications} n on n.id = nt.notification_id group by n.kind order by n.kind`,
+      db,
     );
     expect(perTicket).toEqual([
       { kind: 'escalation', tickets: PER_INSPECTION, listings: PER_INSPECTION },

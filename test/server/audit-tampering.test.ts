@@ -44,7 +44,7 @@ async function asOwner<T>(change: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
-const eventsOf = (db: Db, ticketId: number) => queryRows<EventRow>(db, sql`select * from ticket_events where ticket_id = ${ticketId} order by seq`);
+const eventsOf = (db: Db, ticketId: number) => queryRows<EventRow>(sql`select * from ticket_events where ticket_id = ${ticketId} order by seq`, db);
 
 /** Puts deleted rows back exactly as they were. */
 async function reinsert(db: Db, rows: EventRow[]) {
@@ -216,7 +216,7 @@ describe('rectify audit verify finds the trail tampered with', () => {
   });
 
   it('finds a written feedback’s state changed with no event behind it', async () => {
-    const [feedback] = await asOwner((db) => queryRows<{ id: number }>(db, sql`select id from feedbacks order by id limit 1`));
+    const [feedback] = await asOwner((db) => queryRows<{ id: number }>(sql`select id from feedbacks order by id limit 1`, db));
     if (!feedback) throw new Error('no written feedback');
     await asOwner((db) => db.execute(sql`update feedbacks set state = 'accepted' where id = ${feedback.id}`));
     try {

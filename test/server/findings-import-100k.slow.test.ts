@@ -57,12 +57,11 @@ describe(`100,000 findings in one request on ${onPostgres ? 'PostgreSQL' : 'PGli
       expect(result.tickets[0]?.number).toBe('big-000001');
       expect(result.tickets.at(-1)?.number).toBe('big-100000');
 
-      const [counts] = await queryRows<{ tickets: number; issue_events: number; issued_mails: number; distinct_targets: number }>(
-        t.db.db,
-        sql`select (select count(*)::int from tickets where inspection_id = ${inspection.id}) as tickets,
+      const [counts] = await queryRows<{ tickets: number; issue_events: number; issued_mails: number; distinct_targets: number }>(sql`select (select count(*)::int from tickets where inspection_id = ${inspection.id}) as tickets,
                    (select count(*)::int from ticket_events e join tickets t on t.id = e.ticket_id where t.inspection_id = ${inspection.id} and e.type = 'ISSUE') as issue_events,
                    (select count(*)::int from notification_tickets nt join notifications n on n.id = nt.notification_id join tickets t on t.id = nt.ticket_id where t.inspection_id = ${inspection.id} and n.kind = 'issued') as issued_mails,
                    (select count(distinct f.target_id)::int from findings f where f.inspection_id = ${inspection.id}) as distinct_targets`,
+        t.db.db,
       );
       expect(counts).toEqual({ tickets: ROW_COUNT, issue_events: ROW_COUNT, issued_mails: ROW_COUNT, distinct_targets: ROW_COUNT });
 

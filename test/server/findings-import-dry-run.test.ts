@@ -38,15 +38,13 @@ function upload(inspectionId: number, payload: Buffer | string, contentType: str
 
 /** Every table's rows as one digest each: a dry run must leave every one of them as it was. */
 async function snapshot(): Promise<Record<string, string>> {
-  const tables = await queryRows<{ name: string }>(
+  const tables = await queryRows<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
     t.services.db,
-    sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
   );
   const digests: Record<string, string> = {};
   for (const { name } of tables) {
-    const [row] = await queryRows<{ n: number; digest: string | null }>(
+    const [row] = await queryRows<{ n: number; digest: string | null }>(sql`select count(*)::int as n, md5(string_agg(r::text, '|' order by r::text)) as digest from ${sql.identifier(name)} r`,
       t.services.db,
-      sql`select count(*)::int as n, md5(string_agg(r::text, '|' order by r::text)) as digest from ${sql.identifier(name)} r`,
     );
     digests[name] = `${row?.n ?? 0}:${row?.digest ?? ''}`;
   }

@@ -99,29 +99,26 @@ describe('POST /api/inspections/:id/findings, file formats', () => {
     const ids = (response.json().tickets as { id: number }[]).map((ticket) => ticket.id);
     expect(ids).toHaveLength(2);
 
-    const perTicket = await queryRows<{ ticket_id: number; issue_events: number; other_events: number; issued_mails: number; other_mails: number }>(
-      t.db.db,
-      sql`select t.id as ticket_id,
+    const perTicket = await queryRows<{ ticket_id: number; issue_events: number; other_events: number; issued_mails: number; other_mails: number }>(sql`select t.id as ticket_id,
                  (select count(*)::int from ticket_events e where e.ticket_id = t.id and e.type = 'ISSUE' and e.seq = 1) as issue_events,
                  (select count(*)::int from ticket_events e where e.ticket_id = t.id and e.type <> 'ISSUE') as other_events,
                  (select count(*)::int from notifications n where n.ticket_id = t.id and n.kind = 'issued') as issued_mails,
                  (select count(*)::int from notifications n where n.ticket_id = t.id and n.kind <> 'issued') as other_mails
             from tickets t where t.inspection_id = ${inspection.id} order by t.id`,
+      t.db.db,
     );
     expect(perTicket).toEqual(ids.map((id) => ({ ticket_id: id, issue_events: 1, other_events: 0, issued_mails: 1, other_mails: 0 })));
 
     // The notification points at its ISSUE event, and a re-import adds neither.
-    const linked = await queryRows<{ n: number }>(
-      t.db.db,
-      sql`select count(*)::int as n from notifications n join ticket_events e on e.id = n.event_id
+    const linked = await queryRows<{ n: number }>(sql`select count(*)::int as n from notifications n join ticket_events e on e.id = n.event_id
            where e.type = 'ISSUE' and e.ticket_id = n.ticket_id and n.ticket_id in (select id from tickets where inspection_id = ${inspection.id})`,
+      t.db.db,
     );
     expect(linked[0]?.n).toBe(2);
     expect((await upload(inspection.id, csvOf([HEADER, ...ROWS]), 'text/csv')).json()).toMatchObject({ created: 0, unchanged: 2 });
-    const totals = await queryRows<{ events: number; mails: number }>(
-      t.db.db,
-      sql`select (select count(*)::int from ticket_events where ticket_id in ${ids}) as events,
+    const totals = await queryRows<{ events: number; mails: number }>(sql`select (select count(*)::int from ticket_events where ticket_id in ${ids}) as events,
                  (select count(*)::int from notifications where ticket_id in ${ids}) as mails`,
+      t.db.db,
     );
     expect(totals[0]).toEqual({ events: 2, mails: 2 });
   });

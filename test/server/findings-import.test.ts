@@ -83,7 +83,7 @@ describe('POST /api/inspections/:id/findings', () => {
     expect(response.statusCode).toBe(201);
     const ids = (response.json().tickets as { id: number }[]).map((ticket) => ticket.id);
     const views = await t.services.tickets.findViews({ ids });
-    const expected = await t.services.notifier.preview(t.services.db, views.map((ticket) => ({ kind: 'issued' as const, ticket, eventId: null })));
+    const expected = await t.services.notifier.preview(views.map((ticket) => ({ kind: 'issued' as const, ticket, eventId: null })), t.services.db);
     const queued = await t.services.db
       .selectDistinct({ id: notifications.id, kind: notifications.kind, subject: notifications.subject, bodyText: notifications.bodyText, bodyHtml: notifications.bodyHtml, payload: notifications.payload })
       .from(notifications)

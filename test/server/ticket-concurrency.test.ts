@@ -52,9 +52,8 @@ async function traceOf(ticketId: number) {
  */
 async function lockWaiters(count: number, failure: string): Promise<void> {
   for (let i = 0; ; i++) {
-    const [row] = await queryRows<{ n: number }>(
+    const [row] = await queryRows<{ n: number }>(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
       t.services.db,
-      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
     );
     if ((row?.n ?? 0) >= count) return;
     if (i > 500) throw new Error(failure);
@@ -138,7 +137,7 @@ describe.runIf(onPostgres)('simultaneous events on PostgreSQL', () => {
     const id = await issue();
     await expectOk(await send('wjw-off', id, { type: 'ACKNOWLEDGE' }));
     await expectOk(await send('wjw-off', id, { type: 'SUBMIT_RECTIFICATION', feedback: '已整改' }));
-    const [adminUser] = await queryRows<{ id: number }>(t.services.db, sql`select id from users where username = 'admin'`);
+    const [adminUser] = await queryRows<{ id: number }>(sql`select id from users where username = 'admin'`, t.services.db);
     const admin = await t.services.users.findViewer({ id: adminUser?.id ?? 0 });
     if (!admin) throw new Error('no admin viewer');
     let release = () => {};
@@ -147,11 +146,11 @@ describe.runIf(onPostgres)('simultaneous events on PostgreSQL', () => {
     const written = new Promise<void>((resolve) => (reassigned = resolve));
     // The REASSIGN is written through the workflow and held uncommitted while the others queue behind it.
     const winner = t.services.db.transaction(async (tx) => {
-      await t.services.ticketWorkflow.applyWithin(tx, {
+      await t.services.ticketWorkflow.applyWithin({
         ticketId: id,
         sender: { kind: 'user', viewer: admin },
         input: { type: 'REASSIGN', reason: '转办', unitCode: 'YY-JTJ' },
-      });
+      }, tx);
       reassigned();
       await held;
     });

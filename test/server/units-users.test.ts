@@ -58,9 +58,8 @@ function expectProblem(response: LightMyRequestResponse, status: number, code: s
 }
 
 const counts = async () => {
-  const [row] = await queryRows<{ units: number; users: number; audit: number }>(
+  const [row] = await queryRows<{ units: number; users: number; audit: number }>(sql`select (select count(*)::int from units) as units, (select count(*)::int from users) as users, (select count(*)::int from audit_log) as audit`,
     t.db.db,
-    sql`select (select count(*)::int from units) as units, (select count(*)::int from users) as users, (select count(*)::int from audit_log) as audit`,
   );
   return row;
 };
@@ -270,10 +269,9 @@ describe('PATCH /api/units/:code', () => {
     expectProblem(await get('ah-sup', '/api/units/AH-JYJ-1'), 404, 'units.not_found');
 
     // The stored paths agree with the parent links for every unit.
-    const broken = await queryRows<{ code: string }>(
-      t.db.db,
-      sql`select c.code from units c left join units p on p.id = c.parent_id
+    const broken = await queryRows<{ code: string }>(sql`select c.code from units c left join units p on p.id = c.parent_id
           where c.path <> coalesce(p.path, '/') || c.id || '/'`,
+      t.db.db,
     );
     expect(broken).toEqual([]);
   });
@@ -330,7 +328,7 @@ describe('refused requests', () => {
     expect((await t.request(as('admin'), 'PATCH', '/api/units/YY-AUDIT', { name: '审计单位（改）' })).statusCode).toBe(200);
     expect((await t.request(as('admin'), 'POST', '/api/users', { username: 'auditee', password: 'auditee-password', role: 'officer', unitCode: 'YY-AUDIT' })).statusCode).toBe(201);
     expect(await counts()).toEqual({ units: (before?.units ?? 0) + 1, users: (before?.users ?? 0) + 1, audit: (before?.audit ?? 0) + 3 });
-    const [userAudit] = await queryRows<{ details: Record<string, unknown> }>(t.db.db, sql`select details from audit_log where entity = 'user' and entity_key = 'auditee'`);
+    const [userAudit] = await queryRows<{ details: Record<string, unknown> }>(sql`select details from audit_log where entity = 'user' and entity_key = 'auditee'`, t.db.db);
     expect(userAudit?.details).not.toHaveProperty('password');
   });
 });

@@ -28,7 +28,7 @@ export function createOutboxService({ db, notifications, notifier, now }: Deps) 
      */
     resendFailed({ id }: { id: number }): Promise<Notification | null> {
       return db.transaction(async (tx) => {
-        await notifier.readdressIfUnaddressed(tx, { id });
+        await notifier.readdressIfUnaddressed({ id }, tx);
         return notifications.requeueFailed({ id, now: now() }, tx);
       });
     },

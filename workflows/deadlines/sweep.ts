@@ -76,15 +76,15 @@ export function createSweep({
   logger: defaultLogger = consoleLogger,
   batchSize = 500,
 }: SweepDeps) {
-  const record = (tx: Db, actions: ActionKey[], now: Date) => deadlineActions.record({ actions, now }, tx);
+  const record = (actions: ActionKey[], now: Date, tx: Db) => deadlineActions.record({ actions, now }, tx);
 
   /** Reminders to units and to the issuing office: rows first, then one mail per row this sweep inserted. */
-  async function sendReminders(tx: Db, plans: Plan[], now: Date, result: SweepResult): Promise<void> {
+  async function sendReminders(plans: Plan[], now: Date, result: SweepResult, tx: Db): Promise<void> {
     const wanted: ActionKey[] = plans.flatMap(({ ticket, actions }) => [
       ...(actions.reminder ? [{ ticketId: ticket.id, kind: 'reminder' as const, step: actions.reminder.step }] : []),
       ...(actions.verifyReminder ? [{ ticketId: ticket.id, kind: 'verify_reminder' as const, step: actions.verifyReminder.step }] : []),
     ]);
-    const inserted = await record(tx, wanted, now);
+    const inserted = await record(wanted, now, tx);
     const won = wanted.filter((action) => inserted.has(keyOf(action)));
     if (won.length === 0) return;
 
@@ -102,7 +102,7 @@ export function createSweep({
         result.verifyReminders += 1;
       }
     }
-    await notifier.queueMany(tx, mails, { at: now });
+    await notifier.queueMany({ mails, at: now }, tx);
   }
 
   /**
@@ -110,19 +110,21 @@ export function createSweep({
    * trail, but its unit hears once, at the highest level, with the working days overdue. The
    * notifier makes one email per unit and level of what is left.
    */
-  async function queueEscalationMails(tx: Db, mails: QueueTicketMail[], now: Date, calendar: WorkingCalendar): Promise<void> {
+  async function queueEscalationMails(mails: QueueTicketMail[], now: Date, calendar: WorkingCalendar, tx: Db): Promise<void> {
     const highest = new Map<number, QueueTicketMail>();
     for (const mail of mails) {
       const seen = highest.get(mail.ticket.id);
       if (!seen || (mail.details?.level ?? 0) >= (seen.details?.level ?? 0)) highest.set(mail.ticket.id, mail);
     }
     await notifier.queueMany(
+      {
+        mails: [...highest.values()].map((mail) => ({
+          ...mail,
+          details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
+        })),
+        at: now,
+      },
       tx,
-      [...highest.values()].map((mail) => ({
-        ...mail,
-        details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
-      })),
-      { at: now },
     );
   }
 
@@ -152,34 +154,34 @@ export function createSweep({
    * The escalation also writes each ticket's next look, so it is not updated a second time; returns
    * the escalations written and the tickets so rescheduled.
    */
-  async function escalateAll(tx: Db, plans: Plan[], now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<{ escalations: number; scheduled: Set<number> }> {
+  async function escalateAll(plans: Plan[], now: Date, calendar: WorkingCalendar, logger: SweepLogger, tx: Db): Promise<{ escalations: number; scheduled: Set<number> }> {
     if (plans.length === 0) return { escalations: 0, scheduled: new Set() };
     return tx.transaction(async (sp) => {
       const wanted = plans.flatMap(({ ticket, actions }) => actions.escalations.map(({ step }) => ({ ticketId: ticket.id, kind: 'escalation' as const, step })));
-      const inserted = await record(sp, wanted, now);
+      const inserted = await record(wanted, now, sp);
       const owed = plans.map((plan) => ({ id: plan.ticket.id, levels: levelsWon(plan, inserted, logger), next: plan.actions.nextActionAt })).filter((t) => t.levels > 0);
       const mails: QueueTicketMail[] = [];
-      await ticketWorkflow.escalateLocked(sp, {
+      await ticketWorkflow.escalateLocked({
         ticketIds: owed.map((t) => t.id),
         levels: new Map(owed.map((t) => [t.id, t.levels])),
         nextActionAt: new Map(owed.map((t) => [t.id, t.next])),
         collect: mails,
-      });
-      await queueEscalationMails(sp, mails, now, calendar);
+      }, sp);
+      await queueEscalationMails(mails, now, calendar, sp);
       return { escalations: owed.reduce((sum, t) => sum + t.levels, 0), scheduled: new Set(owed.map((t) => t.id)) };
     });
   }
 
   /** escalateAll for a single ticket through the one-event path, in its own savepoint. */
-  async function escalateOne(tx: Db, plan: Plan, now: Date, calendar: WorkingCalendar, logger: SweepLogger): Promise<number> {
+  async function escalateOne(plan: Plan, now: Date, calendar: WorkingCalendar, logger: SweepLogger, tx: Db): Promise<number> {
     return tx.transaction(async (sp) => {
       const wanted = plan.actions.escalations.map(({ step }) => ({ ticketId: plan.ticket.id, kind: 'escalation' as const, step }));
-      const levels = levelsWon(plan, await record(sp, wanted, now), logger);
+      const levels = levelsWon(plan, await record(wanted, now, sp), logger);
       const mails: QueueTicketMail[] = [];
       for (let level = 0; level < levels; level += 1) {
-        await ticketWorkflow.applyWithin(sp, { ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' }, collect: mails });
+        await ticketWorkflow.applyWithin({ ticketId: plan.ticket.id, sender: { kind: 'system' }, input: { type: 'ESCALATE' }, collect: mails }, sp);
       }
-      await queueEscalationMails(sp, mails, now, calendar);
+      await queueEscalationMails(mails, now, calendar, sp);
       return levels;
     });
   }
@@ -200,11 +202,11 @@ export function createSweep({
         }
       }
 
-      await sendReminders(tx, plans, now, result);
+      await sendReminders(plans, now, result, tx);
       const escalating = plans.filter((plan) => plan.actions.escalations.length > 0);
       let done = plans;
       try {
-        const { escalations, scheduled } = await escalateAll(tx, escalating, now, calendar, logger);
+        const { escalations, scheduled } = await escalateAll(escalating, now, calendar, logger, tx);
         result.escalations += escalations;
         done = plans.filter((plan) => !scheduled.has(plan.ticket.id));
       } catch (batchError) {
@@ -214,7 +216,7 @@ export function createSweep({
         done = plans.filter((plan) => plan.actions.escalations.length === 0);
         for (const plan of escalating) {
           try {
-            result.escalations += await escalateOne(tx, plan, now, calendar, logger);
+            result.escalations += await escalateOne(plan, now, calendar, logger, tx);
           } catch (error) {
             logger.error({ err: error, ticketId: plan.ticket.id }, 'sweep: cannot escalate a ticket; it is retried on the next sweep');
             failed.push(plan.ticket.id);
@@ -258,16 +260,16 @@ export function createSweep({
       const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
       const submissions = await deadlineActions.latestSubmissions({ ids: byRectified.map((t) => t.id) }, tx);
       return notifier.queueMany(
-        tx,
-        byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null, details: submissions.get(ticket.id) ?? {} })),
         {
+          mails: byRectified.map((ticket) => ({ kind: 'submitted' as const, ticket, eventId: null, details: submissions.get(ticket.id) ?? {} })),
           at: now,
-          accept: async (sp, letter) => {
+          accept: async (letter, sp) => {
             const unitId = letter.to[0]?.unitId;
             if (unitId === undefined) return false;
             return deadlineActions.claimDigest({ unitId, inspectionId: letter.inspectionId, day }, sp);
           },
         },
+        tx,
       );
     });
   }

@@ -154,7 +154,7 @@ export function createFeedbackWorkflow({ db, feedbacks, inspections, tickets, at
         const payload: Record<string, unknown> = {};
         let files: string[] | undefined;
         if (input.type === 'SUBMIT_FEEDBACK') {
-          const records = await attachments.reference(tx, { ids: input.attachmentIds ?? [], viewer, owner: { feedbackId: before.id }, allowedTypes: feedbackScanTypes, at });
+          const records = await attachments.reference({ ids: input.attachmentIds ?? [], viewer, owner: { feedbackId: before.id }, allowedTypes: feedbackScanTypes, at }, tx);
           payload.attachments = records;
           files = records.map((r) => r.name);
           if (input.note) payload.note = input.note;
@@ -168,14 +168,14 @@ export function createFeedbackWorkflow({ db, feedbacks, inspections, tickets, at
         const updated = await feedbacks.update({ id: before.id, values }, tx);
         await feedbacks.appendEvent({ feedbackId: before.id, type: input.type, fromState: before.state, toState: decision.state, actorUserId: viewer.userId, actor: viewer.username, at, payload }, tx);
         const after: FeedbackView = { ...before, ...updated };
-        await notifier.queue(tx, {
+        await notifier.queue({
           kind: notificationOf[input.type],
           feedback: after,
           ...(files ? { files } : {}),
           ...(input.note ? { note: input.note } : {}),
           ...(input.comment ? { comment: input.comment } : {}),
           ...(input.reason ? { reason: input.reason } : {}),
-        });
+        }, tx);
         return after;
       });
     },

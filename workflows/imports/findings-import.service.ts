@@ -108,7 +108,7 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
           const calendar = await loadWorkingCalendar(tx);
           const actor = viewer ? { userId: viewer.userId, name: viewer.username } : { userId: null, name: 'system' };
           onProgress?.({ stage: 'writing', rows: findings.length });
-          const result = await issuance.issue(tx, { inspection: locked, items: findings, actor, calendar, now: now() });
+          const result = await issuance.issue({ inspection: locked, items: findings, actor, calendar, now: now() }, tx);
           // Each unit with tickets owes one written feedback on the inspection, due at its deadline.
           await feedbacks.ensureForInspection({ inspectionId: locked.id, dueAt: locked.feedbackDeadline ? dueAtForDeadline(locked.feedbackDeadline) : null }, tx);
           await auditLog.record(

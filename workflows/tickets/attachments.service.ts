@@ -94,8 +94,8 @@ export function createAttachmentsService({ db, attachments, files, now }: Deps) 
      * audit event records of each, in the order given.
      */
     async reference(
-      tx: Db,
       { ids, viewer, owner, allowedTypes, at }: { ids: string[]; viewer: Viewer; owner: { ticketId: number } | { feedbackId: number }; allowedTypes?: readonly string[]; at: Date },
+      tx: Db,
     ): Promise<AttachmentRecord[]> {
       const unique = [...new Set(ids)];
       if (unique.length > MAX_ATTACHMENTS_PER_EVENT) {

@@ -58,8 +58,8 @@ type StoredTarget = { id: number; url: string | null; county: string | null };
 export function createTicketIssuance({ notifier, events, issuance }: TicketIssuanceDeps) {
   return {
     async issue(
-      tx: Db,
       { inspection, items, actor, calendar, now }: { inspection: Inspection; items: FindingToIssue[]; actor: { userId: number | null; name: string }; calendar: WorkingCalendar; now: Date },
+      tx: Db,
     ): Promise<IssueResult> {
       if (items.length === 0) return { created: 0, unchanged: 0, tickets: [] };
 
@@ -174,7 +174,8 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
       const mails: QueueTicketMail[] = [];
       for (const part of chunks(issued)) {
         const appended = await events.persist(
-          part.map(({ id, number }) => ({
+          {
+            changes: part.map(({ id, number }) => ({
             ticketId: id,
             type: 'ISSUE' as const,
             fromState: null,
@@ -182,8 +183,9 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
             actorUserId: actor.userId,
             actor: actor.name,
             at: now,
-            payload: { number, inspectionId: inspection.id },
-          })),
+              payload: { number, inspectionId: inspection.id },
+            })),
+          },
           tx,
         );
         const eventOf = new Map(appended.map((e) => [e.ticketId, e]));
@@ -192,7 +194,7 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
           mails.push({ kind: 'issued', ticket: { ...viewOf(ticket), auditHash: event?.hash ?? null }, eventId: event?.id ?? null });
         }
       }
-      await notifier.queueMany(tx, mails);
+      await notifier.queueMany({ mails }, tx);
       return { created: issued.length, unchanged, tickets: issued.map(({ id, number }) => ({ id, number })) };
     },
   };

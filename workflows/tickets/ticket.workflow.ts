@@ -207,7 +207,6 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
    * email per unit and step, at the highest level a ticket reached).
    */
   async function applyWithin(
-    tx: Db,
     {
       ticketId,
       sender,
@@ -215,6 +214,7 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       warnings,
       collect,
     }: { ticketId: number; sender: EventSender; input: TicketEventInput; warnings?: DeadlineWarning[]; collect?: QueueTicketMail[] },
+    tx: Db,
   ): Promise<TicketView> {
     const payloadErrors = validatePayload(input);
     if (payloadErrors.length > 0) {
@@ -315,16 +315,18 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     const change = changeOf({ before, input, decision, at, newUnit, ...(dueProvisional !== undefined ? { dueProvisional } : {}) });
     if (input.attachmentIds?.length && viewer) {
       // The event records what each file is (name, size, SHA-256), so the hash chain covers the files themselves.
-      const files = await attachments.reference(tx, { ids: input.attachmentIds, viewer, owner: { ticketId }, at: change.at });
+      const files = await attachments.reference({ ids: input.attachmentIds, viewer, owner: { ticketId }, at: change.at }, tx);
       delete change.recorded.attachmentIds;
       change.recorded.attachments = files;
       if (change.mail) change.mail.details.evidence = [...(input.evidence ?? []), ...files.map((f) => `${f.name}（附件）`)];
     }
     // The ticket's new values, its tail and the event in one statement, chained to the tail read with the lock.
     const [appended] = await events.persist(
-      [{ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }],
+      {
+        changes: [{ ticketId, type: input.type, fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at: change.at, payload: change.recorded }],
+        transition: { tail: { seq: before.auditSeq, hash: before.auditHash }, values: change.values },
+      },
       tx,
-      { transition: { tail: { seq: before.auditSeq, hash: before.auditHash }, values: change.values } },
     );
     if (!appended) throw new Error(`the event of ticket ${ticketId} was not written`);
 
@@ -334,7 +336,7 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
     const after = { ...reread, auditSeq: appended.seq, auditHash: appended.hash };
     const mails: QueueTicketMail[] = change.mails.map((mail) => ({ kind: mail.kind, ticket: after, eventId: appended.id, details: mail.details, ...(mail.unitId !== undefined ? { unitId: mail.unitId } : {}) }));
     if (collect) collect.push(...mails);
-    else await notifier.queueMany(tx, mails);
+    else await notifier.queueMany({ mails }, tx);
     warnings?.push(...said);
     return after;
   }
@@ -350,7 +352,7 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
 
     /** Applies one event in its own transaction. */
     async apply(args: { ticketId: number; sender: EventSender; input: TicketEventInput; warnings?: DeadlineWarning[] }): Promise<TicketView> {
-      return db.transaction((tx) => applyWithin(tx, args));
+      return db.transaction((tx) => applyWithin(args, tx));
     },
     /** For callers that already hold a transaction (the sweep). */
     applyWithin,
@@ -367,13 +369,13 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
      * emails, carry no `repeatOf` (no escalation email names earlier inspections).
      */
     async escalateLocked(
-      tx: Db,
       {
         ticketIds,
         levels,
         nextActionAt,
         collect,
       }: { ticketIds: number[]; levels?: ReadonlyMap<number, number>; nextActionAt?: ReadonlyMap<number, Date | null>; collect?: QueueTicketMail[] },
+      tx: Db,
     ): Promise<TicketView[]> {
       if (ticketIds.length === 0) return [];
       const input: TicketEventInput = { type: 'ESCALATE' };
@@ -404,10 +406,12 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const finals = new Map(steps.map((step) => [step.after.id, step]));
       await tickets.updateMany({ rows: [...finals.values()].map(({ after, change }) => ({ id: after.id, values: change.values })) }, tx);
       const appended = await events.persist(
-        steps.map(({ before, change }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at, payload: change.recorded })),
+        {
+          changes: steps.map(({ before, change }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at, payload: change.recorded })),
+          // Read with the tickets' views under the caller's locks: the chain need not read them again.
+          tails: new Map(befores.map((b) => [b.id, { seq: b.auditSeq, hash: b.auditHash }])),
+        },
         tx,
-        // Read with the tickets' views under the caller's locks: the chain need not read them again.
-        { tails: new Map(befores.map((b) => [b.id, { seq: b.auditSeq, hash: b.auditHash }])) },
       );
       // ESCALATE writes only the TicketChange columns, all of them in `values`, and the trail's tail.
       const withTails = steps.map((step, index) => {
@@ -416,7 +420,7 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       });
       const mails = withTails.flatMap(({ after, change, event }) => (change.mail ? [{ kind: change.mail.kind, ticket: after, eventId: event?.id ?? null, details: change.mail.details }] : []));
       if (collect) collect.push(...mails);
-      else await notifier.queueMany(tx, mails);
+      else await notifier.queueMany({ mails }, tx);
       const lastOf = new Map(withTails.map((step) => [step.after.id, step.after]));
       return befores.map((before) => lastOf.get(before.id) ?? before);
     },

@@ -117,12 +117,12 @@ describe(`rectify sweep --dry-run with a future --now, on ${onPostgres ? 'Postgr
 
   /** Everything a sweep could write: the audit trail, the outbox, the deadline actions, the digests and the tickets. */
   async function stateOf(db: Db) {
-    const count = async (table: string) => (await queryRows<{ n: number }>(db, sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]?.n;
+    const count = async (table: string) => (await queryRows<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`, db))[0]?.n;
     return {
       counts: Object.fromEntries(
         await Promise.all(['ticket_events', 'notifications', 'notification_tickets', 'ticket_deadline_actions', 'verify_digests', 'audit_log'].map(async (table) => [table, await count(table)])),
       ),
-      tickets: await queryRows(db, sql`select id, state, escalation_level, version, due_at, next_action_at, updated_at from tickets order by id`),
+      tickets: await queryRows(sql`select id, state, escalation_level, version, due_at, next_action_at, updated_at from tickets order by id`, db),
     };
   }
 

@@ -421,13 +421,13 @@ describe('a ticket that cannot be escalated', () => {
     // The fault enters as a dependency: the batch path and the one-by-one path both fail on that ticket.
     const faulty: typeof workflow = {
       ...workflow,
-      async escalateLocked(tx, args) {
+      async escalateLocked(args, tx) {
         refuse(args.ticketIds);
-        return workflow.escalateLocked(tx, args);
+        return workflow.escalateLocked(args, tx);
       },
-      async applyWithin(tx, args) {
+      async applyWithin(args, tx) {
         refuse([args.ticketId]);
-        return workflow.applyWithin(tx, args);
+        return workflow.applyWithin(args, tx);
       },
     };
     const log = recordingLogger();
