@@ -41,12 +41,15 @@ export const pgliteProfile: BenchProfile = {
   listPagesDeep: 50,
 };
 
-/** The issue's targets for this 2-core machine; reported against, never failing the run. */
+/**
+ * The performance issue's targets for this 2-core machine (issue 18, round two), reported against,
+ * never failing the run. The `Ratio` ones are ours ÷ the raw-SQL baseline of the same run.
+ */
 export const targets = {
-  importFindingsPerS: 20_000,
-  transitionsPerS: 1_500,
-  transitionP99Ms: 30,
-  escalationSweepS: 5,
-  listP99Ms: 20,
-  rssMb: 250,
+  importRatio: 0.9,
+  transitionsRatio: 0.7,
+  transitionP99Ms: 60,
+  sweepRatio: 1.3,
+  listP99Ms: 50,
+  rssMb: 160,
 } as const;

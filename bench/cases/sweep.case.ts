@@ -74,7 +74,7 @@ export async function runSweepCase({
         unit: 's',
         ours: round(first.seconds),
         baseline: round(baseline.seconds),
-        target: { value: targets.escalationSweepS, better: 'lower' },
+        target: { value: targets.sweepRatio, better: 'lower', of: 'ratio' },
       },
       { case: label, metric: 'nothing due', unit: 's', ours: round(second.seconds, 3), baseline: round(idle.seconds, 3) },
     ],
