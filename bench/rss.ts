@@ -6,33 +6,18 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDatabase } from './bench-database.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { runLanes } from './stats.js';
+import { freePort, procStatusMb } from './server-process.js';
 
 const rectifyBin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'rectify');
 const CONNECTIONS = 32;
 const IDLE_WAIT_MS = 5_000;
 
-function vm(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const vm = (pid: number, field: 'VmRSS' | 'VmHWM') => Math.round(procStatusMb(pid, field));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -16,7 +16,7 @@ export interface ServerProcess {
   stop(): Promise<{ peakRssMb: number }>;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -29,7 +29,7 @@ function freePort(): Promise<number> {
 }
 
 /** VmRSS or VmHWM of a process in MB, from /proc (Linux). */
-function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
