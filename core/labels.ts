@@ -1,5 +1,5 @@
 import type { TicketState } from './ticket-states.js';
-import type { NotificationKind, NotificationStatus, Platform, Role, UnitKind } from './vocabulary.js';
+import type { FeedbackState, NotificationKind, NotificationStatus, Platform, Role, UnitKind } from './vocabulary.js';
 
 // The words for the domain's lists, for the mails and the workbench alike (web/ imports this file).
 // Exhaustive records: a new state, platform or kind fails to compile until it has its words.
@@ -61,3 +61,6 @@ export const notificationKindLabels: Record<NotificationKind, string> = {
 };
 
 export const notificationStatusLabels: Record<NotificationStatus, string> = { pending: '待发送', sending: '正在发送', sent: '已发送', failed: '发送失败' };
+
+/** A unit's written feedback, in the words of the 书面反馈 page, the report and its downloads alike. */
+export const feedbackStateLabels: Record<FeedbackState, string> = { pending: '待报送', submitted: '已报送', accepted: '已接收', returned: '已退回' };

@@ -26,6 +26,10 @@ export type Platform = (typeof platforms)[number];
 export const unitKinds = ['city_department', 'county', 'township', 'other'] as const;
 export type UnitKind = (typeof unitKinds)[number];
 
+/** A unit's written feedback (书面反馈) in one inspection. */
+export const feedbackStates = ['pending', 'submitted', 'accepted', 'returned'] as const;
+export type FeedbackState = (typeof feedbackStates)[number];
+
 export const roles = ['admin', 'supervisor', 'officer'] as const;
 export type Role = (typeof roles)[number];
 

@@ -4,8 +4,8 @@ import { inspections } from './inspections.table.js';
 import { units } from './units.table.js';
 import { trailColumns } from './trail.columns.js';
 
-export const feedbackStates = ['pending', 'submitted', 'accepted', 'returned'] as const;
-export type FeedbackState = (typeof feedbackStates)[number];
+import { feedbackStates, type FeedbackState } from '../../core/vocabulary.js';
+export { feedbackStates, type FeedbackState };
 
 export const feedbackEventTypes = ['SUBMIT_FEEDBACK', 'ACCEPT_FEEDBACK', 'RETURN_FEEDBACK'] as const;
 export type FeedbackEventType = (typeof feedbackEventTypes)[number];

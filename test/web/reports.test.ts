@@ -128,7 +128,7 @@ describe('the report pages in a browser', { timeout: 180_000 }, () => {
     }
 
     const ranking = '各单位整改进度与排名';
-    const feedbackWords: Record<string, string> = { pending: '未报送', submitted: '待接收', accepted: '已接收', returned: '已退回' };
+    const feedbackWords: Record<string, string> = { pending: '待报送', submitted: '已报送', accepted: '已接收', returned: '已退回' };
     const unitRow = (u: Report['byUnit'][number]) => [
       String(u.rank),
       u.unitName,

@@ -6,7 +6,7 @@ import type { FeedbacksRepository } from '../../db/repositories/feedbacks.reposi
 import { overdueStates } from '../../db/repositories/tickets.repository.js';
 import type { Inspection, TargetKind, UnitKind } from '../../db/schema/index.js';
 import { formatDateLong } from '../../notifications/templates/dates.js';
-import { platformLabels, stateLabels } from '../../core/labels.js';
+import { feedbackStateLabels, platformLabels, stateLabels } from '../../core/labels.js';
 import { notFound } from '../../core/errors.js';
 import { shanghaiDay, type WorkingCalendar } from '../deadlines/calendar.js';
 import { dueAtForDeadline } from '../deadlines/deadlines.js';
@@ -358,7 +358,7 @@ export function reportTitle(report: InspectionReport, what: string): string {
 // A cell starting with one of these is taken for a formula by spreadsheets (CSV injection).
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-const feedbackLabels: Record<string, string> = { pending: '未报送', submitted: '待接收', accepted: '已接收', returned: '已退回' };
+const feedbackLabels: Record<string, string> = feedbackStateLabels;
 
 export function csvCell(value: Cell, percent = false): string {
   if (value === null) return '';

@@ -13,7 +13,7 @@ export const FeedbackSchema = Type.Object({
   inspectionId: Type.Integer(),
   unitCode: Type.String(),
   unitName: Type.String(),
-  state: StringEnum(feedbackStates, { description: 'pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回' }),
+  state: StringEnum(feedbackStates, { description: 'pending 待报送 | submitted 已报送 | accepted 已接收 | returned 已退回' }),
   dueAt: Type.String({ format: 'date-time' }),
   overdue: Type.Boolean({ description: 'past its due time and not accepted' }),
   onTime: Nullable(Type.Boolean({ description: 'first submitted by its due time; false when late or still missing past it; null while not yet due' })),

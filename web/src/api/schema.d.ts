@@ -1483,7 +1483,7 @@ export interface paths {
                                 overdue: boolean;
                                 returns: number;
                                 /**
-                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @description pending 待报送 | submitted 已报送 | accepted 已接收 | returned 已退回
                                  * @enum {string}
                                  */
                                 state: "pending" | "submitted" | "accepted" | "returned";
@@ -2964,7 +2964,7 @@ export interface paths {
                                 overdue: boolean;
                                 returns: number;
                                 /**
-                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @description pending 待报送 | submitted 已报送 | accepted 已接收 | returned 已退回
                                  * @enum {string}
                                  */
                                 state: "pending" | "submitted" | "accepted" | "returned";
@@ -3132,7 +3132,7 @@ export interface paths {
                                 overdue: boolean;
                                 returns: number;
                                 /**
-                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @description pending 待报送 | submitted 已报送 | accepted 已接收 | returned 已退回
                                  * @enum {string}
                                  */
                                 state: "pending" | "submitted" | "accepted" | "returned";
@@ -3441,7 +3441,7 @@ export interface paths {
                                 overdue: boolean;
                                 returns: number;
                                 /**
-                                 * @description pending 待报送 | submitted 待审核 | accepted 已接收 | returned 已退回
+                                 * @description pending 待报送 | submitted 已报送 | accepted 已接收 | returned 已退回
                                  * @enum {string}
                                  */
                                 state: "pending" | "submitted" | "accepted" | "returned";

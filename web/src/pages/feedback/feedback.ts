@@ -12,7 +12,7 @@ export type FeedbackState = FeedbackItem['state'];
 /** The viewer's written feedback across inspections (GET /api/feedback). */
 export type MyFeedbackItem = Json<paths['/api/feedback']['get']['responses'][200]>['items'][number];
 
-export const feedbackStateLabels: Record<FeedbackState, string> = { pending: '待报送', submitted: '已报送', accepted: '已接收', returned: '已退回' };
+export { feedbackStateLabels } from '../../../../core/labels';
 export const feedbackStateTones: Record<FeedbackState, string> = { pending: 'red', submitted: 'blue', accepted: 'green', returned: 'amber' };
 
 export const feedbackEventLabels: Record<FeedbackEventType, string> = { SUBMIT_FEEDBACK: '报送', ACCEPT_FEEDBACK: '接收', RETURN_FEEDBACK: '退回' };
