@@ -128,7 +128,8 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
       const rows = await tx
         .selectDistinctOn([ticketEvents.ticketId], { ticketId: ticketEvents.ticketId, payload: ticketEvents.payload })
         .from(ticketEvents)
-        .where(and(inArray(ticketEvents.ticketId, [...ids]), eq(ticketEvents.type, 'SUBMIT_RECTIFICATION')))
+        // One array parameter: a day's digest may list more tickets than a statement takes parameters.
+        .where(and(sql`${ticketEvents.ticketId} = any(${sql.param([...ids])}::int[])`, eq(ticketEvents.type, 'SUBMIT_RECTIFICATION')))
         .orderBy(ticketEvents.ticketId, desc(ticketEvents.seq));
       return new Map(
         rows.map(({ ticketId, payload }) => {

@@ -276,6 +276,13 @@ describe('submitted, rejected and verified tickets', () => {
     expect(await s.mails(rejected, 'reminder')).toHaveLength(2);
   });
 
+  it('reads the latest submissions of more tickets than one statement takes parameters (a digest at national scale)', async () => {
+    const ids = [...Array.from({ length: 70_000 }, (_, i) => 10_000_000 + i), submitted];
+    const latest = await s.t.services.deadlineActions.latestSubmissions({ ids }, s.t.services.db);
+    expect([...latest.keys()]).toEqual([submitted]);
+    expect(latest.get(submitted)).toMatchObject({ feedback: '已安排专人回复全部留言', evidence: ['https://example.gov.cn/a'] });
+  });
+
   it("reminds the issuing office once the 5 working days after the submission's day have ended", async () => {
     // Submitted Monday 06-21: the allowance is 06-22 to 06-28.
     // The other ticket's level 1 falls due at the same moment.
