@@ -5,7 +5,7 @@ import { createOutboxWorker, type OutboxLogger, type OutboxWorker } from '../../
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { ADMIN_PASSWORD } from '../helpers/build-test-app.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.js';
-import { expectAccessible, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, expectAccessible, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
 
 // The administrator's pages in Debian's Chromium against the real server: units, users (and the
 // officer they create signing in, then being stopped), the outbox with a real SMTP server, the
@@ -32,15 +32,9 @@ async function drain(): Promise<{ sent: number; failed: number }> {
   }
 }
 
-/** Waits for the page to get there: the server and the browser share two busy cores. */
-const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
-
 function watch(who: string, page: Page) {
-  page.on('pageerror', (error) => browserErrors.push(`${who}: ${error.message}`));
-  page.on('console', (message) => {
-    // Answers the steps ask for: 401 once the session was ended on purpose, 422 for the file with a bad row.
-    if (message.type() === 'error' && !/status of (401|422)\b/.test(message.text())) browserErrors.push(`${who}: ${message.text()}`);
-  });
+  // Answers the steps ask for: 401 once the session was ended on purpose, 422 for the file with a bad row.
+  collectBrowserErrors(page, browserErrors, { who, expected: /status of (401|422)\b/ });
 }
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { png, samples } from '../helpers/evidence-files.js';
 import { createInspection, PASSWORD, seedOrganisation } from '../helpers/fixtures.js';
-import { desktop, expectAccessible, phone, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, desktop, expectAccessible, phone, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
 
 // Evidence files and the unit's written feedback in Debian's Chromium against the real server: an
 // officer attaches a screenshot to 提交整改 and asks for more time, the supervisor grants it on
@@ -42,10 +42,7 @@ beforeAll(async () => {
   const other = await w.newContext();
   supervisor = { context: other, page: await other.newPage() };
   for (const [who, page] of [['officer', officer.page], ['supervisor', supervisor.page]] as const) {
-    page.on('pageerror', (error) => browserErrors.push(`${who}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') browserErrors.push(`${who}: ${message.text()}`);
-    });
+    collectBrowserErrors(page, browserErrors, { who });
   }
 }, 240_000);
 
@@ -61,9 +58,6 @@ afterEach(async (context) => {
     if (page && !page.isClosed()) await screenshot(page, `failed-feedback-${who}`);
   }
 });
-
-/** Waits for the page to get there: the server and the browser share two busy cores. */
-const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
 
 async function feedbackOf(unitCode: string) {
   const response = await w.t.request(token('gov-sup'), 'GET', `/api/inspections/${inspectionId}/feedback/${unitCode}`);

@@ -3,7 +3,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../../server/commands/demo.command.js';
 import { png, uploadOk } from '../helpers/evidence-files.js';
-import { expectAccessible, phone, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, expectAccessible, phone, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
 
 // An inspection's 单位 and 检查范围 tabs in Debian's Chromium, on the demo's 2021 notice: each
 // responsible unit's tickets by state, overdue and written feedback as the report API counts them;
@@ -53,8 +53,6 @@ async function act(username: string, url: string, body: Record<string, unknown>)
   const response = await w.t.request(await token(username), 'POST', url, body);
   expect(response.statusCode, `${username} ${url} ${response.body}`).toBe(200);
 }
-/** Waits for the page to get there: the server and the browser share two busy cores. */
-const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
 /** Table rows, each as its cells' texts. */
 const cellsOf = (rows: Locator) => rows.evaluateAll((found) => found.map((row) => [...row.querySelectorAll('td')].map((cell) => (cell.textContent ?? '').replace(/\s+/g, ' ').trim())));
 /** The body rows of the table in a region. */
@@ -100,10 +98,7 @@ beforeAll(async () => {
 
   const context = await w.newContext();
   supervisor = { context, page: await context.newPage() };
-  supervisor.page.on('pageerror', (error) => browserErrors.push(error.message));
-  supervisor.page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(message.text());
-  });
+  collectBrowserErrors(supervisor.page, browserErrors);
 }, 300_000);
 
 afterAll(async () => {

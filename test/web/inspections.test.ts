@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, seedOrganisation } from '../helpers/fixtures.js';
-import { expectAccessible, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, expectAccessible, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
 
 // 检查 in Debian's Chromium against the real server on a fresh embedded database: a supervisor
 // creates an inspection, imports the notice's table as Chinese Excel saves it (GB18030) with one
@@ -29,10 +29,7 @@ beforeAll(async () => {
   ({ tokens } = await seedOrganisation(w.t));
   const context = await w.newContext();
   supervisor = { context, page: await context.newPage() };
-  supervisor.page.on('pageerror', (error) => browserErrors.push(error.message));
-  supervisor.page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(message.text());
-  });
+  collectBrowserErrors(supervisor.page, browserErrors);
 }, 240_000);
 
 afterAll(async () => {
@@ -47,9 +44,6 @@ afterEach(async (context) => {
   const page = supervisor?.page;
   if (page && !page.isClosed()) await screenshot(page, 'failed-inspections');
 });
-
-/** Waits for the page to get there: the server and the browser share two busy cores. */
-const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
 
 const ticketsOfInspection = async () => {
   const response = await w.t.request(tokens['gov-sup'] ?? '', 'GET', `/api/tickets?inspection=${inspectionId}&limit=200`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../../server/commands/demo.command.js';
-import { desktop, expectAccessible, screensDir, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, desktop, expectAccessible, screensDir, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
 
 // The report (报表) of the demo's 2021 notice in Debian's Chromium: what the page shows is what the
 // API answers — pass rates, totals per kind, a unit's row — the downloads come with their types,
@@ -38,8 +38,6 @@ const get = async (url: string) => {
   return response.json();
 };
 const percent = (rate: number | null) => (rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`);
-/** Waits for the page to get there: the server and the browser share two busy cores. */
-const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
 /** The body rows of the table in a region, each as its cells' texts. */
 const rowsIn = (page: Page, region: string) =>
   page
@@ -84,10 +82,7 @@ beforeAll(async () => {
 
   const context = await w.newContext();
   supervisor = { context, page: await context.newPage() };
-  supervisor.page.on('pageerror', (error) => browserErrors.push(error.message));
-  supervisor.page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(message.text());
-  });
+  collectBrowserErrors(supervisor.page, browserErrors);
 }, 300_000);
 
 afterAll(async () => {

@@ -60,6 +60,21 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 }
 
 /** A screenshot under test-results/screens/, named by page and width. */
+/** Waits for the page to get there: the server and the browser share two busy cores. */
+export const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
+
+/**
+ * Collects the page's uncaught errors and console errors into `into` (prefixed with `who` when
+ * several pages share it); `expected` leaves out console errors a step asks for, such as a 401.
+ */
+export function collectBrowserErrors(page: Page, into: string[], { who, expected }: { who?: string; expected?: RegExp } = {}): void {
+  const tag = (text: string) => (who ? `${who}: ${text}` : text);
+  page.on('pageerror', (error) => into.push(tag(error.message)));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !expected?.test(message.text())) into.push(tag(message.text()));
+  });
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screensDir, `${name}-${page.viewportSize()?.width ?? 0}.png`), fullPage: true, animations: 'disabled' });
 }

@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInspection, issueFindings, PASSWORD, seedOrganisation } from '../helpers/fixtures.js';
-import { desktop, expectAccessible, phone, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, desktop, expectAccessible, phone, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
 
 // The workbench in Debian's Chromium against the real server on a fresh embedded database: an
 // officer and a supervisor take one ticket from 待签收 to 已销号, by the SPEC's words only.
@@ -46,10 +46,7 @@ beforeAll(async () => {
   const other = await w.newContext();
   supervisor = { context: other, page: await other.newPage() };
   for (const [who, page] of [['officer', officer.page], ['supervisor', supervisor.page]] as const) {
-    page.on('pageerror', (error) => browserErrors.push(`${who}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') browserErrors.push(`${who}: ${message.text()}`);
-    });
+    collectBrowserErrors(page, browserErrors, { who });
   }
 }, 240_000);
 
@@ -66,9 +63,6 @@ afterEach(async (context) => {
     if (page && !page.isClosed()) await screenshot(page, `failed-${who}`);
   }
 });
-
-/** Waits for the page to get there: the server and the browser share two busy cores. */
-const eventually = <T>(value: () => T | Promise<T>) => expect.poll(value, { timeout: 20_000, interval: 100 });
 
 async function chooseInspection(page: Page, documentNumber: string) {
   // Element Plus lays the chosen title over its input; the click reaches the select through it.
