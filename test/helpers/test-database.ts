@@ -75,6 +75,21 @@ async function pgliteTemplate(): Promise<string> {
   }
 }
 
+/**
+ * A new data folder holding a copy of the migrated PGlite template, for a `rectify` process or
+ * command started on the embedded database: it then opens a migrated database instead of running
+ * initdb and every migration (the migrations' own tests start from an empty folder).
+ */
+export async function migratedPgliteDataDir(prefix: string): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  await copyPgliteTemplate(dataDir);
+  return dataDir;
+}
+
+async function copyPgliteTemplate(dataDir: string): Promise<void> {
+  fs.cpSync(path.join(await pgliteTemplate(), 'pg'), path.join(dataDir, 'pg'), { recursive: true });
+}
+
 async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
@@ -130,7 +145,7 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     url = urlOf(name);
     dropDatabase = () => withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`)).then(() => {});
   } else if (migrated) {
-    fs.cpSync(path.join(await pgliteTemplate(), 'pg'), path.join(dataDir, 'pg'), { recursive: true });
+    await copyPgliteTemplate(dataDir);
   }
   const database = await createDatabase({ databaseUrl: url, dataDir, command: 'vitest' });
   if (migrated) await migrate(database);

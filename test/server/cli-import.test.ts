@@ -1,16 +1,20 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { explainFailure } from '../../server/cli.js';
 import { unprocessable } from '../../core/errors.js';
 import { repoRoot } from '../helpers/rectify-process.js';
+import { migratedPgliteDataDir } from '../helpers/test-database.js';
 
 const run = promisify(execFile);
 vi.setConfig({ testTimeout: 120_000 });
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-cli-import-'));
+// The commands open the embedded database in this folder, a copy of the migrated template.
+let dataDir = '';
+beforeAll(async () => {
+  dataDir = await migratedPgliteDataDir('rectify-cli-import-');
+});
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 async function rectify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -63,7 +67,7 @@ describe('rectify import', () => {
     expect(done.code).toBe(0);
     expect(done.stdout.trim()).toBe(`Imported ${file}: 1 tickets created, 0 unchanged, 1 warnings.`);
     expect(done.stderr).toContain('warning: 第 2 行「存在的问题」：“发布内容违规”不在问题目录中');
-    // Each run starts a process that opens and migrates the embedded database: slow on a busy machine.
+    // Each run starts a process that opens the embedded database: slow on a busy machine.
   }, 600_000);
 });
 

@@ -9,7 +9,7 @@ import { parseMoment, runSweepCommand } from '../../../server/commands/sweep.com
 import { loadConfig } from '../../../server/config.js';
 import { buildTestApp, type TestApp } from '../../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../../helpers/fixtures.js';
-import { onPostgres } from '../../helpers/test-database.js';
+import { migratedPgliteDataDir, onPostgres } from '../../helpers/test-database.js';
 import { PASSWORD } from '../../helpers/fixtures.js';
 
 function capture() {
@@ -75,7 +75,9 @@ describe('rectify sweep', () => {
 
   it('sweeps an empty embedded database', async () => {
     const run = capture();
-    expect(await runSweepCommand(loadConfig({ DATA_DIR: tempDir() }), ['--now', '2021-07-07'], run.io)).toBe(0);
+    const dataDir = await migratedPgliteDataDir('rectify-sweep-cmd-');
+    dirs.push(dataDir);
+    expect(await runSweepCommand(loadConfig({ DATA_DIR: dataDir }), ['--now', '2021-07-07'], run.io)).toBe(0);
     expect(run.out).toEqual(['Swept at 2021-07-06T16:00:00.000Z: 0 reminder(s), 0 escalation(s), 0 verification reminder(s); 0 ticket(s) examined.']);
   });
 

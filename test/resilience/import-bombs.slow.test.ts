@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpCall, httpLogin, startRectifyProcess, waitFor, type HttpResult, type RectifyProcess } from '../helpers/rectify-process.js';
-import { createTestDatabase, onPostgres } from '../helpers/test-database.js';
+import { createTestDatabase, migratedPgliteDataDir, onPostgres } from '../helpers/test-database.js';
 import { xlsxWithHugeCell } from '../helpers/zip-bomb.js';
 
 const ADMIN_PASSWORD = 'import-bombs-admin-password';
@@ -41,7 +41,8 @@ const upload = (body: Buffer | string, contentType: string) => httpCall(server.u
 const problem = (response: HttpResult) => response.body as { code: string; limit?: number; errors?: unknown[]; totalErrors?: number };
 
 beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-bombs-'));
+  // On the embedded database the server opens a copy of the migrated template.
+  dataDir = onPostgres ? fs.mkdtempSync(path.join(os.tmpdir(), 'rectify-bombs-')) : await migratedPgliteDataDir('rectify-bombs-');
   cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const env: Record<string, string> = { DATA_DIR: dataDir, RECTIFY_ADMIN_PASSWORD: ADMIN_PASSWORD, IMPORT_MAX_ROWS: String(MAX_ROWS) };
   if (onPostgres) {
@@ -49,7 +50,7 @@ beforeAll(async () => {
     cleanups.push(() => database.destroy());
     if (database.url) env.DATABASE_URL = database.url;
   }
-  // A busy machine can take more than a minute to start a server (tsx compiles, the database migrates).
+  // A busy machine can take more than a minute to start a server.
   server = await startRectifyProcess(env, { timeoutMs: 240_000 });
   cleanups.push(() => server.kill());
   token = await httpLogin(server.url, 'admin', ADMIN_PASSWORD);
