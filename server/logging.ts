@@ -43,15 +43,39 @@ function errorFields(error: Error): Record<string, unknown> {
   return fields;
 }
 
+/** What fastify's request log entries hold of a request (its own `req` serializer's fields). */
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number } | null;
+}
+
 /** Fastify's logger settings: pino with every entry passed through the cleaner. */
 export function loggerOptions({ level, secrets, stream }: { level: string; secrets: readonly (string | undefined)[]; stream?: Writable }) {
   const clean = createLogCleaner(secrets);
   return {
     level,
     ...(stream ? { stream } : {}),
-    // pino's shape for a serialized error; the cleaner keeps type, message and stack as strings.
-    serializers: { err: (error: unknown) => clean(error) as { [key: string]: unknown; type: string; message: string; stack: string } },
-    formatters: { log: (object: Record<string, unknown>) => clean(object) as Record<string, unknown> },
+    serializers: {
+      // pino's shape for a serialized error; the cleaner keeps type, message and stack as strings.
+      err: (error: unknown) => clean(error) as { [key: string]: unknown; type: string; message: string; stack: string },
+      // The few fields fastify logs of a request and a reply, cleaned once they are plain values.
+      req: (request: LoggedRequest) =>
+        clean({ method: request.method, url: request.url, host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort }) as Record<string, unknown>,
+      res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
+    },
+    formatters: {
+      // pino formats an entry before it serializes it: fastify's `req` and `res` (its request and reply
+      // objects, hundreds of fields deep) are left to the two serializers above instead of walked here.
+      log: ({ req, res, ...rest }: Record<string, unknown>) => {
+        const out = clean(rest) as Record<string, unknown>;
+        if (req !== undefined) out.req = req;
+        if (res !== undefined) out.res = res;
+        return out;
+      },
+    },
     hooks: {
       logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
         method.apply(this, args.map((arg) => (typeof arg === 'string' ? clean(arg) : arg)));

@@ -88,7 +88,9 @@ export const authPlugin = fp<AuthPluginOptions>(
     await app.register(fastifyJwt, {
       secret: options.secret,
       sign: { algorithm: 'HS256', expiresIn: options.expiresIn },
-      verify: { algorithms: ['HS256'], requiredClaims: ['exp', 'jti', 'sub'] },
+      // A token verified once is remembered (fast-jwt's LRU of 1,000, keyed by a hash of the token,
+      // never past its `exp`): a session is still read on every request, so a revoked one stops at once.
+      verify: { algorithms: ['HS256'], requiredClaims: ['exp', 'jti', 'sub'], cache: true },
     });
     app.decorateRequest('viewer', null as unknown as Viewer);
     app.decorateRequest('session', null as unknown as FastifyRequest['session']);

@@ -14,8 +14,11 @@ export interface SecurityHeadersOptions {
  */
 export const securityHeadersPlugin = fp<SecurityHeadersOptions>(
   async (app: FastifyInstance, options) => {
+    // Not `global`: @fastify/helmet would then build helmet's middleware again for every request
+    // (parsing the CSP each time). The headers never vary, so the hook below takes them from the
+    // first request and sets the same values on every later one.
     await app.register(helmet, {
-      global: true,
+      global: false,
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -37,6 +40,19 @@ export const securityHeadersPlugin = fp<SecurityHeadersOptions>(
       frameguard: { action: 'deny' },
       referrerPolicy: { policy: 'same-origin' },
       strictTransportSecurity: options.https ? { maxAge: 31536000, includeSubDomains: false } : false,
+    });
+    let fixed: [string, string | number | string[]][] | undefined;
+    app.addHook('onRequest', async (_request, reply) => {
+      if (fixed === undefined) {
+        const before = new Set(reply.raw.getHeaderNames());
+        reply.helmet();
+        const set = reply.raw.getHeaders();
+        fixed = Object.keys(set)
+          .filter((name) => !before.has(name))
+          .map((name) => [name, set[name] as string | number | string[]]);
+        return;
+      }
+      for (const [name, value] of fixed) reply.raw.setHeader(name, value);
     });
     app.addHook('onSend', async (request, reply) => {
       if (request.url === '/api' || request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');

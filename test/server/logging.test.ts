@@ -57,6 +57,16 @@ describe('the server log', () => {
     expect(logged).not.toContain('log-victim');
   });
 
+  it("names each request's method, path and status, and nothing of its headers", async () => {
+    lines.length = 0;
+    const response = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect(response.statusCode).toBe(200);
+    const entries = lines.map((line) => JSON.parse(line) as { msg?: string; req?: unknown; res?: unknown });
+    expect(entries.find((e) => e.msg === 'incoming request')?.req).toMatchObject({ method: 'GET', url: '/api/me' });
+    expect(entries.find((e) => e.msg === 'request completed')?.res).toEqual({ statusCode: 200 });
+    expect(lines.join('\n')).not.toContain(token);
+  });
+
   it('cuts every string, and blanks the configured secrets wherever they appear', () => {
     lines.length = 0;
     app.log.error({ cell: '长'.repeat(5_000_000), note: `password was ${ADMIN_PASSWORD}` }, `smtp ${SMTP_PASSWORD} and jwt ${t.jwtSecret}`);
