@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../client.js';
-import { findings, targets, tickets, units, type Platform, type TargetKind, type TicketState } from '../schema/index.js';
+import { findings, inspections, targets, tickets, units, type Platform, type TargetKind, type TicketState } from '../schema/index.js';
 import { earlierSameProblem, problemsOf, type TicketProblem } from './tickets.repository.js';
 import { scopePrefix, unitScope, type Viewer } from './scope.js';
 
@@ -90,6 +90,8 @@ export function createReportsRepository({ db }: { db: Db }) {
         .innerJoin(units, eq(units.id, tickets.unitId))
         .innerJoin(findings, eq(findings.id, tickets.findingId))
         .innerJoin(targets, eq(targets.id, findings.targetId))
+        // earlierSameProblem compares with the ticket's inspection.
+        .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
         .where(and(eq(tickets.inspectionId, inspectionId), unitScope(viewer, tickets.unitId)))
         .orderBy(units.path, tickets.id);
     },
@@ -171,6 +173,8 @@ export function createReportsRepository({ db }: { db: Db }) {
         .innerJoin(units, eq(units.id, tickets.unitId))
         .innerJoin(findings, eq(findings.id, tickets.findingId))
         .innerJoin(targets, eq(targets.id, findings.targetId))
+        // earlierSameProblem compares with the ticket's inspection.
+        .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
         .where(and(eq(tickets.inspectionId, inspectionId), unitScope(viewer, tickets.unitId)))
         .orderBy(tickets.number);
     },

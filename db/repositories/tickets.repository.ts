@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, gte, inArray, like, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { unnestColumn } from '../unnest.js';
+import { runPrepared, type PreparedStatement } from '../prepared.js';
 import type { Db } from '../client.js';
 import {
   findings,
@@ -56,6 +57,12 @@ export const overdueStates: TicketState[] = ['issued', 'acknowledged'];
 export type TicketChange = Required<Pick<NewTicket, 'state' | 'version' | 'updatedAt' | 'unitId' | 'dueAt' | 'escalationLevel' | 'rejections' | 'nextActionAt'>>;
 const changeColumns = new Set<string>(['state', 'version', 'updatedAt', 'unitId', 'dueAt', 'escalationLevel', 'rejections', 'nextActionAt']);
 
+/** The unit ids of a subtree as one array (one row to decode instead of one per unit), planned once per connection. */
+const scopeIdsStatement: PreparedStatement = {
+  name: 'tickets_scope_unit_ids',
+  text: `select array_agg(id order by id) as ids from units where path like $1`,
+};
+
 // At most this many ordered walks merged for one list page (units of the viewer's subtree × states asked for).
 const MAX_WALKS = 100;
 
@@ -68,22 +75,26 @@ export const problemsOf = sql<TicketProblem[]>`coalesce((
   from finding_problems fp join problem_types pt on pt.code = fp.problem_code
   where fp.finding_id = ${tickets.findingId}), '[]'::json)`;
 
+/** A problem as compared between findings: its code, or for `other` also the words (a code cannot hold ':'). */
+const problemKey = (alias: string) => sql.raw(`case when ${alias}.problem_code = 'other' then 'other:' || ${alias}.text else ${alias}.problem_code end`);
+
 /**
  * Earlier findings of the ticket's target with one of its problems: the same catalogue code, or for
- * `other` the same words. "Earlier" is by issue date, then by inspection id.
+ * `other` the same words. "Earlier" is by issue date, then by inspection id. Correlated with the
+ * enclosing query's `tickets`, `findings` (the ticket's) and `inspections` (the ticket's). The
+ * target's findings come from one index-only probe of findings (target_id, id, inspection_id); the
+ * ticket's own problems are read once, as keys (an InitPlan, run only when an earlier finding of
+ * the target exists), instead of once per earlier finding.
  */
 export const earlierSameProblem = sql`
   from findings pf
   join inspections pi on pi.id = pf.inspection_id
   join tickets pt on pt.finding_id = pf.id
-  join inspections ci on ci.id = ${tickets.inspectionId}
-  join findings cf on cf.id = ${tickets.findingId}
-  where pf.target_id = cf.target_id
-    and pf.id <> cf.id
-    and (pi.issued_on, pi.id) < (ci.issued_on, ci.id)
-    and exists (
-      select 1 from finding_problems a join finding_problems b on a.problem_code = b.problem_code
-      where a.finding_id = pf.id and b.finding_id = cf.id and (a.problem_code <> 'other' or a.text = b.text))`;
+  where pf.target_id = ${findings.targetId}
+    and pf.id <> ${tickets.findingId}
+    and (pi.issued_on, pi.id) < (${inspections.issuedOn}, ${inspections.id})
+    and exists (select 1 from finding_problems a where a.finding_id = pf.id
+      and ${problemKey('a')} = any(array(select ${problemKey('b')} from finding_problems b where b.finding_id = ${tickets.findingId})))`;
 
 /** The earlier tickets of earlierSameProblem, as TICKET's `repeatOf`. */
 export const repeatOfTicket = sql<{ inspection: string; number: string }[]>`coalesce((
@@ -143,7 +154,8 @@ export function createTicketsRepository({ db }: { db: Db }) {
   async function scopeIdsOf(viewer: Viewer, tx: Db): Promise<number[] | undefined> {
     const prefix = scopePrefix(viewer);
     if (prefix === undefined) return undefined;
-    return (await tx.select({ id: units.id }).from(units).where(like(units.path, prefix))).map((u) => u.id);
+    const [row] = await runPrepared<{ ids: number[] | null }>(scopeIdsStatement, [prefix], tx);
+    return row?.ids ?? [];
   }
 
   /** The list's statement, not yet run: `list` runs it, the bench EXPLAINs it (q= first asks how many tickets match). */

@@ -28,8 +28,9 @@ export const findings = pgTable(
   (t) => [
     unique('findings_inspection_target_key').on(t.inspectionId, t.targetId),
     index('findings_unit_idx').on(t.unitId),
-    // From a target to its findings' ids without reading the table (the ticket list's q= by target name).
-    index('findings_target_id_idx').on(t.targetId, t.id),
+    // From a target to its findings' ids and inspections without reading the table: the ticket
+    // list's q= by target name, and a ticket's earlier findings of its target (repeatOf).
+    index('findings_target_id_idx').on(t.targetId, t.id, t.inspectionId),
     check('findings_source_row_check', sql`${t.sourceRow} is null or ${t.sourceRow} > 0`),
   ],
 );
