@@ -12,7 +12,7 @@ import type { AttachmentsService } from './attachments.service.js';
 import { endOfShanghaiDay, loadWorkingCalendar, shanghaiDay, type WorkingCalendar } from '../deadlines/calendar.js';
 import { restDayDeadline, reworkDueAt } from '../deadlines/deadlines.js';
 import { ticketEventRegistry, type TicketEventFields, type TicketEventSpec, type TicketEventType } from './ticket-events.registry.js';
-import { allowedEvents, decide, isFinalState, type TicketActor, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
+import { allowedEvents, decide, decider, isFinalState, type TicketActor, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
 
 /** Said with an accepted event, e.g. that its new deadline falls on a rest day. Nothing is moved. */
 export interface DeadlineWarning {
@@ -383,12 +383,14 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const befores = await tickets.findViews({ ids: ticketIds, repeats: false }, tx);
       if (befores.length !== new Set(ticketIds).size) throw new Error('escalateLocked: a ticket to escalate does not exist');
       const at = now();
+      // The machine decides once for each state and level among the batch's tickets, not once per ticket.
+      const decideEscalate = decider({ type: 'ESCALATE', actor });
       // Each level decided on the ticket as the level before left it.
       const steps = befores.flatMap((first) => {
         const taken: { before: TicketView; after: TicketView; change: ReturnType<typeof changeOf> }[] = [];
         let before = first;
         for (let level = 0; level < (levels?.get(first.id) ?? 1); level += 1) {
-          const decision = decide(snapshotOf(before), { type: 'ESCALATE', actor });
+          const decision = decideEscalate(snapshotOf(before));
           if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
           const change = changeOf({ before, input, decision, at, newUnit: undefined });
           const after: TicketView = { ...before, ...change.values };
