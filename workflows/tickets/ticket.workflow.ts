@@ -406,12 +406,13 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
         return taken;
       });
       const finals = new Map(steps.map((step) => [step.after.id, step]));
-      await tickets.updateMany({ rows: [...finals.values()].map(({ after, change }) => ({ id: after.id, values: change.values })) }, tx);
       const appended = await events.persist(
         {
           changes: steps.map(({ before, change }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at, payload: change.recorded })),
           // Read with the tickets' views under the caller's locks: the chain need not read them again.
           tails: new Map(befores.map((b) => [b.id, { seq: b.auditSeq, hash: b.auditHash }])),
+          // Each ticket's new values go with its new tail: one update of the row, not two.
+          values: new Map([...finals.values()].map(({ after, change }) => [after.id, change.values])),
         },
         tx,
       );
