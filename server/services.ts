@@ -1,4 +1,6 @@
 import { createAuditChain } from '../db/audit-chain.js';
+import { is } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
 import { createAttachmentsRepository } from '../db/repositories/attachments.repository.js';
 import { createFeedbacksRepository } from '../db/repositories/feedbacks.repository.js';
@@ -85,7 +87,10 @@ export function createServices({ database, publicUrl, mailFrom, now, files, audi
   const bulletin = createBulletin({ inspectionReport, bulletinCandidates, reports, units });
   const outbox = createOutboxService({ db, notifications, notifier, now });
   const deadlineActions = createDeadlineActionsRepository({ db });
-  const sweep = createSweep({ db, deadlineActions, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current });
+  // Two batches at once on PostgreSQL (workflows/deadlines/sweep.ts); one on PGlite, which runs a
+  // statement at a time, and inside a transaction (`rectify sweep --dry-run`), which is one connection.
+  const sweepConcurrency = database.kind === 'postgres' && !is(db, PgTransaction) ? 2 : 1;
+  const sweep = createSweep({ db, deadlineActions, tickets, ticketWorkflow, notifier, loadCalendar: calendarService.current, concurrency: sweepConcurrency });
   return {
     database,
     db,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, inArray, sql } from 'drizzle-orm';
 import { unnestColumn } from '../unnest.js';
 import { queryRows, type Db } from '../client.js';
 import {
@@ -150,11 +150,11 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
 
     /** The inspections with submissions waiting for verification, with their issuing office and policy. */
     async inspectionsWaitingVerification(tx: Db = db): Promise<{ inspectionId: number; issuingUnitId: number; policy: Partial<EscalationPolicy> }[]> {
+      // Per inspection, one probe of tickets_rectified_inspection_idx (exists), not every rectified ticket.
       return tx
-        .selectDistinct({ inspectionId: tickets.inspectionId, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
-        .from(tickets)
-        .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
-        .where(eq(tickets.state, 'rectified'));
+        .select({ inspectionId: inspections.id, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
+        .from(inspections)
+        .where(exists(tx.select({ one: sql`1` }).from(tickets).where(and(eq(tickets.inspectionId, inspections.id), eq(tickets.state, 'rectified')))));
     },
 
     /** The (inspection, office) digests already written on `day`. */

@@ -5,7 +5,7 @@ import { queryRows, type Db } from '../client.js';
 import { runPrepared, type PreparedStatement } from '../prepared.js';
 import { ticketEvents, tickets, type NewTicket, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
 import { legacyMaxIds } from './audit-legacy.js';
-import type { TicketChange } from './tickets.repository.js';
+import { ticketChangeColumns, type TicketChange } from './tickets.repository.js';
 
 /** One accepted event of one ticket, as a workflow decided it; the repository gives it its place in the chain. */
 export interface EventChange {
@@ -128,18 +128,33 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
      * key would refuse it anyway. `tails`: the tickets' recorded tails as the caller read them under
      * those locks, which spares reading them again; a stale one fails on that key. `transition`: one
      * event of one ticket, with the ticket's new values and the tail read with its lock, written in
-     * one statement.
+     * one statement. `values`: for many events, each ticket's new values (the TicketChange columns,
+     * as its last event leaves it), written with its tail, so the ticket gets one new row version
+     * instead of two; given, it names every ticket of `changes`.
      */
     async persist(
       {
         changes,
         tails,
         transition,
-      }: { changes: EventChange[]; tails?: ReadonlyMap<number, { seq: number; hash: string | null }>; transition?: { tail: ChainTail; values: TransitionValues } },
+        values,
+      }: {
+        changes: EventChange[];
+        tails?: ReadonlyMap<number, { seq: number; hash: string | null }>;
+        transition?: { tail: ChainTail; values: TransitionValues };
+        values?: ReadonlyMap<number, TicketChange>;
+      },
       tx: Db,
     ): Promise<TicketEvent[]> {
       if (transition) return [await persistTransition(changes, transition, tx)];
       if (changes.length === 0) return [];
+      const valuesOf = (ticketId: number): TicketChange => {
+        const found = values?.get(ticketId);
+        if (!found) throw new Error(`persist: no new values for ticket ${ticketId}`);
+        const other = Object.keys(found).find((key) => !ticketChangeColumns.has(key));
+        if (other) throw new Error(`persist does not write ${other} for many events`);
+        return found;
+      };
       const ids = [...new Set(changes.map((c) => c.ticketId))];
       const tailOf = new Map<number, { seq: number; hash: string | null }>();
       for (const id of ids) {
@@ -169,6 +184,21 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
         const column = (value: (row: (typeof rows)[number]) => string | number | null) => unnestColumn(part, value);
         // The tail of each ticket as this chunk leaves it: its last event here.
         const moved = [...new Map(part.map((r) => [r.ticketId, r])).values()];
+        const next = values ? moved.map((r) => ({ ...r, values: valuesOf(r.ticketId) })) : [];
+        const nextColumn = (value: (row: (typeof next)[number]) => string | number | null) => unnestColumn(next, value);
+        const tailed = values
+          ? sql`update ${tickets} set audit_seq = v.seq, audit_hash = v.hash, state = v.state, version = v.version, updated_at = v.updated_at, unit_id = v.unit_id,
+                  due_at = v.due_at, escalation_level = v.escalation_level, rejections = v.rejections, next_action_at = v.next_action_at
+                from unnest(${nextColumn((r) => r.ticketId)}::int[], ${nextColumn((r) => r.seq)}::int[], ${nextColumn((r) => r.hash)}::text[],
+                            ${nextColumn((r) => r.values.state)}::text[], ${nextColumn((r) => r.values.version)}::int[], ${nextColumn((r) => r.values.updatedAt.toISOString())}::timestamptz[],
+                            ${nextColumn((r) => r.values.unitId)}::int[], ${nextColumn((r) => r.values.dueAt.toISOString())}::timestamptz[],
+                            ${nextColumn((r) => r.values.escalationLevel)}::int[], ${nextColumn((r) => r.values.rejections)}::int[],
+                            ${nextColumn((r) => r.values.nextActionAt?.toISOString() ?? null)}::timestamptz[])
+                  as v(id, seq, hash, state, version, updated_at, unit_id, due_at, escalation_level, rejections, next_action_at)
+                where ${tickets.id} = v.id`
+          : sql`update ${tickets} set audit_seq = v.seq, audit_hash = v.hash
+                from unnest(${unnestColumn(moved, (r) => r.ticketId)}::int[], ${unnestColumn(moved, (r) => r.seq)}::int[], ${unnestColumn(moved, (r) => r.hash)}::text[]) as v(id, seq, hash)
+                where ${tickets.id} = v.id`;
         const inserted = await queryRows<{ id: number | string; ticket_id: number; seq: number }>(sql`with appended as (
                 insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
                 select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
@@ -178,11 +208,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
                             ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[], ${column((r) => r.chainVersion)}::smallint[])
                   as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
                 returning id, ticket_id, seq
-              ), tailed as (
-                update ${tickets} set audit_seq = v.seq, audit_hash = v.hash
-                from unnest(${unnestColumn(moved, (r) => r.ticketId)}::int[], ${unnestColumn(moved, (r) => r.seq)}::int[], ${unnestColumn(moved, (r) => r.hash)}::text[]) as v(id, seq, hash)
-                where ${tickets.id} = v.id
-              )
+              ), tailed as (${tailed})
               select id, ticket_id, seq from appended`,
           tx,
         );

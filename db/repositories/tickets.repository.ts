@@ -53,9 +53,9 @@ export interface TicketFilters {
 
 export const overdueStates: TicketState[] = ['issued', 'acknowledged'];
 
-/** The columns every accepted event sets; `updateMany` writes exactly these. */
+/** The columns every accepted event sets; `persist` of many events writes exactly these with the tails. */
 export type TicketChange = Required<Pick<NewTicket, 'state' | 'version' | 'updatedAt' | 'unitId' | 'dueAt' | 'escalationLevel' | 'rejections' | 'nextActionAt'>>;
-const changeColumns = new Set<string>(['state', 'version', 'updatedAt', 'unitId', 'dueAt', 'escalationLevel', 'rejections', 'nextActionAt']);
+export const ticketChangeColumns: ReadonlySet<string> = new Set<string>(['state', 'version', 'updatedAt', 'unitId', 'dueAt', 'escalationLevel', 'rejections', 'nextActionAt']);
 
 /** The unit ids of a subtree as one array (one row to decode instead of one per unit), planned once per connection. */
 const scopeIdsStatement: PreparedStatement = {
@@ -65,9 +65,6 @@ const scopeIdsStatement: PreparedStatement = {
 
 // At most this many ordered walks merged for one list page (units of the viewer's subtree × states asked for).
 const MAX_WALKS = 100;
-
-// Tickets per statement in updateMany.
-const CHUNK = 2000;
 
 /** A ticket's problems in the notice's order, as one JSON array (shared by the views and the report). */
 export const problemsOf = sql<TicketProblem[]>`coalesce((
@@ -292,27 +289,6 @@ export function createTicketsRepository({ db }: { db: Db }) {
       const [row] = await tx.update(tickets).set(values).where(eq(tickets.id, id)).returning();
       if (!row) throw new Error(`ticket ${id} vanished during update`);
       return row;
-    },
-
-    /** `update` for many tickets in one statement per chunk: each row's own values of the TicketChange columns. */
-    async updateMany({ rows }: { rows: { id: number; values: TicketChange }[] }, tx: Db): Promise<void> {
-      for (const { values } of rows) {
-        const other = Object.keys(values).find((key) => !changeColumns.has(key));
-        if (other) throw new Error(`updateMany does not write ${other}; use update`);
-      }
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const part = rows.slice(i, i + CHUNK);
-        // One array parameter per column (unnest), not nine parameters per ticket.
-        const column = (value: (row: (typeof part)[number]) => string | number | null) => unnestColumn(part, value);
-        await tx.execute(sql`update ${tickets} set state = v.state, version = v.version, updated_at = v.updated_at, unit_id = v.unit_id, due_at = v.due_at,
-          escalation_level = v.escalation_level, rejections = v.rejections, next_action_at = v.next_action_at
-          from unnest(${column((r) => r.id)}::int[], ${column((r) => r.values.state)}::text[], ${column((r) => r.values.version)}::int[],
-                      ${column((r) => r.values.updatedAt.toISOString())}::timestamptz[], ${column((r) => r.values.unitId)}::int[],
-                      ${column((r) => r.values.dueAt.toISOString())}::timestamptz[], ${column((r) => r.values.escalationLevel)}::int[],
-                      ${column((r) => r.values.rejections)}::int[], ${column((r) => r.values.nextActionAt?.toISOString() ?? null)}::timestamptz[])
-            as v(id, state, version, updated_at, unit_id, due_at, escalation_level, rejections, next_action_at)
-          where ${tickets.id} = v.id`);
-      }
     },
 
     /**

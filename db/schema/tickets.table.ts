@@ -72,6 +72,9 @@ export const tickets = pgTable(
     // The sweep claims due tickets in (next_action_at, id) order; with id in the index it reads the
     // first batch straight off it instead of sorting every due ticket for every batch.
     index('tickets_next_action_idx').on(t.nextActionAt, t.id).where(sql`${t.nextActionAt} is not null`),
+    // The daily 待核验 digest asks which inspections have a submission waiting: one probe per
+    // inspection here, instead of reading every rectified ticket's entry.
+    index('tickets_rectified_inspection_idx').on(t.inspectionId).where(sql`${t.state} = 'rectified'`),
   ],
 );
 

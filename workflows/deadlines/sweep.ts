@@ -51,6 +51,12 @@ export interface SweepDeps {
   logger?: SweepLogger;
   /** Tickets per transaction. */
   batchSize?: number;
+  /**
+   * Batches in flight at once, each on its own connection and transaction. Two on PostgreSQL: the
+   * app prepares one batch while the database writes another (on one loop each waits for the
+   * other). One where statements run one at a time (PGlite) or `db` is itself a transaction.
+   */
+  concurrency?: number;
 }
 
 interface Plan {
@@ -75,6 +81,7 @@ export function createSweep({
   loadCalendar,
   logger: defaultLogger = consoleLogger,
   batchSize = 500,
+  concurrency = 1,
 }: SweepDeps) {
   const record = (actions: ActionKey[], now: Date, tx: Db) => deadlineActions.record({ actions, now }, tx);
 
@@ -282,10 +289,21 @@ export function createSweep({
       const result = emptyResult();
       // Tickets that failed stay due; they are left out for the rest of this run so it ends.
       const failed: number[] = [];
-      for (;;) {
-        const claimed = await runBatch(calendar, now, failed, result, logger);
-        if (claimed < batchSize) break;
-      }
+      // Each loop claims the next batch not locked by the other (SKIP LOCKED, in due order), so the
+      // batches, and the emails (per unit and batch), are those of a single loop but for the order.
+      // A loop that finds less than a full batch, or fails, ends the others after their batch in
+      // progress: what is still due is theirs or locked by another process.
+      let stopped = false;
+      const loop = async () => {
+        try {
+          while (!stopped && (await runBatch(calendar, now, failed, result, logger)) === batchSize);
+        } finally {
+          stopped = true;
+        }
+      };
+      const loops = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, loop));
+      const failure = loops.find((l) => l.status === 'rejected');
+      if (failure) throw failure.reason;
       const digests = await sendVerifyDigests(calendar, now);
       if (digests > 0) logger.info({ digests }, 'sweep: daily verification digests queued');
       result.failed = failed.length;

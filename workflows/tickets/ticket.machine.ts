@@ -240,6 +240,40 @@ export function decide(current: TicketSnapshot, event: TicketMachineEvent): Deci
   return { ok: true, state: next.value as TicketStateValue, context: next.context };
 }
 
+/**
+ * What the guards and actions of an event read or write of the context, for the events the machine
+ * decides on their type and sender alone (no payload). Two tickets in the same state and alike in
+ * these fields get the same decision, whatever else their contexts hold.
+ */
+const contextDecidedOn: Partial<Record<TicketEventType, readonly (keyof TicketContext)[]>> = {
+  // isSystem reads the sender; belowMaxLevel reads both fields; raiseLevel reads and writes escalationLevel.
+  ESCALATE: ['escalationLevel', 'maxLevel'],
+};
+
+/**
+ * `decide` for one event sent to many tickets (the sweep's ESCALATE): the machine decides once per
+ * state and distinct values of the fields the event is decided on, and each ticket gets that
+ * decision on its own context. Refusals are decided ticket by ticket, as they name the ticket's
+ * allowed events. Events not listed in `contextDecidedOn` are decided for every ticket.
+ */
+export function decider(event: TicketMachineEvent): (current: TicketSnapshot) => Decision {
+  const fields = contextDecidedOn[event.type];
+  if (!fields) return (current) => decide(current, event);
+  const decided = new Map<string, Extract<Decision, { ok: true }>>();
+  const keyOf = ({ state, context }: TicketSnapshot) => JSON.stringify([state, ...fields.map((field) => context[field])]);
+  const decidedOn = (context: TicketContext) => Object.fromEntries(fields.map((field) => [field, context[field]])) as Partial<TicketContext>;
+  return (current) => {
+    const key = keyOf(current);
+    const known = decided.get(key);
+    if (known) return { ok: true, state: known.state, context: { ...current.context, ...decidedOn(known.context) } };
+    const decision = decide(current, event);
+    // Kept only when the machine changed nothing outside those fields, which the other tickets keep as their own.
+    const untouched = decision.ok && (Object.keys(current.context) as (keyof TicketContext)[]).every((field) => fields.includes(field) || decision.context[field] === current.context[field]);
+    if (decision.ok && untouched) decided.set(key, decision);
+    return decision;
+  };
+}
+
 /** The states nothing leaves: those the machine declares `type: 'final'`. */
 export const finalStates: readonly TicketStateValue[] = (Object.keys(ticketMachine.states) as TicketStateValue[]).filter((state) => ticketMachine.states[state]?.type === 'final');
 

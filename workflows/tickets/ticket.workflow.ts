@@ -12,7 +12,7 @@ import type { AttachmentsService } from './attachments.service.js';
 import { endOfShanghaiDay, loadWorkingCalendar, shanghaiDay, type WorkingCalendar } from '../deadlines/calendar.js';
 import { restDayDeadline, reworkDueAt } from '../deadlines/deadlines.js';
 import { ticketEventRegistry, type TicketEventFields, type TicketEventSpec, type TicketEventType } from './ticket-events.registry.js';
-import { allowedEvents, decide, isFinalState, type TicketActor, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
+import { allowedEvents, decide, decider, isFinalState, type TicketActor, type TicketMachineEvent, type TicketSnapshot } from './ticket.machine.js';
 
 /** Said with an accepted event, e.g. that its new deadline falls on a rest day. Nothing is moved. */
 export interface DeadlineWarning {
@@ -383,12 +383,14 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
       const befores = await tickets.findViews({ ids: ticketIds, repeats: false }, tx);
       if (befores.length !== new Set(ticketIds).size) throw new Error('escalateLocked: a ticket to escalate does not exist');
       const at = now();
+      // The machine decides once for each state and level among the batch's tickets, not once per ticket.
+      const decideEscalate = decider({ type: 'ESCALATE', actor });
       // Each level decided on the ticket as the level before left it.
       const steps = befores.flatMap((first) => {
         const taken: { before: TicketView; after: TicketView; change: ReturnType<typeof changeOf> }[] = [];
         let before = first;
         for (let level = 0; level < (levels?.get(first.id) ?? 1); level += 1) {
-          const decision = decide(snapshotOf(before), { type: 'ESCALATE', actor });
+          const decision = decideEscalate(snapshotOf(before));
           if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
           const change = changeOf({ before, input, decision, at, newUnit: undefined });
           const after: TicketView = { ...before, ...change.values };
@@ -404,12 +406,13 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
         return taken;
       });
       const finals = new Map(steps.map((step) => [step.after.id, step]));
-      await tickets.updateMany({ rows: [...finals.values()].map(({ after, change }) => ({ id: after.id, values: change.values })) }, tx);
       const appended = await events.persist(
         {
           changes: steps.map(({ before, change }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at, payload: change.recorded })),
           // Read with the tickets' views under the caller's locks: the chain need not read them again.
           tails: new Map(befores.map((b) => [b.id, { seq: b.auditSeq, hash: b.auditHash }])),
+          // Each ticket's new values go with its new tail: one update of the row, not two.
+          values: new Map([...finals.values()].map(({ after, change }) => [after.id, change.values])),
         },
         tx,
       );

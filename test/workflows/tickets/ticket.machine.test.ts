@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   allowedEvents,
   decide,
+  decider,
   finalStates as machineFinalStates,
   ticketEventTypes,
   type Decision,
@@ -318,6 +319,51 @@ describe('ESCALATE (the system: escalation level + 1 while issued or acknowledge
     for (const state of ['rectified', 'verified', 'withdrawn'] as const) {
       expect(refusal(decide(ticket(state), { type: 'ESCALATE', actor: system })).reason, state).toBe('not_allowed_in_state');
     }
+  });
+});
+
+describe('decider (one event decided for many tickets, once per distinct input)', () => {
+  const pending = { until: '2021-07-09', reason: '需要采购服务', requestedAt: '2021-06-21T02:00:00.000Z' };
+
+  it('gives every ticket what decide gives it, whatever the rest of its context', () => {
+    const actors = [officer, supervisor, admin, system];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...actors),
+        fc.array(
+          fc.record({
+            state: fc.constantFrom(...allStates),
+            unitId: fc.constantFrom(UNIT, OTHER_UNIT, OFFICE),
+            dueAt: fc.constantFrom(DUE, LATER),
+            escalationLevel: fc.integer({ min: 0, max: 4 }),
+            maxLevel: fc.integer({ min: 1, max: 4 }),
+            rejections: fc.integer({ min: 0, max: 3 }),
+            extensionRequest: fc.constantFrom(null, pending),
+            extensionsGranted: fc.integer({ min: 0, max: 2 }),
+            maxExtensions: fc.integer({ min: 1, max: 2 }),
+          }),
+          { maxLength: 30 },
+        ),
+        (actor, tickets) => {
+          const decideAll = decider({ type: 'ESCALATE', actor });
+          for (const { state, ...context } of tickets) {
+            const current = { state, context };
+            expect(decideAll(current)).toEqual(decide(current, { type: 'ESCALATE', actor }));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('tells apart tickets that differ only in a field the event is decided on, and keeps each ticket its own fields', () => {
+    const decideAll = decider({ type: 'ESCALATE', actor: system });
+    expect(accepted(decideAll(ticket('issued', { escalationLevel: 1 }))).context.escalationLevel).toBe(2);
+    expect(refusal(decideAll(ticket('issued', { escalationLevel: 3 }))).reason).toBe('limit_reached');
+    expect(accepted(decideAll(ticket('issued', { escalationLevel: 3, maxLevel: 4 }))).context.escalationLevel).toBe(4);
+    expect(refusal(decideAll(ticket('rectified', { escalationLevel: 1 }))).reason).toBe('not_allowed_in_state');
+    const other = accepted(decideAll(ticket('issued', { escalationLevel: 1, unitId: OTHER_UNIT, dueAt: LATER, rejections: 2, extensionRequest: pending })));
+    expect(other.context).toEqual({ ...ticket('issued').context, escalationLevel: 2, unitId: OTHER_UNIT, dueAt: LATER, rejections: 2, extensionRequest: pending });
   });
 });
 

@@ -1,0 +1,1 @@
+CREATE INDEX "tickets_rectified_inspection_idx" ON "tickets" USING btree ("inspection_id") WHERE "tickets"."state" = 'rectified';
