@@ -1,5 +1,4 @@
 import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import { unnestColumn } from '../unnest.js';
 import { runPrepared, type PreparedStatement } from '../prepared.js';
 import type { Db } from '../client.js';
 import {
