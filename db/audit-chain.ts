@@ -49,18 +49,46 @@ export type ChainProblem = Extract<TrailProblem, 'hash_mismatch' | 'prev_hash_mi
 
 /** JSON with object keys sorted at every depth, so jsonb's own key order cannot change a hash. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    // Plain string sort is the code-unit order the comparison of keys wants.
+    const keys = Object.keys(object).sort();
+    let out = '{';
+    for (const key of keys) {
+      const v = object[key];
+      if (v === undefined) continue;
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value ?? null);
 }
 
 /** The key's length, in bytes, of a generated key and the least a given one must have. */
 export const AUDIT_KEY_BYTES = 32;
+
+const CHAINED_FIELDS = ['seq', 'type', 'fromState', 'toState', 'actorUserId', 'actor', 'at', 'payload'] as const;
+type ChainedField = (typeof CHAINED_FIELDS)[number];
+const chainedFields: ReadonlySet<string> = new Set(CHAINED_FIELDS);
+type Layout = readonly { name: string; json: string; fromOwner: boolean }[];
+const layouts = new Map<string, Layout>();
+
+/** The hashed keys in canonicalJson's order for an owner with these keys (a field wins over an owner key of its name). */
+function layoutOf(owner: Record<string, number>): Layout {
+  const ownerKeys = Object.keys(owner);
+  const signature = ownerKeys.join('\u0000');
+  let layout = layouts.get(signature);
+  if (!layout) {
+    layout = [...new Set([...ownerKeys, ...CHAINED_FIELDS])].sort().map((name) => ({ name, json: JSON.stringify(name), fromOwner: !chainedFields.has(name) }));
+    layouts.set(signature, layout);
+  }
+  return layout;
+}
 
 /**
  * The chain of both trails under one key. `owner` names the trail's owner column as it is hashed
@@ -69,30 +97,42 @@ export const AUDIT_KEY_BYTES = 32;
 export function createAuditChain(key: Buffer) {
   if (key.length < AUDIT_KEY_BYTES) throw new Error(`the audit key must have at least ${AUDIT_KEY_BYTES} bytes`);
 
-  function digest(version: number, prevHash: string | null, content: Record<string, unknown>): string {
+  function digest(version: number, prevHash: string | null, content: string): string {
     const hasher = version === 1 ? createHash('sha256') : createHmac('sha256', key);
-    return hasher.update(prevHash ?? '').update('\n').update(canonicalJson(content)).digest('hex');
+    return hasher.update(`${prevHash ?? ''}\n${content}`).digest('hex');
   }
 
-  function contentOf(owner: Record<string, number>, event: ChainedContent): Record<string, unknown> {
-    // Exactly the chained fields: a stored row also has `id`, `prevHash`, `hash` and its version, which must not count.
-    return {
-      ...owner,
-      seq: event.seq,
-      type: event.type,
-      fromState: event.fromState,
-      toState: event.toState,
-      actorUserId: event.actorUserId,
-      actor: event.actor,
-      at: event.at.toISOString(),
-      payload: event.payload,
-    };
+  // A batch's events share their moment (an import's 100,000 ISSUE events): its text is made once.
+  let lastTime = Number.NaN;
+  let lastIso = '';
+  const isoOf = (at: Date): string => {
+    const time = at.getTime();
+    if (time !== lastTime) {
+      lastIso = at.toISOString();
+      lastTime = time;
+    }
+    return lastIso;
+  };
+
+  /**
+   * canonicalJson of the owner's keys and exactly the chained fields (a stored row also has `id`,
+   * `prevHash`, `hash` and its version, which must not count), written straight from the event:
+   * the keys' order is worked out once per kind of owner, not sorted again for every event.
+   */
+  function contentJson(owner: Record<string, number>, event: ChainedContent): string {
+    let out = '{';
+    for (const { name, json, fromOwner } of layoutOf(owner)) {
+      const value = fromOwner ? owner[name] : name === 'at' ? isoOf(event.at) : event[name as ChainedField];
+      if (value === undefined) continue;
+      out += `${out.length > 1 ? ',' : ''}${json}:${canonicalJson(value)}`;
+    }
+    return `${out}}`;
   }
 
   return {
     /** The hash of a new event chained to `prevHash` (the owner's recorded tail), under the current version. */
     link(owner: Record<string, number>, prevHash: string | null, event: ChainedContent): { hash: string; chainVersion: number } {
-      return { hash: digest(CURRENT_CHAIN_VERSION, prevHash, contentOf(owner, event)), chainVersion: CURRENT_CHAIN_VERSION };
+      return { hash: digest(CURRENT_CHAIN_VERSION, prevHash, contentJson(owner, event)), chainVersion: CURRENT_CHAIN_VERSION };
     },
 
     /**
@@ -108,7 +148,7 @@ export function createAuditChain(key: Buffer) {
         if (event.prevHash !== prev) return { seq: event.seq, problem: 'prev_hash_mismatch' };
         // Unkeyed rows come only from before the key, and never after a keyed one.
         if (event.chainVersion !== CURRENT_CHAIN_VERSION && (event.chainVersion !== 1 || event.id > legacyMaxId || keyed)) return { seq: event.seq, problem: 'unkeyed' };
-        if (digest(event.chainVersion, prev, contentOf(owner, event)) !== event.hash) return { seq: event.seq, problem: 'hash_mismatch' };
+        if (digest(event.chainVersion, prev, contentJson(owner, event)) !== event.hash) return { seq: event.seq, problem: 'hash_mismatch' };
         keyed ||= event.chainVersion === CURRENT_CHAIN_VERSION;
         prev = event.hash;
         expectedSeq++;

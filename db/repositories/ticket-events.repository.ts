@@ -168,17 +168,21 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
           .where(sql`${tickets.id} = any(${sql.param(part)}::int[])`);
         for (const row of rows) tailOf.set(row.id, { seq: row.seq, hash: row.hash });
       }
-      const rows = changes.map((change) => {
+      const rows: TicketEvent[] = changes.map((change) => {
         const tail = tailOf.get(change.ticketId);
         if (!tail) throw new Error(`ticket ${change.ticketId} does not exist`);
         const seq = tail.seq + 1;
         const prevHash = tail.hash;
         const { hash, chainVersion } = chain.link({ ticketId: change.ticketId }, prevHash, { ...change, seq });
         tailOf.set(change.ticketId, { seq, hash });
-        return { ...change, seq, prevHash, hash, chainVersion };
+        // The id is the database's, filled in below.
+        return { ...change, seq, prevHash, hash, chainVersion, id: 0 };
       });
 
-      const idOf = new Map<string, number>();
+      // A batch's events mostly share their moment: its text is made once.
+      let lastAt: Date | undefined;
+      let lastIso = '';
+      const isoOf = (at: Date) => (at === lastAt ? lastIso : ((lastAt = at), (lastIso = at.toISOString())));
       for (const part of chunks(rows)) {
         // One array parameter per column (unnest), rather than twelve parameters per event.
         const column = (value: (row: (typeof rows)[number]) => string | number | null) => unnestColumn(part, value);
@@ -204,7 +208,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
                 select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
                 from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
                             ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
-                            ${column((r) => r.at.toISOString())}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
+                            ${column((r) => isoOf(r.at))}::timestamptz[], ${column((r) => JSON.stringify(r.payload))}::text[],
                             ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[], ${column((r) => r.chainVersion)}::smallint[])
                   as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
                 returning id, ticket_id, seq
@@ -212,10 +216,20 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
               select id, ticket_id, seq from appended`,
           tx,
         );
+        // A ticket's events in one chunk are few and consecutive: find each by ticket, then seq.
+        const byTicket = new Map<number, TicketEvent[]>();
+        for (const row of part) {
+          const same = byTicket.get(row.ticketId);
+          if (same) same.push(row);
+          else byTicket.set(row.ticketId, [row]);
+        }
         // bigserial comes back from the pg driver as a string.
-        for (const row of inserted) idOf.set(`${row.ticket_id}:${row.seq}`, Number(row.id));
+        for (const { id, ticket_id, seq } of inserted) {
+          const row = byTicket.get(ticket_id)?.find((r) => r.seq === seq);
+          if (row) row.id = Number(id);
+        }
       }
-      return rows.map((row) => ({ ...row, id: idOf.get(`${row.ticketId}:${row.seq}`) ?? 0 }));
+      return rows;
     },
 
     async listForTicket({ ticketId }: { ticketId: number }, tx: Db = db): Promise<TicketEvent[]> {

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.js';
+import type { Inspection } from '../../db/schema/index.js';
 import type { AuditLogRepository } from '../../db/repositories/audit-log.repository.js';
 import type { InspectionsRepository } from '../../db/repositories/inspections.repository.js';
 import { inScope, type Viewer } from '../../db/repositories/scope.js';
@@ -9,8 +10,8 @@ import { forbidden, notFound, unprocessable } from '../../core/errors.js';
 import { loadWorkingCalendar } from '../deadlines/calendar.js';
 import { dueAtForDeadline } from '../deadlines/deadlines.js';
 import type { TableSource } from './decode-table.js';
-import { createFindingsReader, findingsTableSpec } from './findings.parse.js';
-import { createUnitResolver } from './unit-names.js';
+import { createFindingsReader, findingsTableSpec, type CatalogueProblem } from './findings.parse.js';
+import { createUnitResolver, type KnownUnit } from './unit-names.js';
 import type { ImportRowError } from './import.errors.js';
 import { readTable, readTableInParts } from './read-table.js';
 import type { IssueResult, TicketIssuance } from '../tickets/ticket-issuance.js';
@@ -74,30 +75,11 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
       if (viewer && viewer.role !== 'admin' && !(issuer && inScope(viewer, issuer.path))) {
         throw forbidden('inspections.import_forbidden', `只有检查单位${issuer ? `（${issuer.name}）` : ''}及其上级单位的监管人员可以向此检查导入问题。`);
       }
-      const table = await readTable(source, findingsTableSpec);
-      onProgress?.({ stage: 'read', rows: table.rows.length });
-
       // Units outside the importer's subtree are unknown to it, like everything else out of scope.
       const directory = allUnits.filter((u) => !viewer || inScope(viewer, u.path));
       const catalogue = await loadProblemCatalogue(db);
-      // `4.21` is read in the sampling period's year; a last update cannot come after the sampling ended.
-      const sampledUntil = inspection.samplingTo ?? inspection.samplingFrom ?? inspection.issuedOn;
-      const reader = createFindingsReader(table, {
-        year: Number(sampledUntil.slice(0, 4)),
-        notAfter: sampledUntil,
-        resolveUnit: createUnitResolver(directory),
-        problemCatalogue: catalogue,
-      });
-      await readTableInParts(table, reader.read);
-      const { findings, errors, warnings: warningList } = reader.result();
+      const { findings, format, warnings: warningList } = await readFindings({ source, inspection, directory, catalogue, ...(onProgress ? { onProgress } : {}) });
       const warnings = warningList.items;
-      if (errors.total > 0) {
-        throw unprocessable('import.invalid_rows', `文件中有 ${errors.total} 处错误，整个文件未导入，请改正后重新导入。`, {
-          title: '导入文件有错误',
-          errors: errors.items,
-          extra: { totalErrors: errors.total, warnings, totalWarnings: warningList.total },
-        });
-      }
       onProgress?.({ stage: 'checked', rows: findings.length });
 
       try {
@@ -117,7 +99,7 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
               action: 'import_findings',
               entity: 'inspection',
               entityKey: locked.shortCode,
-              details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warningList.total, format: table.format },
+              details: { rows: findings.length, created: result.created, unchanged: result.unchanged, warnings: warningList.total, format },
             },
             tx,
           );
@@ -130,6 +112,46 @@ export function createFindingsImportService({ db, inspections, units, issuance, 
       }
     },
   };
+}
+
+/**
+ * Decodes and checks the whole file before anything is written; throws `import.invalid_rows` with
+ * every error when a row has one. The decoded rows are the caller's no longer: only the findings
+ * outlive this function, so the transaction does not carry 100,000 rows of cells.
+ */
+async function readFindings({
+  source,
+  inspection,
+  directory,
+  catalogue,
+  onProgress,
+}: {
+  source: TableSource;
+  inspection: Pick<Inspection, 'samplingFrom' | 'samplingTo' | 'issuedOn'>;
+  directory: readonly KnownUnit[];
+  catalogue: readonly CatalogueProblem[];
+  onProgress?: ImportProgress;
+}) {
+  const table = await readTable(source, findingsTableSpec);
+  onProgress?.({ stage: 'read', rows: table.rows.length });
+  // `4.21` is read in the sampling period's year; a last update cannot come after the sampling ended.
+  const sampledUntil = inspection.samplingTo ?? inspection.samplingFrom ?? inspection.issuedOn;
+  const reader = createFindingsReader(table, {
+    year: Number(sampledUntil.slice(0, 4)),
+    notAfter: sampledUntil,
+    resolveUnit: createUnitResolver(directory),
+    problemCatalogue: catalogue,
+  });
+  await readTableInParts(table, reader.read);
+  const { findings, errors, warnings } = reader.result();
+  if (errors.total > 0) {
+    throw unprocessable('import.invalid_rows', `文件中有 ${errors.total} 处错误，整个文件未导入，请改正后重新导入。`, {
+      title: '导入文件有错误',
+      errors: errors.items,
+      extra: { totalErrors: errors.total, warnings: warnings.items, totalWarnings: warnings.total },
+    });
+  }
+  return { findings, warnings, format: table.format };
 }
 
 export type FindingsImportService = ReturnType<typeof createFindingsImportService>;
