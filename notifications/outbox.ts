@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { notifications, type Notification } from '../db/schema/notifications.table.js';
+import { createNotificationsRepository } from '../db/repositories/notifications.repository.js';
+import type { notifications, Notification } from '../db/schema/notifications.table.js';
 import { renderStoredMail } from './mail-payload.js';
 import type { RenderedMail } from './templates/ticket-mail.js';
 import { mailFileStem } from './mail-message.js';
@@ -93,45 +93,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   let timer: NodeJS.Timeout | undefined;
   let tail: Promise<unknown> = Promise.resolve();
 
-  // Short transaction: lock the due rows (skipping those another instance holds), mark them ours, commit.
-  async function claim(): Promise<Notification[]> {
-    const at = now();
-    return db.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: notifications.id })
-        .from(notifications)
-        .where(
-          and(
-            inArray(notifications.status, ['pending', 'sending']),
-            lte(notifications.nextAttemptAt, at),
-            or(eq(notifications.status, 'pending'), lt(notifications.lockedUntil, at)),
-          ),
-        )
-        .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
-      // Counting the attempt at claim time also counts one that a crash interrupted.
-      return tx
-        .update(notifications)
-        .set({ status: 'sending', lockedUntil: new Date(at.getTime() + lockMs), attempts: sql`${notifications.attempts} + 1` })
-        .where(inArray(notifications.id, due.map((r) => r.id)))
-        .returning();
-    });
-  }
+  const outboxRows = createNotificationsRepository({ db });
 
-  // Writes only while the claim is still ours: `attempts` went up with our claim, so a
-  // reclaim by another instance (after our lock expired) makes this update match nothing.
+  const claim = (): Promise<Notification[]> => outboxRows.claimDue({ at: now(), limit: batchSize, lockMs });
+
   async function finish(row: Notification, values: Partial<typeof notifications.$inferInsert>): Promise<boolean> {
-    const updated = await db
-      .update(notifications)
-      .set(values)
-      .where(and(eq(notifications.id, row.id), eq(notifications.status, 'sending'), eq(notifications.attempts, row.attempts)))
-      .returning({ id: notifications.id });
-    if (updated.length === 0) {
+    const settled = await outboxRows.settleClaimed({ row, values });
+    if (!settled) {
       logger.warn({ notificationId: row.id, messageId: row.messageId }, 'notification was reclaimed by another worker; outcome not recorded');
     }
-    return updated.length > 0;
+    return settled;
   }
 
   async function fail(row: Notification, lastError: string, report: DeliveryReport): Promise<void> {

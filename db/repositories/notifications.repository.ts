@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, getTableColumns, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, getTableColumns, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { queryRows } from '../client.js';
 import { inspections, notifications, notificationTickets, units, type Notification, type NotificationKind, type NotificationStatus, type Unit } from '../schema/index.js';
@@ -46,7 +46,7 @@ const CHUNK = 1000;
 
 const intArray = (values: number[]) => `{${values.join(',')}}`;
 
-/** The outbox as people read it (ticket view, admin list) and as the notifiers write it; delivery lives in notifications/outbox.ts. */
+/** The outbox as people read it (ticket view, admin list), as the notifiers write it and as the delivery worker (notifications/outbox.ts) claims and settles it. */
 export function createNotificationsRepository({ db }: { db: Db }) {
   return {
     async unitsForMail({ ids }: { ids: number[] }, tx: Db = db): Promise<MailUnit[]> {
@@ -124,6 +124,48 @@ export function createNotificationsRepository({ db }: { db: Db }) {
 
     async setMailboxes({ id, recipients, cc }: { id: number; recipients: string[]; cc: string[] }, tx: Db = db): Promise<void> {
       await tx.update(notifications).set({ recipients, cc }).where(eq(notifications.id, id));
+    },
+
+    /**
+     * The delivery worker's claim, in a short transaction of its own: the due rows not held by another
+     * instance (SKIP LOCKED), pending or with an expired claim, marked `sending` until `at + lockMs`.
+     * Counting the attempt at claim time also counts one that a crash interrupted.
+     */
+    async claimDue({ at, limit, lockMs }: { at: Date; limit: number; lockMs: number }): Promise<Notification[]> {
+      return db.transaction(async (tx) => {
+        const due = await tx
+          .select({ id: notifications.id })
+          .from(notifications)
+          .where(
+            and(
+              inArray(notifications.status, ['pending', 'sending']),
+              lte(notifications.nextAttemptAt, at),
+              or(eq(notifications.status, 'pending'), lt(notifications.lockedUntil, at)),
+            ),
+          )
+          .orderBy(asc(notifications.nextAttemptAt), asc(notifications.id))
+          .limit(limit)
+          .for('update', { skipLocked: true });
+        if (due.length === 0) return [];
+        return tx
+          .update(notifications)
+          .set({ status: 'sending', lockedUntil: new Date(at.getTime() + lockMs), attempts: sql`${notifications.attempts} + 1` })
+          .where(inArray(notifications.id, due.map((r) => r.id)))
+          .returning();
+      });
+    },
+
+    /**
+     * Records a claimed email's outcome only while the claim is still the caller's: `attempts` went up
+     * with the claim, so a reclaim by another instance (after the lock expired) matches nothing.
+     */
+    async settleClaimed({ row, values }: { row: Pick<Notification, 'id' | 'attempts'>; values: Partial<typeof notifications.$inferInsert> }, tx: Db = db): Promise<boolean> {
+      const updated = await tx
+        .update(notifications)
+        .set(values)
+        .where(and(eq(notifications.id, row.id), eq(notifications.status, 'sending'), eq(notifications.attempts, row.attempts)))
+        .returning({ id: notifications.id });
+      return updated.length > 0;
     },
 
     /** A failed email goes back to the queue with a fresh set of attempts; null when it is not failed (or absent). */
