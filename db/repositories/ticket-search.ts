@@ -38,8 +38,10 @@ export async function searchCondition(q: string, tx: Db): Promise<SQL> {
     return sql`${tickets.id} in (${matchingIds(pattern)})`;
   }
   // Tested on columns of tickets_list_idx, without reading the table: the number, the unit, and the
-  // finding among those of the matching targets (a hashed set, from findings (target_id, id)).
+  // finding among those of the matching targets (a hashed set, from findings (target_id, …)). The
+  // targets' ids come first, as one array: written as a join, the planner costed the findings high
+  // enough to start a parallel worker for them, which made the page four times slower.
   return sql`(${tickets.number} ilike ${pattern}
     or ${tickets.unitId} in (select u.id from units u where u.name ilike ${pattern})
-    or ${tickets.findingId} in (select f.id from targets g join findings f on f.target_id = g.id where g.name ilike ${pattern}))`;
+    or ${tickets.findingId} in (select f.id from findings f where f.target_id = any (array(select g.id from targets g where g.name ilike ${pattern}))))`;
 }
