@@ -91,6 +91,23 @@ function layoutOf(owner: Record<string, number>): Layout {
 }
 
 /**
+ * `toISOString` for the events of a batch, which mostly share their moment (an import's 100,000
+ * ISSUE events): the text is made again only when the moment changes.
+ */
+export function sharedMomentIso(): (at: Date) => string {
+  let lastTime = Number.NaN;
+  let lastIso = '';
+  return (at) => {
+    const time = at.getTime();
+    if (time !== lastTime) {
+      lastIso = at.toISOString();
+      lastTime = time;
+    }
+    return lastIso;
+  };
+}
+
+/**
  * The chain of both trails under one key. `owner` names the trail's owner column as it is hashed
  * (`ticketId`, `feedbackId`), so an event cannot be moved from one owner to another.
  */
@@ -102,17 +119,7 @@ export function createAuditChain(key: Buffer) {
     return hasher.update(`${prevHash ?? ''}\n${content}`).digest('hex');
   }
 
-  // A batch's events share their moment (an import's 100,000 ISSUE events): its text is made once.
-  let lastTime = Number.NaN;
-  let lastIso = '';
-  const isoOf = (at: Date): string => {
-    const time = at.getTime();
-    if (time !== lastTime) {
-      lastIso = at.toISOString();
-      lastTime = time;
-    }
-    return lastIso;
-  };
+  const isoOf = sharedMomentIso();
 
   /**
    * canonicalJson of the owner's keys and exactly the chained fields (a stored row also has `id`,

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { unnestColumn } from '../unnest.js';
-import type { AuditChain, TrailProblem } from '../audit-chain.js';
+import { sharedMomentIso, type AuditChain, type TrailProblem } from '../audit-chain.js';
 import { queryRows, type Db } from '../client.js';
 import { runPrepared, type PreparedStatement } from '../prepared.js';
 import { ticketEvents, tickets, type NewTicket, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
@@ -179,10 +179,7 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
         return { ...change, seq, prevHash, hash, chainVersion, id: 0 };
       });
 
-      // A batch's events mostly share their moment: its text is made once.
-      let lastAt: Date | undefined;
-      let lastIso = '';
-      const isoOf = (at: Date) => (at === lastAt ? lastIso : ((lastAt = at), (lastIso = at.toISOString())));
+      const isoOf = sharedMomentIso();
       for (const part of chunks(rows)) {
         // One array parameter per column (unnest), rather than twelve parameters per event.
         const column = (value: (row: (typeof rows)[number]) => string | number | null) => unnestColumn(part, value);
