@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
+import { AccessLogController } from './logging.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorHandlerPlugin, frameworkErrorHandler } from './plugins/error-handler.plugin.js';
 import { inputGuardPlugin } from './plugins/input-guard.plugin.js';
@@ -64,6 +65,7 @@ function trustProxyOption(trust: Config['trustProxy']): NonNullable<FastifyServe
 export async function buildApp({ config, jwtSecret, services, logger = false, webRoot }: AppDeps) {
   const app = Fastify({
     logger,
+    logController: new AccessLogController(),
     genReqId: () => randomUUID(),
     // Behind a reverse proxy, request.ip (login throttling, logs) is the client's, not the proxy's.
     trustProxy: trustProxyOption(config.trustProxy),

@@ -57,14 +57,25 @@ describe('the server log', () => {
     expect(logged).not.toContain('log-victim');
   });
 
-  it("names each request's method, path and status, and nothing of its headers", async () => {
+  it("writes one line a request, with its id, method, path, status and time, and nothing of its headers", async () => {
     lines.length = 0;
     const response = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
     expect(response.statusCode).toBe(200);
-    const entries = lines.map((line) => JSON.parse(line) as { msg?: string; req?: unknown; res?: unknown });
-    expect(entries.find((e) => e.msg === 'incoming request')?.req).toMatchObject({ method: 'GET', url: '/api/me' });
-    expect(entries.find((e) => e.msg === 'request completed')?.res).toEqual({ statusCode: 200 });
+    expect(lines).toHaveLength(1);
+    const [entry] = lines.map((line) => JSON.parse(line) as { msg?: string; reqId?: unknown; req?: unknown; res?: unknown; responseTime?: unknown });
+    expect(entry).toMatchObject({ msg: 'request completed', req: { method: 'GET', url: '/api/me' }, res: { statusCode: 200 } });
+    expect(entry?.reqId).toEqual(expect.any(String));
+    expect(entry?.responseTime).toEqual(expect.any(Number));
     expect(lines.join('\n')).not.toContain(token);
+  });
+
+  it('cleans the logged path: a secret in the query string is blanked', async () => {
+    lines.length = 0;
+    const response = await app.inject({ method: 'GET', url: `/api/me?note=${encodeURIComponent(SMTP_PASSWORD)}`, headers: { authorization: `Bearer ${token}` } });
+    expect(response.statusCode).toBe(200);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(SMTP_PASSWORD);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ msg: 'request completed', req: { url: '/api/me?note=[redacted]' } });
   });
 
   it('cuts every string, and blanks the configured secrets wherever they appear', () => {
