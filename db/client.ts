@@ -7,14 +7,16 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { lockDataDir, secureDataDir } from './data-dir-lock.js';
 import { initPgliteDataDir, PGLITE_START_PARAMS } from './pglite-start.js';
-import * as schema from './schema/index.js';
 
 // Any fixed 64-bit number; instances starting together serialise on it.
 const MIGRATION_LOCK_KEY = 727_172_021;
 
-export type Schema = typeof schema;
-/** The drizzle handle every repository takes; a transaction (`tx`) is one too. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * The drizzle handle every repository takes; a transaction (`tx`) is one too. Made without the
+ * schema: nothing uses drizzle's relational queries (`db.query`), whose builders, one a table,
+ * drizzle would otherwise build again for every transaction.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface Database {
@@ -66,7 +68,7 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
   pool.on('connect', (client) => client.on('error', (error) => options.onPoolError?.(error)));
   // The pool re-emits an idle client's error, already reported by the client's own listener above.
   pool.on('error', () => {});
-  const db = drizzlePg({ client: pool, schema });
+  const db = drizzlePg({ client: pool });
   // Advisory locks belong to a session: lock, work and unlock on one connection. Its own
   // connection, outside the pool, so that work done through the pool meanwhile never waits for it.
   async function withLock<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -93,7 +95,7 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
     },
     async applyMigrations(migrationsFolder) {
       await withLock(async (client) => {
-        await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+        await migratePg(drizzlePg({ client }), { migrationsFolder });
         if (!options.migrationUrl) return;
         const [server] = await queryRows<{ role: string }>(sql`select current_user as role`, db);
         const [owner] = (await client.query<{ role: string }>('select current_user as role')).rows;
@@ -146,7 +148,7 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
     release();
     throw error;
   }
-  const db = drizzlePglite({ client, schema });
+  const db = drizzlePglite({ client });
   return {
     db,
     kind: 'pglite',
