@@ -1,4 +1,4 @@
-import { and, assign, setup, transition } from 'xstate';
+import { and, assign, createActor, setup } from 'xstate';
 import { ticketEventRegistry, ticketEventTypes, type MachineEventOf, type SenderGuard, type TicketCondition, type TicketEventType } from './ticket-events.registry.js';
 
 /**
@@ -200,6 +200,25 @@ const conditionRefusals: Record<TicketCondition, 'extension_pending' | 'extensio
 
 const restore = ({ state, context }: TicketSnapshot) => ticketMachine.resolveState({ value: state, context });
 
+/**
+ * xstate's pure `transition()` makes a new inert actor scope for every call, and making its actor
+ * works out the machine's initial state: half of a decision's work. The machine only assigns (it
+ * spawns, invokes, delays, raises, sends, emits and executes nothing), so the scope is never written
+ * to and one, made the way `transition()` makes its own, serves every decision.
+ */
+type InertScope = Parameters<typeof ticketMachine.transition>[2];
+let inertScope: InertScope | undefined;
+function inert(): InertScope {
+  if (!inertScope) {
+    // The scope's own actor is never started: any context serves for the initial state it works out.
+    const input: TicketContext = { unitId: 0, dueAt: new Date(0).toISOString(), escalationLevel: 0, maxLevel: 0, rejections: 0, extensionRequest: null, extensionsGranted: 0, maxExtensions: 0 };
+    const self = createActor(ticketMachine, { input });
+    const nothing = () => {};
+    inertScope = { self, id: '', sessionId: '', system: self.system, logger: nothing, defer: nothing, emit: nothing, stopChild: nothing, actionExecutor: nothing };
+  }
+  return inertScope;
+}
+
 function eventsHandledIn(state: TicketStateValue): TicketEventType[] {
   const node = ticketMachine.states[state];
   return ticketEventTypes.filter((type) => node?.on[type] !== undefined);
@@ -236,7 +255,7 @@ export function decide(current: TicketSnapshot, event: TicketMachineEvent): Deci
   if (unmet) return refuse(conditionRefusals[unmet]);
   const snapshot = restore(current);
   if (!snapshot.can(event)) return refuse('invalid_payload');
-  const [next] = transition(ticketMachine, snapshot, event);
+  const next = ticketMachine.transition(snapshot, event, inert());
   return { ok: true, state: next.value as TicketStateValue, context: next.context };
 }
 
