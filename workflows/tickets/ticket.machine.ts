@@ -219,9 +219,13 @@ function inert(): InertScope {
   return inertScope;
 }
 
-function eventsHandledIn(state: TicketStateValue): TicketEventType[] {
-  const node = ticketMachine.states[state];
-  return ticketEventTypes.filter((type) => node?.on[type] !== undefined);
+// What each state accepts, worked out once: every decision and every `allowedEvents` asks.
+const handledIn = new Map(
+  (Object.keys(ticketMachine.states) as TicketStateValue[]).map((state) => [state, ticketEventTypes.filter((type) => ticketMachine.states[state]?.on[type] !== undefined)]),
+);
+
+function eventsHandledIn(state: TicketStateValue): readonly TicketEventType[] {
+  return handledIn.get(state) ?? [];
 }
 
 /** Whether the sender may send an event of this type to the ticket now, whatever it carries: the registry's permission and conditions. */
