@@ -17,9 +17,18 @@ export interface TicketNotifierOptions {
   notifications: Pick<NotificationsRepository, 'unitsForMail' | 'inspectionContacts' | 'insertMany' | 'lockFailedAddressees' | 'setMailboxes'>;
 }
 
+/**
+ * What an email reads of its ticket: a stored view has it all, and an import builds only this
+ * much for each of its new tickets.
+ */
+export type MailTicketView = Pick<
+  TicketView,
+  'id' | 'number' | 'inspectionId' | 'unitId' | 'unitCode' | 'unitName' | 'state' | 'dueAt' | 'dueProvisional' | 'escalationLevel' | 'rectifiedAt' | 'target' | 'problems'
+> & { inspection: Pick<TicketView['inspection'], 'id' | 'title' | 'documentNumber' | 'shortCode' | 'issuingUnitId'> };
+
 export interface QueueTicketMail {
   kind: NotificationKind;
-  ticket: TicketView;
+  ticket: MailTicketView;
   eventId: number | null;
   details?: TicketMailDetails;
   /** reassigned_away: the unit the ticket left (the ticket's own unit is the new one). */

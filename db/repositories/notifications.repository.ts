@@ -2,7 +2,7 @@ import { and, asc, desc, eq, exists, getTableColumns, inArray, lt, lte, or, sql 
 import type { Db } from '../client.js';
 import { queryRows } from '../client.js';
 import { inspections, notifications, notificationTickets, units, type Notification, type NotificationKind, type NotificationStatus, type Unit } from '../schema/index.js';
-import { unnestColumn } from '../unnest.js';
+import { jsonColumn, unnestColumn } from '../unnest.js';
 
 export type NotificationSummary = Omit<Notification, 'bodyText' | 'bodyHtml' | 'payload'> & { ticketCount: number };
 
@@ -78,7 +78,8 @@ export function createNotificationsRepository({ db }: { db: Db }) {
     },
 
     /**
-     * Writes emails and the tickets each concerns, a thousand emails per INSERT … SELECT FROM unnest;
+     * Writes emails and the tickets each concerns, a thousand emails per INSERT … SELECT FROM unnest
+     * (their data beside it as one JSON array);
      * created and due at `at` (also in a replay of the past), or at the database's clock without it.
      */
     async insertMany({ rows, at }: { rows: NewOutboxRow[]; at?: Date }, tx: Db = db): Promise<void> {
@@ -93,11 +94,12 @@ export function createNotificationsRepository({ db }: { db: Db }) {
                  r.cc_unit_ids::int[],
                  array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
                  r.reference, r.subject, r.payload::jsonb, r.message_id, ${stamp}, ${stamp}
-          from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.feedbackId)}::int[], ${column((r) => r.kind)}::text[],
+          from rows from (unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.feedbackId)}::int[], ${column((r) => r.kind)}::text[],
                       ${column((r) => intArray(r.unitIds))}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
                       ${column((r) => intArray(r.ccUnitIds))}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],
-                      ${column((r) => r.subject)}::text[], ${column((r) => r.payload)}::text[], ${column((r) => r.messageId)}::text[])
-            as r(ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id)
+                      ${column((r) => r.subject)}::text[], ${column((r) => r.messageId)}::text[]),
+                      json_array_elements(${jsonColumn(part, (r) => r.payload)}::json))
+            as r(ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, message_id, payload)
           returning id, message_id`,
           tx,
         );

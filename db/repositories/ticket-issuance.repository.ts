@@ -66,7 +66,7 @@ export function createTicketIssuanceRepository() {
               returning id, kind, platform, name, owner_unit_id as unit_id, url, county`,
           tx,
         );
-        stored.push(...inserted.map(({ unit_id, ...row }) => ({ ...row, unitId: unit_id })));
+        for (const row of inserted) stored.push({ id: row.id, kind: row.kind, platform: row.platform, name: row.name, unitId: row.unit_id, url: row.url, county: row.county });
       }
       return stored;
     },
@@ -124,9 +124,9 @@ export function createTicketIssuanceRepository() {
       return created;
     },
 
-    /** Code, name and path of these units. */
-    async unitNames({ ids }: { ids: readonly number[] }, tx: Db): Promise<Map<number, { code: string; name: string; path: string }>> {
-      const rows = await tx.select({ id: units.id, code: units.code, name: units.name, path: units.path }).from(units).where(sql`${units.id} = any(${sql.param([...ids])}::int[])`);
+    /** Code and name of these units. */
+    async unitNames({ ids }: { ids: readonly number[] }, tx: Db): Promise<Map<number, { code: string; name: string }>> {
+      const rows = await tx.select({ id: units.id, code: units.code, name: units.name }).from(units).where(sql`${units.id} = any(${sql.param([...ids])}::int[])`);
       return new Map(rows.map(({ id, ...names }) => [id, names]));
     },
 

@@ -1,9 +1,8 @@
 import type { Db } from '../../db/client.js';
 import type { TicketEventsRepository } from '../../db/repositories/ticket-events.repository.js';
 import type { TicketIssuanceRepository } from '../../db/repositories/ticket-issuance.repository.js';
-import type { TicketView } from '../../db/repositories/tickets.repository.js';
-import { resolvePolicy, type Inspection, type Platform, type TargetKind } from '../../db/schema/index.js';
-import type { QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
+import type { Inspection, Platform, TargetKind } from '../../db/schema/index.js';
+import type { MailTicketView, QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
 import type { WorkingCalendar } from '../deadlines/calendar.js';
 import { dueAtAfterWorkingDays, dueAtForDeadline } from '../deadlines/deadlines.js';
 
@@ -37,6 +36,9 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+// A ticket's recorded tail before its first event (the column defaults).
+const NEW_TICKET_TAIL = { seq: 0, hash: null } as const;
 
 const targetKey = (t: { kind: string; platform: string | null; name: string; unitId: number | null }) =>
   `${t.kind}\u0000${t.platform ?? ''}\u0000${t.name}\u0000${t.unitId ?? ''}`;
@@ -91,7 +93,7 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
         );
         for (const row of rows) {
           const found = byTarget.get(row.targetId);
-          if (found) createdFindings.push({ id: row.id, ...found });
+          if (found) createdFindings.push({ id: row.id, item: found.item, index: found.index });
         }
       }
       // Numbers follow the file's row order, whatever order the database returned the rows in.
@@ -118,7 +120,7 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
       );
       for (const row of rows) {
         const finding = findingOf.get(row.number);
-        if (finding) issued.push({ ...row, finding });
+        if (finding) issued.push({ id: row.id, number: row.number, finding });
       }
 
       // The issue emails are rendered from what was just written, not read back: the tickets'
@@ -127,58 +129,39 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
       const unitsById = await issuance.unitNames({ ids: [...new Set(items.map((f) => f.unitId))] }, tx);
       const labels = await issuance.problemLabels(tx);
       // The same for every ticket of the import: made once, not 100,000 times.
-      const inspectionView: TicketView['inspection'] = {
+      const inspectionView: MailTicketView['inspection'] = {
         id: inspection.id,
         title: inspection.title,
         documentNumber: inspection.documentNumber,
         shortCode: inspection.shortCode,
         issuingUnitId: inspection.issuingUnitId,
-        policy: resolvePolicy(inspection.policy),
       };
-      const viewOf = ({ id, number, finding: { id: findingId, item, index } }: (typeof issued)[number], auditHash: string | null): TicketView => {
+      // Only what the issue email reads of a ticket's view, as its stored view would give it.
+      const viewOf = ({ id, number, finding: { item, index } }: (typeof issued)[number]): MailTicketView => {
         const unit = unitsById.get(item.unitId);
         const target = targets[index];
         return {
           id,
           number,
           inspectionId: inspection.id,
-          findingId,
           unitId: item.unitId,
+          unitCode: unit?.code ?? '',
+          unitName: unit?.name ?? '',
           state: 'issued',
           dueAt: due.value,
           dueProvisional: due.provisional,
           escalationLevel: 0,
-          rejections: 0,
-          extensionRequest: null,
-          extensionsGranted: 0,
-          version: 1,
-          nextActionAt: now,
-          createdAt: now,
-          updatedAt: now,
-          acknowledgedAt: null,
           rectifiedAt: null,
-          closedAt: null,
-          // The ISSUE event's place in the trail.
-          auditSeq: 1,
-          auditHash,
-          unitCode: unit?.code ?? '',
-          unitName: unit?.name ?? '',
-          unitPath: unit?.path ?? '',
           inspection: inspectionView,
           target: { kind: item.targetKind, platform: item.platform, name: item.targetName, url: target?.url ?? item.url, county: target?.county ?? item.county },
-          finding: { outstanding: item.outstanding, lastUpdatedOn: item.lastUpdatedOn, note: item.note, problemsText: item.problemsText },
           problems: item.problems.map((p) => ({ code: p.code, label: labels.get(p.code) ?? p.code, text: p.text })),
-          // Only the issue email reads this view, and it does not name earlier inspections.
-          repeatOf: [],
         };
       };
 
-      // One issue notice per unit listing all its new tickets: the emails are queued once, after every chunk.
-      const mails: QueueTicketMail[] = [];
-      for (const part of chunks(issued)) {
-        const appended = await events.persist(
-          {
-            changes: part.map(({ id, number }) => ({
+      // One statement per chunk of events, each chunk linked while the database writes the one before.
+      const appended = await events.persist(
+        {
+          changes: issued.map(({ id, number }) => ({
             ticketId: id,
             type: 'ISSUE' as const,
             fromState: null,
@@ -186,17 +169,16 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
             actorUserId: actor.userId,
             actor: actor.name,
             at: now,
-              payload: { number, inspectionId: inspection.id },
-            })),
-          },
-          tx,
-        );
-        const eventOf = new Map(appended.map((e) => [e.ticketId, e]));
-        for (const ticket of part) {
-          const event = eventOf.get(ticket.id);
-          mails.push({ kind: 'issued', ticket: viewOf(ticket, event?.hash ?? null), eventId: event?.id ?? null });
-        }
-      }
+            payload: { number, inspectionId: inspection.id },
+          })),
+          // Just inserted: no event yet, so the tails are known without reading them back.
+          tails: new Map(issued.map(({ id }) => [id, NEW_TICKET_TAIL])),
+        },
+        tx,
+      );
+      const eventOf = new Map(appended.map((e) => [e.ticketId, e.id]));
+      // One issue notice per unit listing all its new tickets.
+      const mails: QueueTicketMail[] = issued.map((ticket) => ({ kind: 'issued', ticket: viewOf(ticket), eventId: eventOf.get(ticket.id) ?? null }));
       await notifier.queueMany({ mails }, tx);
       return { created: issued.length, unchanged, tickets: issued.map(({ id, number }) => ({ id, number })) };
     },
