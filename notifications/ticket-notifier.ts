@@ -17,9 +17,15 @@ export interface TicketNotifierOptions {
   notifications: Pick<NotificationsRepository, 'unitsForMail' | 'inspectionContacts' | 'insertMany' | 'lockFailedAddressees' | 'setMailboxes'>;
 }
 
+/** What an email reads of a ticket: a full view, or the sweep's narrower escalation view. */
+export type MailTicketView = Pick<
+  TicketView,
+  'id' | 'number' | 'inspectionId' | 'unitId' | 'state' | 'dueAt' | 'dueProvisional' | 'escalationLevel' | 'rectifiedAt' | 'unitCode' | 'unitName' | 'inspection' | 'target' | 'problems'
+>;
+
 export interface QueueTicketMail {
   kind: NotificationKind;
-  ticket: TicketView;
+  ticket: MailTicketView;
   eventId: number | null;
   details?: TicketMailDetails;
   /** reassigned_away: the unit the ticket left (the ticket's own unit is the new one). */
@@ -139,7 +145,8 @@ function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, Unit
 }
 
 function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
-  return {
+  // Set field by field in the order the stored data has always had, without a spread per field.
+  const mail: MailTicket = {
     id: ticket.id,
     number: ticket.number,
     state: ticket.state,
@@ -148,12 +155,13 @@ function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
     target: ticket.target,
     problems: ticket.problems,
     unitName: ticket.unitName,
-    ...(details?.overdueWorkingDays !== undefined ? { overdueWorkingDays: details.overdueWorkingDays } : {}),
-    rectifiedAt: ticket.rectifiedAt,
-    ...(details?.feedback !== undefined || details?.files || details?.evidence
-      ? { submission: { ...(details.feedback !== undefined ? { feedback: details.feedback } : {}), files: details.files ?? [], links: details.evidence ?? [] } }
-      : {}),
   };
+  if (details?.overdueWorkingDays !== undefined) mail.overdueWorkingDays = details.overdueWorkingDays;
+  mail.rectifiedAt = ticket.rectifiedAt;
+  if (details && (details.feedback !== undefined || details.files || details.evidence)) {
+    mail.submission = { ...(details.feedback !== undefined ? { feedback: details.feedback } : {}), files: details.files ?? [], links: details.evidence ?? [] };
+  }
+  return mail;
 }
 
 function emailsOf(addressees: LadderAddressee[], unitsById: ReadonlyMap<number, UnitInfo>): string[] {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, exists, getTableColumns, inArray, lt, lte, or, sql 
 import type { Db } from '../client.js';
 import { queryRows } from '../client.js';
 import { inspections, notifications, notificationTickets, units, type Notification, type NotificationKind, type NotificationStatus, type Unit } from '../schema/index.js';
-import { unnestColumn } from '../unnest.js';
+import { unnestArray, type UnnestType } from '../unnest.js';
 
 export type NotificationSummary = Omit<Notification, 'bodyText' | 'bodyHtml' | 'payload'> & { ticketCount: number };
 
@@ -85,19 +85,21 @@ export function createNotificationsRepository({ db }: { db: Db }) {
       const stamp = at === undefined ? sql`now()` : sql`${at.toISOString()}::timestamptz`;
       for (let i = 0; i < rows.length; i += CHUNK) {
         const part = rows.slice(i, i + CHUNK);
-        const column = (value: (row: NewOutboxRow) => string | number | null) => unnestColumn(part, value);
+        const column = (value: (row: NewOutboxRow) => string | number | null, type: UnnestType) => unnestArray(part, value, type);
         const inserted = await queryRows<{ id: number | string; message_id: string }>(sql`
           insert into ${notifications} (ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id, created_at, next_attempt_at)
           select r.ticket_id, r.event_id, r.feedback_id, r.kind, r.unit_ids::int[],
                  array(select e.value from json_array_elements_text(r.recipients::json) with ordinality as e(value, n) order by e.n),
                  r.cc_unit_ids::int[],
                  array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
-                 r.reference, r.subject, r.payload::jsonb, r.message_id, ${stamp}, ${stamp}
-          from unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.feedbackId)}::int[], ${column((r) => r.kind)}::text[],
-                      ${column((r) => intArray(r.unitIds))}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
-                      ${column((r) => intArray(r.ccUnitIds))}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],
-                      ${column((r) => r.subject)}::text[], ${column((r) => r.payload)}::text[], ${column((r) => r.messageId)}::text[])
-            as r(ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id)
+                 r.reference, r.subject, p.payload, r.message_id, ${stamp}, ${stamp}
+          from unnest(${column((r) => r.ticketId, 'int')}, ${column((r) => r.eventId, 'bigint')}, ${column((r) => r.feedbackId, 'int')}, ${column((r) => r.kind, 'text')},
+                      ${column((r) => intArray(r.unitIds), 'text')}, ${column((r) => JSON.stringify(r.recipients), 'text')},
+                      ${column((r) => intArray(r.ccUnitIds), 'text')}, ${column((r) => JSON.stringify(r.cc), 'text')}, ${column((r) => r.reference, 'text')},
+                      ${column((r) => r.subject, 'text')}, ${column((r) => r.messageId, 'text')})
+            with ordinality as r(ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, message_id, n)
+          -- The payloads, already JSON, as one JSON array: not escaped again into an array's text.
+          join jsonb_array_elements(${`[${part.map((r) => r.payload).join(',')}]`}::jsonb) with ordinality as p(payload, n) on p.n = r.n
           returning id, message_id`,
           tx,
         );
