@@ -397,7 +397,11 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
           const decision = decideEscalate(snapshotOf(before));
           if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
           const change = changeOf({ before, input, decision, at, newUnit: undefined });
-          last = { before, after: { ...before, ...change.values }, change };
+          const { values: v } = change;
+          // An escalation sets only the TicketChange columns (persist refuses any other); set as
+          // named fields, the copy keeps the view's shape instead of growing by `updatedAt`.
+          const after: SweepView = { ...before, state: v.state, version: v.version, unitId: v.unitId, dueAt: v.dueAt, escalationLevel: v.escalationLevel, rejections: v.rejections, nextActionAt: v.nextActionAt };
+          last = { before, after, change };
           steps.push(last);
           before = last.after;
         }
