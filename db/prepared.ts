@@ -1,3 +1,5 @@
+import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from './client.js';
 
 /** A fixed SQL text with positional parameters, named for the driver. */
@@ -19,4 +21,17 @@ export async function runPrepared<T extends Record<string, unknown>>(statement: 
   // Both drivers answer with `{ rows }`; drizzle's generic result type cannot know that.
   const result = (await query.execute()) as unknown as { rows: T[] };
   return result.rows;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Runs `query` on `db` with each row as an array of its columns in the order selected (the
+ * driver's array row mode): no object with named keys is built per row and drizzle maps nothing,
+ * for reads of many rows that the caller turns into its own objects. Values come as the driver
+ * gives them, as with runPrepared.
+ */
+export async function queryArrays<T extends unknown[]>(query: SQL, db: Db): Promise<T[]> {
+  const prepared = db._.session.prepareQuery<{ execute: T[]; all: unknown; values: unknown }>(dialect.sqlToQuery(query), undefined, undefined, true, (rows) => rows as T[]);
+  return prepared.execute();
 }

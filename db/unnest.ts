@@ -38,3 +38,19 @@ export function unnestColumn<T>(rows: readonly T[], value: (row: T) => Scalar): 
 export function jsonColumn<T>(rows: readonly T[], json: (row: T) => string): SQL {
   return sql`${sql.param(`[${rows.map(json).join(',')}]`)}`;
 }
+
+/** The element types the batches' columns are cast to. */
+export type UnnestType = 'int' | 'bigint' | 'smallint' | 'text' | 'timestamptz' | 'boolean';
+
+/**
+ * unnestColumn with its cast (`…::int[]`): when every row has the same value (a batch's event
+ * type, actor and moment, its emails' kind), that value is sent once and PostgreSQL repeats it
+ * (array_fill), instead of the driver writing it into the array text for every row.
+ */
+export function unnestArray<T>(rows: readonly T[], value: (row: T) => Scalar, type: UnnestType): SQL {
+  const values = rows.map(value);
+  const cast = sql.raw(type);
+  const [first] = values;
+  if (values.length > 1 && values.every((v) => v === first)) return sql`array_fill(${first ?? null}::${cast}, array[${values.length}::int])`;
+  return sql`${sql.param(arrayLiteral(values))}::${cast}[]`;
+}

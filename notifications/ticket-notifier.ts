@@ -18,8 +18,8 @@ export interface TicketNotifierOptions {
 }
 
 /**
- * What an email reads of its ticket: a stored view has it all, and an import builds only this
- * much for each of its new tickets.
+ * What an email reads of its ticket: a stored view has it all; an import builds only this much for
+ * each of its new tickets, and the sweep reads only this much of the tickets it escalates.
  */
 export type MailTicketView = Pick<
   TicketView,
@@ -148,7 +148,8 @@ function lettersOf(mails: QueueTicketMail[], unitsById: ReadonlyMap<number, Unit
 }
 
 function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
-  return {
+  // Set field by field in the order the stored data has always had, without a spread per field.
+  const mail: MailTicket = {
     id: ticket.id,
     number: ticket.number,
     state: ticket.state,
@@ -157,12 +158,13 @@ function mailTicketOf({ ticket, details }: QueueTicketMail): MailTicket {
     target: ticket.target,
     problems: ticket.problems,
     unitName: ticket.unitName,
-    ...(details?.overdueWorkingDays !== undefined ? { overdueWorkingDays: details.overdueWorkingDays } : {}),
-    rectifiedAt: ticket.rectifiedAt,
-    ...(details?.feedback !== undefined || details?.files || details?.evidence
-      ? { submission: { ...(details.feedback !== undefined ? { feedback: details.feedback } : {}), files: details.files ?? [], links: details.evidence ?? [] } }
-      : {}),
   };
+  if (details?.overdueWorkingDays !== undefined) mail.overdueWorkingDays = details.overdueWorkingDays;
+  mail.rectifiedAt = ticket.rectifiedAt;
+  if (details && (details.feedback !== undefined || details.files || details.evidence)) {
+    mail.submission = { ...(details.feedback !== undefined ? { feedback: details.feedback } : {}), files: details.files ?? [], links: details.evidence ?? [] };
+  }
+  return mail;
 }
 
 function emailsOf(addressees: LadderAddressee[], unitsById: ReadonlyMap<number, UnitInfo>): string[] {

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, exists, inArray, sql } from 'drizzle-orm';
-import { unnestColumn } from '../unnest.js';
+import { unnestArray, unnestColumn } from '../unnest.js';
 import { queryRows, type Db } from '../client.js';
 import {
   inspections,
@@ -16,6 +16,7 @@ import {
 /** A ticket whose next look has come, with the deadline actions already taken for its current basis. */
 export interface DueTicket {
   id: number;
+  inspectionId: number;
   state: TicketState;
   dueAt: Date;
   escalationLevel: number;
@@ -41,6 +42,7 @@ export const deadlineActionKey = ({ ticketId, kind, step }: DeadlineActionKey) =
 
 type DueRow = {
   id: number;
+  inspection_id: number;
   state: TicketState;
   due_at: string | Date;
   escalation_level: number;
@@ -73,7 +75,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
               -- Only the tickets: locking their inspection rows too would make parallel sweeps skip whole inspections.
               for update of t skip locked
             )
-            select c.id, c.state, c.due_at, c.escalation_level, c.rectified_at, i.policy,
+            select c.id, c.inspection_id, c.state, c.due_at, c.escalation_level, c.rectified_at, i.policy,
                    (select json_agg(json_build_object('kind', a.kind, 'step', a.step))
                     from ${ticketDeadlineActions} a
                     where a.ticket_id = c.id
@@ -82,15 +84,23 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
             order by c.next_action_at, c.id`,
         tx,
       );
-      return rows.map((row) => ({
-        id: Number(row.id),
-        state: row.state,
-        dueAt: asDate(row.due_at),
-        escalationLevel: Number(row.escalation_level),
-        rectifiedAt: row.rectified_at === null ? null : asDate(row.rectified_at),
-        policy: resolvePolicy(row.policy),
-        taken: typeof row.taken === 'string' ? (JSON.parse(row.taken) as DueTicket['taken']) : (row.taken ?? []),
-      }));
+      // One policy object per inspection: the tickets of a batch mostly share a few.
+      const policies = new Map<number, EscalationPolicy>();
+      return rows.map((row) => {
+        const inspectionId = Number(row.inspection_id);
+        let policy = policies.get(inspectionId);
+        if (!policy) policies.set(inspectionId, (policy = resolvePolicy(row.policy)));
+        return {
+          id: Number(row.id),
+          inspectionId,
+          state: row.state,
+          dueAt: asDate(row.due_at),
+          escalationLevel: Number(row.escalation_level),
+          rectifiedAt: row.rectified_at === null ? null : asDate(row.rectified_at),
+          policy,
+          taken: typeof row.taken === 'string' ? (JSON.parse(row.taken) as DueTicket['taken']) : (row.taken ?? []),
+        };
+      });
     },
 
     /**
@@ -104,7 +114,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
             select v.ticket_id, v.kind, v.step,
                    case when v.kind = 'verify_reminder' then t.rectified_at else t.due_at end,
                    ${now.toISOString()}::timestamptz
-            from unnest(${unnestColumn(actions, (a) => a.ticketId)}::int[], ${unnestColumn(actions, (a) => a.kind)}::text[], ${unnestColumn(actions, (a) => a.step)}::int[])
+            from unnest(${unnestColumn(actions, (a) => a.ticketId)}::int[], ${unnestArray(actions, (a) => a.kind, 'text')}, ${unnestArray(actions, (a) => a.step, 'int')})
               as v(ticket_id, kind, step)
             join ${tickets} t on t.id = v.ticket_id
             on conflict do nothing

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, exists, getTableColumns, inArray, lt, lte, or, sql 
 import type { Db } from '../client.js';
 import { queryRows } from '../client.js';
 import { inspections, notifications, notificationTickets, units, type Notification, type NotificationKind, type NotificationStatus, type Unit } from '../schema/index.js';
-import { jsonColumn, unnestColumn } from '../unnest.js';
+import { jsonColumn, unnestArray, type UnnestType } from '../unnest.js';
 
 export type NotificationSummary = Omit<Notification, 'bodyText' | 'bodyHtml' | 'payload'> & { ticketCount: number };
 
@@ -86,7 +86,7 @@ export function createNotificationsRepository({ db }: { db: Db }) {
       const stamp = at === undefined ? sql`now()` : sql`${at.toISOString()}::timestamptz`;
       for (let i = 0; i < rows.length; i += CHUNK) {
         const part = rows.slice(i, i + CHUNK);
-        const column = (value: (row: NewOutboxRow) => string | number | null) => unnestColumn(part, value);
+        const column = (value: (row: NewOutboxRow) => string | number | null, type: UnnestType) => unnestArray(part, value, type);
         const inserted = await queryRows<{ id: number | string; message_id: string }>(sql`
           insert into ${notifications} (ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, payload, message_id, created_at, next_attempt_at)
           select r.ticket_id, r.event_id, r.feedback_id, r.kind, r.unit_ids::int[],
@@ -94,10 +94,10 @@ export function createNotificationsRepository({ db }: { db: Db }) {
                  r.cc_unit_ids::int[],
                  array(select e.value from json_array_elements_text(r.cc::json) with ordinality as e(value, n) order by e.n),
                  r.reference, r.subject, r.payload::jsonb, r.message_id, ${stamp}, ${stamp}
-          from rows from (unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.eventId)}::bigint[], ${column((r) => r.feedbackId)}::int[], ${column((r) => r.kind)}::text[],
-                      ${column((r) => intArray(r.unitIds))}::text[], ${column((r) => JSON.stringify(r.recipients))}::text[],
-                      ${column((r) => intArray(r.ccUnitIds))}::text[], ${column((r) => JSON.stringify(r.cc))}::text[], ${column((r) => r.reference)}::text[],
-                      ${column((r) => r.subject)}::text[], ${column((r) => r.messageId)}::text[]),
+          from rows from (unnest(${column((r) => r.ticketId, 'int')}, ${column((r) => r.eventId, 'bigint')}, ${column((r) => r.feedbackId, 'int')}, ${column((r) => r.kind, 'text')},
+                      ${column((r) => intArray(r.unitIds), 'text')}, ${column((r) => JSON.stringify(r.recipients), 'text')},
+                      ${column((r) => intArray(r.ccUnitIds), 'text')}, ${column((r) => JSON.stringify(r.cc), 'text')}, ${column((r) => r.reference, 'text')},
+                      ${column((r) => r.subject, 'text')}, ${column((r) => r.messageId, 'text')}),
                       json_array_elements(${jsonColumn(part, (r) => r.payload)}::json))
             as r(ticket_id, event_id, feedback_id, kind, unit_ids, recipients, cc_unit_ids, cc, reference, subject, message_id, payload)
           returning id, message_id`,

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { and, asc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
-import { jsonColumn, unnestColumn } from '../unnest.js';
+import { jsonColumn, unnestArray, unnestColumn, type UnnestType } from '../unnest.js';
 import { sharedMomentIso, type AuditChain, type TrailProblem } from '../audit-chain.js';
 import { queryRows, type Db } from '../client.js';
 import { runPrepared, type PreparedStatement } from '../prepared.js';
@@ -200,20 +200,22 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
 
       const isoOf = sharedMomentIso();
       const statementOf = (part: TicketEvent[]): SQL => {
-        // One array parameter per column (unnest), rather than twelve parameters per event.
-        const column = (value: (row: TicketEvent) => string | number | null) => unnestColumn(part, value);
+        // One array parameter per column (unnest), rather than twelve parameters per event; a value
+        // every event of the chunk shares (an escalation's type, actor, moment) is sent once.
+        const column = (value: (row: TicketEvent) => string | number | null, type: UnnestType) => unnestArray(part, value, type);
         // The tail of each ticket as this chunk leaves it: its last event here.
         const moved = [...new Map(part.map((r) => [r.ticketId, r])).values()];
-        const next = values ? moved.map((r) => ({ ticketId: r.ticketId, seq: r.seq, hash: r.hash, values: valuesOf(r.ticketId) })) : [];
-        const nextColumn = (value: (row: (typeof next)[number]) => string | number | null) => unnestColumn(next, value);
+        const next = values ? moved.map((r) => ({ id: r.ticketId, seq: r.seq, hash: r.hash, values: valuesOf(r.ticketId) })) : [];
+        const nextColumn = (value: (row: (typeof next)[number]) => string | number | null, type: UnnestType) => unnestArray(next, value, type);
+        const [updatedIso, dueIso, nextIso] = [sharedMomentIso(), sharedMomentIso(), sharedMomentIso()];
         const tailed = values
           ? sql`update ${tickets} set audit_seq = v.seq, audit_hash = v.hash, state = v.state, version = v.version, updated_at = v.updated_at, unit_id = v.unit_id,
                   due_at = v.due_at, escalation_level = v.escalation_level, rejections = v.rejections, next_action_at = v.next_action_at
-                from unnest(${nextColumn((r) => r.ticketId)}::int[], ${nextColumn((r) => r.seq)}::int[], ${nextColumn((r) => r.hash)}::text[],
-                            ${nextColumn((r) => r.values.state)}::text[], ${nextColumn((r) => r.values.version)}::int[], ${nextColumn((r) => r.values.updatedAt.toISOString())}::timestamptz[],
-                            ${nextColumn((r) => r.values.unitId)}::int[], ${nextColumn((r) => r.values.dueAt.toISOString())}::timestamptz[],
-                            ${nextColumn((r) => r.values.escalationLevel)}::int[], ${nextColumn((r) => r.values.rejections)}::int[],
-                            ${nextColumn((r) => r.values.nextActionAt?.toISOString() ?? null)}::timestamptz[])
+                from unnest(${nextColumn((r) => r.id, 'int')}, ${nextColumn((r) => r.seq, 'int')}, ${nextColumn((r) => r.hash, 'text')},
+                            ${nextColumn((r) => r.values.state, 'text')}, ${nextColumn((r) => r.values.version, 'int')}, ${nextColumn((r) => updatedIso(r.values.updatedAt), 'timestamptz')},
+                            ${nextColumn((r) => r.values.unitId, 'int')}, ${nextColumn((r) => dueIso(r.values.dueAt), 'timestamptz')},
+                            ${nextColumn((r) => r.values.escalationLevel, 'int')}, ${nextColumn((r) => r.values.rejections, 'int')},
+                            ${nextColumn((r) => (r.values.nextActionAt ? nextIso(r.values.nextActionAt) : null), 'timestamptz')})
                   as v(id, seq, hash, state, version, updated_at, unit_id, due_at, escalation_level, rejections, next_action_at)
                 where ${tickets.id} = v.id`
           : sql`update ${tickets} set audit_seq = v.seq, audit_hash = v.hash
@@ -222,10 +224,10 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
         return sql`with appended as (
                 insert into ${ticketEvents} (ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, payload, prev_hash, hash, chain_version)
                 select r.ticket_id, r.seq, r.type, r.from_state, r.to_state, r.actor_user_id, r.actor, r.at, r.payload::jsonb, r.prev_hash, r.hash, r.chain_version
-                from rows from (unnest(${column((r) => r.ticketId)}::int[], ${column((r) => r.seq)}::int[], ${column((r) => r.type)}::text[], ${column((r) => r.fromState)}::text[],
-                            ${column((r) => r.toState)}::text[], ${column((r) => r.actorUserId)}::int[], ${column((r) => r.actor)}::text[],
-                            ${column((r) => isoOf(r.at))}::timestamptz[], ${column((r) => r.prevHash)}::text[], ${column((r) => r.hash)}::text[],
-                            ${column((r) => r.chainVersion)}::smallint[]),
+                from rows from (unnest(${column((r) => r.ticketId, 'int')}, ${column((r) => r.seq, 'int')}, ${column((r) => r.type, 'text')}, ${column((r) => r.fromState, 'text')},
+                            ${column((r) => r.toState, 'text')}, ${column((r) => r.actorUserId, 'int')}, ${column((r) => r.actor, 'text')},
+                            ${column((r) => isoOf(r.at), 'timestamptz')}, ${column((r) => r.prevHash, 'text')}, ${column((r) => r.hash, 'text')},
+                            ${column((r) => r.chainVersion, 'smallint')}),
                             json_array_elements(${jsonColumn(part, (r) => JSON.stringify(r.payload))}::json))
                   as r(ticket_id, seq, type, from_state, to_state, actor_user_id, actor, at, prev_hash, hash, chain_version, payload)
                 returning id, ticket_id, seq

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import { runPrepared, type PreparedStatement } from '../prepared.js';
+import { queryArrays, runPrepared, type PreparedStatement } from '../prepared.js';
 import type { Db } from '../client.js';
 import {
   findings,
@@ -12,6 +12,7 @@ import {
   type NewTicket,
   type Platform,
   type TargetKind,
+  type ExtensionRequest,
   type Ticket,
   type TicketState,
 } from '../schema/index.js';
@@ -36,6 +37,68 @@ export interface TicketView extends Ticket {
   /** Earlier tickets of the same target with one of the same problems (屡查屡犯), oldest first. */
   repeatOf: { inspection: string; number: string }[];
 }
+
+/**
+ * What the sweep reads of a ticket (its escalations, reminders and digests): the machine's context,
+ * the audit tail and what its email shows, without the view's finding and `repeatOf`, which no
+ * email prints. The tickets of one inspection share one `inspection` object.
+ */
+export type SweepView = Pick<
+  TicketView,
+  | 'id'
+  | 'number'
+  | 'inspectionId'
+  | 'unitId'
+  | 'state'
+  | 'dueAt'
+  | 'dueProvisional'
+  | 'escalationLevel'
+  | 'rejections'
+  | 'extensionRequest'
+  | 'extensionsGranted'
+  | 'version'
+  | 'nextActionAt'
+  | 'rectifiedAt'
+  | 'auditSeq'
+  | 'auditHash'
+  | 'unitCode'
+  | 'unitName'
+  | 'inspection'
+  | 'target'
+  | 'problems'
+>;
+
+// One row of findSweepViews, its columns in the order selected.
+type SweepRow = [
+  id: number,
+  number: string,
+  inspectionId: number,
+  unitId: number,
+  state: TicketState,
+  dueAt: string | Date,
+  dueProvisional: boolean,
+  escalationLevel: number,
+  rejections: number,
+  extensionRequest: ExtensionRequest | string | null,
+  extensionsGranted: number,
+  version: number,
+  nextActionAt: string | Date | null,
+  rectifiedAt: string | Date | null,
+  auditSeq: number,
+  auditHash: string | null,
+  unitCode: string,
+  unitName: string,
+  targetKind: TargetKind,
+  targetPlatform: Platform | null,
+  targetName: string,
+  targetUrl: string | null,
+  targetCounty: string | null,
+  problems: TicketProblem[] | string,
+];
+
+// PGlite and node-postgres differ in what a json column and a timestamptz in a raw row come back as.
+const asDate = (value: string | Date) => (value instanceof Date ? value : new Date(value));
+const asJson = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
 
 export interface TicketFilters {
   state?: TicketState[];
@@ -276,6 +339,71 @@ export function createTicketsRepository({ db }: { db: Db }) {
       const query = repeats ? selectView(tx) : selectView(tx, { ...viewColumns, repeatOf: sql<{ inspection: string; number: string }[]>`'[]'::json` });
       const rows = await query.where(sql`${tickets.id} = any(${sql.param(ids)}::int[])`).orderBy(asc(tickets.id));
       return rows.map(flatten);
+    },
+
+    /**
+     * The tickets as the sweep needs them (SweepView), in id order: one statement for the tickets
+     * with their unit, target and problems as plain rows, one for their inspections, each read once.
+     */
+    async findSweepViews({ ids }: { ids: readonly number[] }, tx: Db): Promise<SweepView[]> {
+      if (ids.length === 0) return [];
+      const rows = await queryArrays<SweepRow>(
+        sql`select ${tickets.id}, ${tickets.number}, ${tickets.inspectionId}, ${tickets.unitId}, ${tickets.state}, ${tickets.dueAt}, ${tickets.dueProvisional},
+                   ${tickets.escalationLevel}, ${tickets.rejections}, ${tickets.extensionRequest}, ${tickets.extensionsGranted}, ${tickets.version},
+                   ${tickets.nextActionAt}, ${tickets.rectifiedAt}, ${tickets.auditSeq}, ${tickets.auditHash}, ${units.code}, ${units.name},
+                   ${targets.kind}, ${targets.platform}, ${targets.name}, ${targets.url}, ${targets.county}, ${problemsOf}
+            from ${tickets}
+            join ${units} on ${units.id} = ${tickets.unitId}
+            join ${findings} on ${findings.id} = ${tickets.findingId}
+            join ${targets} on ${targets.id} = ${findings.targetId}
+            where ${tickets.id} = any(${sql.param([...ids])}::int[])
+            order by ${tickets.id}`,
+        tx,
+      );
+      const inspectionIds = [...new Set(rows.map((row) => Number(row[2])))];
+      const inspectionOf = new Map<number, TicketView['inspection']>();
+      if (inspectionIds.length > 0) {
+        const found = await tx
+          .select({
+            id: inspections.id,
+            title: inspections.title,
+            documentNumber: inspections.documentNumber,
+            shortCode: inspections.shortCode,
+            issuingUnitId: inspections.issuingUnitId,
+            policy: inspections.policy,
+          })
+          .from(inspections)
+          .where(inArray(inspections.id, inspectionIds));
+        for (const inspection of found) inspectionOf.set(inspection.id, { ...inspection, policy: resolvePolicy(inspection.policy) });
+      }
+      return rows.map(([id, number, inspectionId, unitId, state, dueAt, dueProvisional, escalationLevel, rejections, extensionRequest, extensionsGranted, version, nextActionAt, rectifiedAt, auditSeq, auditHash, unitCode, unitName, kind, platform, name, url, county, problems]) => {
+        const inspection = inspectionOf.get(Number(inspectionId));
+        if (!inspection) throw new Error(`ticket ${id}: its inspection ${inspectionId} is missing`);
+        return {
+          id: Number(id),
+          number,
+          inspectionId: Number(inspectionId),
+          unitId: Number(unitId),
+          state,
+          dueAt: asDate(dueAt),
+          dueProvisional,
+          escalationLevel: Number(escalationLevel),
+          rejections: Number(rejections),
+          extensionRequest: extensionRequest === null ? null : asJson(extensionRequest),
+          extensionsGranted: Number(extensionsGranted),
+          version: Number(version),
+          nextActionAt: nextActionAt === null ? null : asDate(nextActionAt),
+          rectifiedAt: rectifiedAt === null ? null : asDate(rectifiedAt),
+          auditSeq: Number(auditSeq),
+          auditHash,
+          unitCode,
+          unitName,
+          inspection,
+          // In the views' key order: the email's data stores the target as it is.
+          target: { kind, platform, name, url, county },
+          problems: asJson(problems),
+        };
+      });
     },
 
     /** Takes the ticket's row lock for the rest of the transaction; concurrent events on it queue here. */

@@ -42,7 +42,7 @@ export interface SweepDeps {
   /** Opens each batch's transaction. */
   db: Pick<Db, 'transaction'>;
   deadlineActions: DeadlineActionsRepository;
-  tickets: Pick<TicketsRepository, 'findViews'>;
+  tickets: Pick<TicketsRepository, 'findSweepViews'>;
   ticketWorkflow: Pick<TicketWorkflow, 'applyWithin' | 'escalateLocked'>;
   notifier: Pick<TicketNotifier, 'queueMany'>;
   /** The working calendar with the current overrides; called once per run. */
@@ -95,7 +95,7 @@ export function createSweep({
     const won = wanted.filter((action) => inserted.has(keyOf(action)));
     if (won.length === 0) return;
 
-    const views = new Map((await ticketsRepository.findViews({ ids: [...new Set(won.map((a) => a.ticketId))] }, tx)).map((v) => [v.id, v]));
+    const views = new Map((await ticketsRepository.findSweepViews({ ids: [...new Set(won.map((a) => a.ticketId))] }, tx)).map((v) => [v.id, v]));
     const submissions = await deadlineActions.latestSubmissions({ ids: won.filter((a) => a.kind === 'verify_reminder').map((a) => a.ticketId) }, tx);
     const mails: QueueTicketMail[] = [];
     for (const action of won) {
@@ -123,11 +123,18 @@ export function createSweep({
       const seen = highest.get(mail.ticket.id);
       if (!seen || (mail.details?.level ?? 0) >= (seen.details?.level ?? 0)) highest.set(mail.ticket.id, mail);
     }
+    // Counted once per due time: a batch's tickets mostly share a few.
+    const overdue = new Map<number, number>();
+    const overdueOf = (dueAt: Date) => {
+      let days = overdue.get(dueAt.getTime());
+      if (days === undefined) overdue.set(dueAt.getTime(), (days = workingDaysOverdue(calendar, dueAt, now).value));
+      return days;
+    };
     await notifier.queueMany(
       {
         mails: [...highest.values()].map((mail) => ({
           ...mail,
-          details: { ...mail.details, overdueWorkingDays: workingDaysOverdue(calendar, mail.ticket.dueAt, now).value },
+          details: { ...mail.details, overdueWorkingDays: overdueOf(mail.ticket.dueAt) },
         })),
         at: now,
       },
@@ -200,9 +207,15 @@ export function createSweep({
       if (due.length === 0) return 0;
 
       const plans: Plan[] = [];
+      // Worked out once for the tickets of a batch that agree in everything it reads (the policy is
+      // the inspection's, read with the claim); the result is only read afterwards, so they share it.
+      const computed = new Map<string, DeadlineActions>();
       for (const ticket of due) {
         try {
-          plans.push({ ticket, actions: nextDeadlineAction(calendar, ticket, ticket.policy, ticket.taken, now) });
+          const key = `${ticket.inspectionId}|${ticket.state}|${ticket.dueAt.getTime()}|${ticket.escalationLevel}|${ticket.rectifiedAt?.getTime() ?? ''}|${ticket.taken.map((t) => `${t.kind}:${t.step}`).sort().join(',')}`;
+          let actions = computed.get(key);
+          if (!actions) computed.set(key, (actions = nextDeadlineAction(calendar, ticket, ticket.policy, ticket.taken, now)));
+          plans.push({ ticket, actions });
         } catch (error) {
           logger.error({ err: error, ticketId: ticket.id }, 'sweep: cannot compute the deadlines of a ticket; it is retried on the next sweep');
           failed.push(ticket.id);
@@ -263,7 +276,7 @@ export function createSweep({
     const open = due.filter((d) => !done.has(`${d.inspectionId}:${d.issuingUnitId}`)).map((d) => d.inspectionId);
     if (open.length === 0) return 0;
     return db.transaction(async (tx) => {
-      const views = await ticketsRepository.findViews({ ids: await deadlineActions.waitingVerification({ inspectionIds: open }, tx) }, tx);
+      const views = await ticketsRepository.findSweepViews({ ids: await deadlineActions.waitingVerification({ inspectionIds: open }, tx) }, tx);
       const byRectified = views.sort((a, b) => (a.rectifiedAt?.getTime() ?? 0) - (b.rectifiedAt?.getTime() ?? 0) || a.id - b.id);
       const submissions = await deadlineActions.latestSubmissions({ ids: byRectified.map((t) => t.id) }, tx);
       return notifier.queueMany(

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.js';
 import type { Viewer } from '../../db/repositories/scope.js';
 import type { NotificationsRepository } from '../../db/repositories/notifications.repository.js';
 import type { TicketEventsRepository, TransitionValues } from '../../db/repositories/ticket-events.repository.js';
-import type { TicketsRepository, TicketView } from '../../db/repositories/tickets.repository.js';
+import type { SweepView, TicketChange, TicketsRepository, TicketView } from '../../db/repositories/tickets.repository.js';
 import type { UnitsRepository } from '../../db/repositories/units.repository.js';
 import type { TicketNotificationKind as NotificationKind, TicketState } from '../../db/schema/index.js';
 import type { QueueTicketMail, TicketNotifier } from '../../notifications/ticket-notifier.js';
@@ -81,8 +81,8 @@ function validatePayload(input: TicketEventInput): FieldError[] {
   return errors;
 }
 
-/** The machine's view of a stored ticket. */
-function snapshotOf(ticket: TicketView): TicketSnapshot {
+/** The machine's view of a stored ticket (a full view, or the narrower one an escalation reads). */
+function snapshotOf(ticket: SweepView): TicketSnapshot {
   return {
     state: ticket.state,
     context: {
@@ -117,7 +117,7 @@ function toDueAt(text: string): Date {
 type Accepted = Extract<ReturnType<typeof decide>, { ok: true }>;
 type Refused = Extract<ReturnType<typeof decide>, { ok: false }>;
 
-function refusalOf(decision: Refused, type: TicketEventType, before: TicketView): AppError {
+function refusalOf(decision: Refused, type: TicketEventType, before: SweepView): AppError {
   const extra = { state: before.state, version: before.version, allowedEvents: decision.allowedEvents };
   if (decision.reason === 'forbidden') return forbidden('tickets.forbidden', refusalMessages.forbidden(type), { extra });
   if (decision.reason === 'invalid_payload') return unprocessable('tickets.invalid_payload', refusalMessages.invalid_payload(type), { extra });
@@ -139,7 +139,7 @@ function changeOf({
   newUnit,
   dueProvisional,
 }: {
-  before: TicketView;
+  before: SweepView;
   input: TicketEventInput;
   decision: Accepted;
   at: Date;
@@ -365,8 +365,8 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
      * to where its last level leaves it. The caller holds the tickets' row locks (the sweep claims
      * them FOR UPDATE). All or nothing: the first refusal throws. `nextActionAt` gives, for some
      * tickets, the moment the caller has worked out for its next look; it is written with the
-     * escalation instead of "now" and a second update. The views returned, and those in the
-     * emails, carry no `repeatOf` (no escalation email names earlier inspections).
+     * escalation instead of "now" and a second update. Reads and returns only what an escalation
+     * and its email need of each ticket (SweepView).
      */
     async escalateLocked(
       {
@@ -376,56 +376,66 @@ export function createTicketWorkflow({ db, tickets, events, notifications, units
         collect,
       }: { ticketIds: number[]; levels?: ReadonlyMap<number, number>; nextActionAt?: ReadonlyMap<number, Date | null>; collect?: QueueTicketMail[] },
       tx: Db,
-    ): Promise<TicketView[]> {
+    ): Promise<SweepView[]> {
       if (ticketIds.length === 0) return [];
       const input: TicketEventInput = { type: 'ESCALATE' };
       const { actor, userId, name } = actorOf({ kind: 'system' });
-      const befores = await tickets.findViews({ ids: ticketIds, repeats: false }, tx);
+      const befores = await tickets.findSweepViews({ ids: ticketIds }, tx);
       if (befores.length !== new Set(ticketIds).size) throw new Error('escalateLocked: a ticket to escalate does not exist');
       const at = now();
       // The machine decides once for each state and level among the batch's tickets, not once per ticket.
       const decideEscalate = decider({ type: 'ESCALATE', actor });
-      // Each level decided on the ticket as the level before left it.
-      const steps = befores.flatMap((first) => {
-        const taken: { before: TicketView; after: TicketView; change: ReturnType<typeof changeOf> }[] = [];
+      // Each level decided on the ticket as the level before left it; each step's `after` is new
+      // here, so it is completed in place (next look, tail) rather than copied again.
+      const steps: { before: SweepView; after: SweepView; change: ReturnType<typeof changeOf> }[] = [];
+      const values = new Map<number, TicketChange>();
+      const lasts: SweepView[] = [];
+      for (const first of befores) {
         let before = first;
+        let last: (typeof steps)[number] | undefined;
         for (let level = 0; level < (levels?.get(first.id) ?? 1); level += 1) {
           const decision = decideEscalate(snapshotOf(before));
           if (!decision.ok) throw refusalOf(decision, 'ESCALATE', before);
           const change = changeOf({ before, input, decision, at, newUnit: undefined });
-          const after: TicketView = { ...before, ...change.values };
-          taken.push({ before, after, change });
-          before = after;
+          const { values: v } = change;
+          // An escalation sets only the TicketChange columns (persist refuses any other); set as
+          // named fields, the copy keeps the view's shape instead of growing by `updatedAt`.
+          const after: SweepView = { ...before, state: v.state, version: v.version, unitId: v.unitId, dueAt: v.dueAt, escalationLevel: v.escalationLevel, rejections: v.rejections, nextActionAt: v.nextActionAt };
+          last = { before, after, change };
+          steps.push(last);
+          before = last.after;
         }
-        const last = taken.at(-1);
         const next = nextActionAt?.get(first.id);
         if (last && next !== undefined) {
           last.change.values.nextActionAt = next;
-          last.after = { ...last.after, nextActionAt: next };
+          last.after.nextActionAt = next;
         }
-        return taken;
-      });
-      const finals = new Map(steps.map((step) => [step.after.id, step]));
+        if (last) values.set(first.id, last.change.values);
+        lasts.push(last?.after ?? first);
+      }
       const appended = await events.persist(
         {
           changes: steps.map(({ before, change }) => ({ ticketId: before.id, type: 'ESCALATE', fromState: before.state, toState: change.toState, actorUserId: userId, actor: name, at, payload: change.recorded })),
           // Read with the tickets' views under the caller's locks: the chain need not read them again.
           tails: new Map(befores.map((b) => [b.id, { seq: b.auditSeq, hash: b.auditHash }])),
           // Each ticket's new values go with its new tail: one update of the row, not two.
-          values: new Map([...finals.values()].map(({ after, change }) => [after.id, change.values])),
+          values,
         },
         tx,
       );
       // ESCALATE writes only the TicketChange columns, all of them in `values`, and the trail's tail.
-      const withTails = steps.map((step, index) => {
+      const mails: QueueTicketMail[] = [];
+      steps.forEach(({ after, change }, index) => {
         const event = appended[index];
-        return { ...step, event, after: { ...step.after, auditSeq: event?.seq ?? step.after.auditSeq, auditHash: event?.hash ?? step.after.auditHash } };
+        if (event) {
+          after.auditSeq = event.seq;
+          after.auditHash = event.hash;
+        }
+        if (change.mail) mails.push({ kind: change.mail.kind, ticket: after, eventId: event?.id ?? null, details: change.mail.details });
       });
-      const mails = withTails.flatMap(({ after, change, event }) => (change.mail ? [{ kind: change.mail.kind, ticket: after, eventId: event?.id ?? null, details: change.mail.details }] : []));
       if (collect) collect.push(...mails);
       else await notifier.queueMany({ mails }, tx);
-      const lastOf = new Map(withTails.map((step) => [step.after.id, step.after]));
-      return befores.map((before) => lastOf.get(before.id) ?? before);
+      return lasts;
     },
   };
 }
