@@ -160,7 +160,7 @@ export function createDeadlineActionsRepository({ db }: { db: Db }) {
 
     /** The inspections with submissions waiting for verification, with their issuing office and policy. */
     async inspectionsWaitingVerification(tx: Db = db): Promise<{ inspectionId: number; issuingUnitId: number; policy: Partial<EscalationPolicy> }[]> {
-      // Per inspection, one probe of tickets_rectified_inspection_idx (exists), not every rectified ticket.
+      // Per inspection, one probe of tickets_inspection_state_due_idx (exists), not every rectified ticket.
       return tx
         .select({ inspectionId: inspections.id, issuingUnitId: inspections.issuingUnitId, policy: inspections.policy })
         .from(inspections)

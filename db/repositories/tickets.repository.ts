@@ -179,6 +179,34 @@ const viewColumns = {
   repeatOf: repeatOfTicket,
 };
 
+/** A row of the ticket list: what its page shows of a ticket (toTicketDto), and no more. */
+export type TicketListItem = Pick<
+  TicketView,
+  'id' | 'number' | 'state' | 'inspectionId' | 'dueAt' | 'dueProvisional' | 'escalationLevel' | 'extensionRequest' | 'rejections' | 'version' | 'unitCode' | 'unitName' | 'problems' | 'repeatOf'
+> & { target: Pick<TicketView['target'], 'kind' | 'platform' | 'name'>; finding: Pick<TicketView['finding'], 'outstanding'> };
+
+// The list's columns, already in TicketListItem's shape: a page of 50 rows is decoded, mapped and
+// sent without the inspection's policy, the timestamps and texts the list does not show, and
+// without flattening each view.
+const itemColumns = {
+  id: tickets.id,
+  number: tickets.number,
+  state: tickets.state,
+  inspectionId: tickets.inspectionId,
+  dueAt: tickets.dueAt,
+  dueProvisional: tickets.dueProvisional,
+  escalationLevel: tickets.escalationLevel,
+  extensionRequest: tickets.extensionRequest,
+  rejections: tickets.rejections,
+  version: tickets.version,
+  unitCode: units.code,
+  unitName: units.name,
+  target: { kind: targets.kind, platform: targets.platform, name: targets.name },
+  finding: { outstanding: findings.outstanding },
+  problems: problemsOf,
+  repeatOf: repeatOfTicket,
+};
+
 type ViewRow = { ticket: Ticket } & Omit<TicketView, keyof Ticket>;
 const flatten = ({ ticket, ...rest }: ViewRow): TicketView => ({ ...ticket, ...rest, inspection: { ...rest.inspection, policy: resolvePolicy(rest.inspection.policy) } });
 
@@ -190,8 +218,8 @@ interface ListArgs {
   now: Date;
 }
 
-export interface ListQuery {
-  run(): Promise<TicketView[]>;
+export interface ListQuery<T> {
+  run(): Promise<T[]>;
   toSQL(): { sql: string; params: unknown[] };
 }
 
@@ -199,6 +227,15 @@ export function createTicketsRepository({ db }: { db: Db }) {
   const selectView = (tx: Db, columns: typeof viewColumns = viewColumns) =>
     tx
       .select(columns)
+      .from(tickets)
+      .innerJoin(units, eq(units.id, tickets.unitId))
+      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
+      .innerJoin(findings, eq(findings.id, tickets.findingId))
+      .innerJoin(targets, eq(targets.id, findings.targetId));
+  // The same joins: repeatOf reads the ticket's inspection and finding.
+  const selectItems = (tx: Db) =>
+    tx
+      .select(itemColumns)
       .from(tickets)
       .innerJoin(units, eq(units.id, tickets.unitId))
       .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
@@ -217,8 +254,8 @@ export function createTicketsRepository({ db }: { db: Db }) {
     return row?.ids ?? [];
   }
 
-  /** The list's statement, not yet run: `list` runs it, the bench EXPLAINs it (q= first asks how many tickets match). */
-  async function listQuery({ viewer, filters, limit, after, now }: ListArgs, tx: Db = db): Promise<ListQuery> {
+  /** The ids of the list's page, in its order, as a subquery (q= first asks how many tickets match). */
+  async function pageIds({ viewer, filters, limit, after, now }: ListArgs, tx: Db): Promise<SQL> {
     const scopeIds = await scopeIdsOf(viewer, tx);
     const conditions: (SQL | undefined)[] = [scopeIds === undefined ? undefined : sql`${tickets.unitId} = any(${`{${scopeIds.join(',')}}`}::int[])`];
     if (filters.state?.length) conditions.push(inArray(tickets.state, filters.state));
@@ -259,17 +296,20 @@ export function createTicketsRepository({ db }: { db: Db }) {
     const walks = unitIds.flatMap((unitId) =>
       states.map((state) => walk(and(unitId === undefined ? undefined : eq(tickets.unitId, unitId), state === undefined ? undefined : eq(tickets.state, state)))),
     );
-    const page =
-      walks.length > 1
-        ? sql`select p.id from (${sql.join(
-            walks.map((w) => sql`(${w})`),
-            sql` union all `,
-          )}) p order by p.due_at, p.id limit ${limit}`
-        : sql`select w.id from (${walk()}) w`;
-    const query = selectView(tx)
-      .where(sql`${tickets.id} in (${page})`)
+    return walks.length > 1
+      ? sql`select p.id from (${sql.join(
+          walks.map((w) => sql`(${w})`),
+          sql` union all `,
+        )}) p order by p.due_at, p.id limit ${limit}`
+      : sql`select w.id from (${walk()}) w`;
+  }
+
+  /** GET /api/tickets's statement, not yet run: `listItems` runs it, the bench EXPLAINs it. */
+  async function listQuery(args: ListArgs, tx: Db = db): Promise<ListQuery<TicketListItem>> {
+    const query = selectItems(tx)
+      .where(sql`${tickets.id} in (${await pageIds(args, tx)})`)
       .orderBy(asc(tickets.dueAt), asc(tickets.id));
-    return { run: async () => (await query).map(flatten), toSQL: () => query.toSQL() };
+    return { run: () => query, toSQL: () => query.toSQL() };
   }
 
   const byId = eq(tickets.id, sql.placeholder('id'));
@@ -440,7 +480,16 @@ export function createTicketsRepository({ db }: { db: Db }) {
       return rows.map(({ since: at, ...row }) => ({ ...flatten(row), since: at === null ? null : new Date(at) }));
     },
 
+    /** The list's page as full views, for readers that need more than a list row. */
     async list(args: ListArgs, tx: Db = db): Promise<TicketView[]> {
+      const rows = await selectView(tx)
+        .where(sql`${tickets.id} in (${await pageIds(args, tx)})`)
+        .orderBy(asc(tickets.dueAt), asc(tickets.id));
+      return rows.map(flatten);
+    },
+
+    /** The list's page as list rows (GET /api/tickets). */
+    async listItems(args: ListArgs, tx: Db = db): Promise<TicketListItem[]> {
       return (await listQuery(args, tx)).run();
     },
 

@@ -66,15 +66,20 @@ export const tickets = pgTable(
     index('tickets_state_due_idx').on(t.state, t.dueAt, t.id, t.unitId, t.escalationLevel, t.inspectionId, t.findingId),
     index('tickets_unit_due_idx').on(t.unitId, t.dueAt, t.id, t.state, t.escalationLevel, t.inspectionId, t.findingId),
     index('tickets_list_idx').on(t.dueAt, t.id, t.unitId, t.state, t.escalationLevel, t.inspectionId, t.findingId, t.number),
-    index('tickets_inspection_idx').on(t.inspectionId, t.id),
+    // One inspection's tickets of one state in the list's order: the other inspections' entries of
+    // that state are not passed first. Its prefixes also answer the lookups by inspection (reports,
+    // counts) and the daily 待核验 digest's probe (is a submission waiting in this inspection?).
+    index('tickets_inspection_state_due_idx').on(t.inspectionId, t.state, t.dueAt, t.id, t.unitId, t.escalationLevel, t.findingId),
+    // Only the escalated tickets (a few in a hundred), in the list's order: escalated=true or a level
+    // reads these instead of passing every unescalated ticket due earlier.
+    index('tickets_escalated_due_idx')
+      .on(t.dueAt, t.id, t.unitId, t.state, t.escalationLevel, t.inspectionId, t.findingId, t.number)
+      .where(sql`${t.escalationLevel} > 0`),
     // The ticket list's q= by any part of the ticket number (pg_trgm, migration 0004).
     index('tickets_number_trgm_idx').using('gin', t.number.op('gin_trgm_ops')),
     // The sweep claims due tickets in (next_action_at, id) order; with id in the index it reads the
     // first batch straight off it instead of sorting every due ticket for every batch.
     index('tickets_next_action_idx').on(t.nextActionAt, t.id).where(sql`${t.nextActionAt} is not null`),
-    // The daily 待核验 digest asks which inspections have a submission waiting: one probe per
-    // inspection here, instead of reading every rectified ticket's entry.
-    index('tickets_rectified_inspection_idx').on(t.inspectionId).where(sql`${t.state} = 'rectified'`),
   ],
 );
 

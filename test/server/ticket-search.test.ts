@@ -3,6 +3,7 @@
 // more matches than that, so they take the walk, and must give exactly what the few-match plan gives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEARCH_WALK_FROM } from '../../db/repositories/ticket-search.js';
+import { toTicketDtoWithDays } from '../../server/routes/tickets/tickets.schemas.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 
@@ -72,5 +73,20 @@ describe('GET /api/tickets?q= with more matches than SEARCH_WALK_FROM', () => {
     expect(township).toHaveLength(30);
     expect(await search('gl-off', '健康益阳')).toEqual(township);
     expect(await search('jtj-off', '健康益阳')).toEqual([]);
+  });
+});
+
+describe('GET /api/tickets rows', () => {
+  it('shows each ticket as its full view gives it', async () => {
+    const admin = await t.services.users.findPublic({ username: 'admin' });
+    const viewer = admin ? await t.services.users.findViewer({ id: admin.id }) : undefined;
+    if (!viewer) throw new Error('no admin');
+    const now = t.clock.now();
+    const views = await t.services.tickets.list({ viewer, filters: {}, limit: 200, now });
+    const calendar = await t.services.calendarService.current();
+    const response = await t.request(tokens['admin'] ?? '', 'GET', '/api/tickets?limit=200');
+    expect(response.statusCode, response.body).toBe(200);
+    const expected = JSON.parse(JSON.stringify(views.map((view) => toTicketDtoWithDays(view, now, calendar)))) as unknown;
+    expect((response.json() as { items: unknown[] }).items).toEqual(expected);
   });
 });

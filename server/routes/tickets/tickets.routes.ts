@@ -37,7 +37,7 @@ export const ticketsRoutes: FastifyPluginAsyncTypebox<{ services: Pick<Services,
     async (request) => {
       const { limit = 50, cursor, state, unit, inspection, overdue, escalated, level, extensionRequested, q } = request.query;
       const now = services.now();
-      const rows = await services.tickets.list({
+      const rows = await services.tickets.listItems({
         viewer: request.viewer,
         filters: {
           ...(state ? { state: state.split(',') as TicketState[] } : {}),

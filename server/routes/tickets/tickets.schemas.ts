@@ -1,5 +1,5 @@
 import Type, { type Static, type TObject, type TProperties } from 'typebox';
-import type { TicketView } from '../../../db/repositories/tickets.repository.js';
+import type { TicketListItem } from '../../../db/repositories/tickets.repository.js';
 import { NotificationSchema } from '../notifications/notifications.schemas.js';
 import { TrailEventSchema } from '../../schemas/trail-event.schemas.js';
 import { attachmentsOf } from '../feedback/feedback.schemas.js';
@@ -121,7 +121,7 @@ export const BulkEventsResponse = Type.Object({
   ),
 });
 
-export function toTicketDto(ticket: TicketView, now: Date) {
+export function toTicketDto(ticket: TicketListItem, now: Date) {
   return {
     id: ticket.id,
     number: ticket.number,
@@ -145,7 +145,7 @@ export function toTicketDto(ticket: TicketView, now: Date) {
 }
 
 /** The ticket with the working-day counts the workbench shows as 逾期N个工作日 / 还剩N个工作日. */
-export function toTicketDtoWithDays(ticket: TicketView, now: Date, calendar: WorkingCalendar) {
+export function toTicketDtoWithDays(ticket: TicketListItem, now: Date, calendar: WorkingCalendar) {
   const dto = toTicketDto(ticket, now);
   const open = overdueStates.includes(ticket.state);
   return {
