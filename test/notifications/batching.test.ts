@@ -253,6 +253,20 @@ describe(`the ticket notifier, the one way an email enters the outbox, on ${onPo
     }
   });
 
+  it("records on a one-ticket issue email its ticket's ISSUE event, and none on an email listing several", async () => {
+    const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'event-1' });
+    const [single, ...pair] = (await issueFindings(t, inspection.id, [
+      { unitCode: 'YY-JTJ', targetName: '益阳交通' },
+      { unitCode: 'YY-WJW', targetName: '健康益阳' },
+      { unitCode: 'YY-WJW', targetName: '益阳卫健发布' },
+    ])).tickets.map((ticket) => ticket.id);
+    const [issue] = await t.services.db.select({ id: ticketEvents.id }).from(ticketEvents).where(and(eq(ticketEvents.ticketId, single ?? 0), eq(ticketEvents.type, 'ISSUE')));
+    const [alone] = await emailsAbout([single ?? 0], 'issued');
+    expect(alone).toMatchObject({ ticketId: single, eventId: issue?.id, ticketIds: [single] });
+    const [listing] = await emailsAbout(pair, 'issued');
+    expect(listing).toMatchObject({ ticketId: null, eventId: null, ticketIds: [...pair].sort((a, b) => a - b) });
+  });
+
   it('leaves no email when the transaction that queued it rolls back', async () => {
     const inspection = await createInspection(t, tokens['gov-sup'] ?? '', { shortCode: 'live-2' });
     const { tickets: [issued] } = await issueFindings(t, inspection.id, [{ unitCode: 'YY-JTJ', targetName: '益阳交通' }]);
