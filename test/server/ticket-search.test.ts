@@ -25,10 +25,12 @@ beforeAll(async () => {
   t = await buildTestApp({ now: '2021-06-18T02:00:00Z' });
   ({ tokens } = await seedOrganisation(t));
   const inspection = await createInspection(t, tokens['gov-sup'] ?? '');
+  // Issued in this order: the first 60 tickets' numbers (…-0001 to …-0060) contain "-0" and their
+  // targets' names do not; every name of the large group ends in "-0".
   const items = [
-    ...Array.from({ length: MANY }, (_, n) => ({ unitCode: 'YY-WJW', targetName: `健康益阳${n}` })),
     ...Array.from({ length: 30 }, (_, n) => ({ unitCode: 'YY-JTJ', targetName: `益阳交通${n}` })),
     ...Array.from({ length: 30 }, (_, n) => ({ unitCode: 'AH-GL', targetName: `古楼健康益阳${n}` })),
+    ...Array.from({ length: MANY }, (_, n) => ({ unitCode: 'YY-WJW', targetName: `健康益阳${n}-0` })),
   ];
   await issueFindings(t, inspection.id, items);
   everything = await list('admin', '');
@@ -66,6 +68,17 @@ describe('GET /api/tickets?q= with more matches than SEARCH_WALK_FROM', () => {
     expect(await search('admin', '卫生健康委员会')).toEqual(byUnit);
     // Every number starts with the inspection's short code.
     expect(await search('admin', '2021-2-')).toEqual(idsOf(() => true));
+  });
+
+  it('finds by number through the ids of the tickets whose number matches, when they are fewer than SEARCH_WALK_FROM', async () => {
+    const byNumber = idsOf((item) => item.number.includes('-0'));
+    expect(byNumber.length).toBeGreaterThan(60);
+    expect(byNumber.length).toBeLessThan(SEARCH_WALK_FROM);
+    const onlyByNumber = idsOf((item) => item.number.includes('-0') && !item.target.name.includes('-0'));
+    expect(onlyByNumber).toHaveLength(60);
+    const expected = idsOf((item) => item.number.includes('-0') || item.target.name.includes('-0'));
+    expect(expected.length).toBeGreaterThanOrEqual(SEARCH_WALK_FROM);
+    expect(await search('admin', '-0')).toEqual(expected);
   });
 
   it('stays within the viewer scope', async () => {
