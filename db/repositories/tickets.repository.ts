@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, gte, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import type { PgSelect } from 'drizzle-orm/pg-core';
 import { queryArrays, runPrepared, type PreparedStatement } from '../prepared.js';
 import type { Db } from '../client.js';
 import {
@@ -224,23 +225,16 @@ export interface ListQuery<T> {
 }
 
 export function createTicketsRepository({ db }: { db: Db }) {
-  const selectView = (tx: Db, columns: typeof viewColumns = viewColumns) =>
-    tx
-      .select(columns)
-      .from(tickets)
+  // A ticket with its unit, inspection, finding and target: the full view's and the list row's joins
+  // (repeatOf reads the ticket's inspection and finding).
+  const joined = <Q extends PgSelect>(query: Q) =>
+    query
       .innerJoin(units, eq(units.id, tickets.unitId))
       .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
       .innerJoin(findings, eq(findings.id, tickets.findingId))
       .innerJoin(targets, eq(targets.id, findings.targetId));
-  // The same joins: repeatOf reads the ticket's inspection and finding.
-  const selectItems = (tx: Db) =>
-    tx
-      .select(itemColumns)
-      .from(tickets)
-      .innerJoin(units, eq(units.id, tickets.unitId))
-      .innerJoin(inspections, eq(inspections.id, tickets.inspectionId))
-      .innerJoin(findings, eq(findings.id, tickets.findingId))
-      .innerJoin(targets, eq(targets.id, findings.targetId));
+  const selectView = (tx: Db, columns: typeof viewColumns = viewColumns) => joined(tx.select(columns).from(tickets).$dynamic());
+  const selectItems = (tx: Db) => joined(tx.select(itemColumns).from(tickets).$dynamic());
 
   /**
    * The viewer's subtree as unit ids (undefined for an admin, who sees everything), looked up
