@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, seedOrganisation } from '../helpers/fixtures.js';
-import { collectBrowserErrors, eventually, expectAccessible, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, datePickersClosed, eventually, expectAccessible, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
 
 // 检查 in Debian's Chromium against the real server on a fresh embedded database: a supervisor
 // creates an inspection, imports the notice's table as Chinese Excel saves it (GB18030) with one
@@ -54,6 +54,7 @@ async function pickDate(page: Page, label: string, date: string) {
   const field = page.getByRole('region', { name: '新建检查' }).getByLabel(label, { exact: true });
   await field.fill(date);
   await field.press('Tab');
+  await datePickersClosed(page);
 }
 
 describe('检查 in a browser', { timeout: 180_000 }, () => {

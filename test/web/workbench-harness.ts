@@ -49,14 +49,21 @@ export async function startWorkbench(options: { now: string }): Promise<Workbenc
   };
 }
 
-/** axe-core on the page as it is now: no serious or critical violations. */
+/** axe-core on the page once its transitions have ended: no serious or critical violations. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
+  // A popper or dialog half-way through Vue's enter or leave transition is neither open nor gone.
+  await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'), undefined, { timeout: 10_000 });
   // Toasts are transient and measured mid-fade against the dialog's overlay: their own colours pass.
   const result = await new AxeBuilder({ page }).exclude('.el-message').analyze();
   const bad = result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary ?? ''}`).join('\n')}`);
   expect(bad, `${what}: accessibility violations`).toEqual([]);
+}
+
+/** Waits until no date picker's panel is open: a picked date is in the field, and the panel is gone. */
+export async function datePickersClosed(page: Page): Promise<void> {
+  await eventually(() => page.locator('.el-picker__popper:visible').count()).toBe(0);
 }
 
 /** A screenshot under test-results/screens/, named by page and width. */
