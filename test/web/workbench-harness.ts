@@ -52,7 +52,7 @@ export async function startWorkbench(options: { now: string }): Promise<Workbenc
 /** axe-core on the page once its transitions have ended: no serious or critical violations. */
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   // A popper or dialog half-way through Vue's enter or leave transition is neither open nor gone.
-  await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'), undefined, { timeout: 10_000 });
+  await eventually(() => page.locator('[class*="-enter-active"], [class*="-leave-active"]').count()).toBe(0);
   // Toasts are transient and measured mid-fade against the dialog's overlay: their own colours pass.
   const result = await new AxeBuilder({ page }).exclude('.el-message').analyze();
   const bad = result.violations
