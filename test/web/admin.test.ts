@@ -5,7 +5,7 @@ import { createOutboxWorker, type OutboxLogger, type OutboxWorker } from '../../
 import { createInspection, issueFindings, seedOrganisation } from '../helpers/fixtures.js';
 import { ADMIN_PASSWORD } from '../helpers/build-test-app.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../helpers/smtp-test-server.js';
-import { collectBrowserErrors, datePickersClosed, eventually, expectAccessible, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, expectAccessible, pickDate, screenshot, signIn, startWorkbench, submitSignIn, type Workbench } from './workbench-harness.js';
 
 // The administrator's pages in Debian's Chromium against the real server: units, users (and the
 // officer they create signing in, then being stopped), the outbox with a real SMTP server, the
@@ -259,11 +259,8 @@ describe('the administration pages in a browser', { timeout: 180_000 }, () => {
     await eventually(() => page.locator('main').textContent()).toContain('2030年节假日安排尚未导入');
     await page.getByRole('button', { name: '导入年度安排' }).click();
     const arrangement = page.getByRole('dialog', { name: '导入年度安排' });
-    await arrangement.getByLabel('元旦 放假起始日期').fill('2030-01-01');
-    await arrangement.getByLabel('元旦 放假起始日期').press('Enter');
-    await arrangement.getByLabel('元旦 放假结束日期').fill('2030-01-01');
-    await arrangement.getByLabel('元旦 放假结束日期').press('Enter');
-    await datePickersClosed(page);
+    await pickDate(arrangement.getByLabel('元旦 放假起始日期'), '2030-01-01');
+    await pickDate(arrangement.getByLabel('元旦 放假结束日期'), '2030-01-01');
     await screenshot(page, 'admin-calendar-import');
     await expectAccessible(page, '导入年度安排');
     await arrangement.getByRole('button', { name: '导入', exact: true }).click();

@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, seedOrganisation } from '../helpers/fixtures.js';
-import { collectBrowserErrors, datePickersClosed, eventually, expectAccessible, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
+import { collectBrowserErrors, eventually, expectAccessible, pickDate, screenshot, signIn, startWorkbench, type Workbench } from './workbench-harness.js';
 
 // 检查 in Debian's Chromium against the real server on a fresh embedded database: a supervisor
 // creates an inspection, imports the notice's table as Chinese Excel saves it (GB18030) with one
@@ -50,12 +50,8 @@ const ticketsOfInspection = async () => {
   return (response.json().items as { number: string }[]).map((ticket) => ticket.number);
 };
 
-async function pickDate(page: Page, label: string, date: string) {
-  const field = page.getByRole('region', { name: '新建检查' }).getByLabel(label, { exact: true });
-  await field.fill(date);
-  await field.press('Tab');
-  await datePickersClosed(page);
-}
+const pickDateIn = (page: Page, label: string, date: string) =>
+  pickDate(page.getByRole('region', { name: '新建检查' }).getByLabel(label, { exact: true }), date);
 
 describe('检查 in a browser', { timeout: 180_000 }, () => {
   it('the supervisor opens 检查 from the navigation: no inspection yet', async () => {
@@ -81,12 +77,12 @@ describe('检查 in a browser', { timeout: 180_000 }, () => {
     await dialog.getByLabel('标题', { exact: true }).fill('关于2021年全市政府网站与政务新媒体检查情况的通报');
     await dialog.getByLabel('文号').fill('益政务办发〔2021〕2号');
     await dialog.getByLabel('编号').fill('2021-2');
-    await pickDate(page, '印发日期', '2021-06-17');
+    await pickDateIn(page, '印发日期', '2021-06-17');
     await dialog.getByLabel('联系人').fill('文雪飞');
     await dialog.getByLabel('联系电话').fill('0737-4382206');
     await dialog.getByRole('button', { name: '确定' }).click();
     await eventually(() => dialog.textContent()).toContain('请选择反馈期限');
-    await pickDate(page, '反馈期限', '2021-06-25');
+    await pickDateIn(page, '反馈期限', '2021-06-25');
     await eventually(() => dialog.textContent()).toContain('2021年6月25日（星期五）');
     await screenshot(page, 'inspection-new');
     await expectAccessible(page, '新建检查');

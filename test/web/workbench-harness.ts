@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { webRoot } from '../../server/main.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
@@ -61,9 +61,18 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(bad, `${what}: accessibility violations`).toEqual([]);
 }
 
-/** Waits until no date picker's panel is open: a picked date is in the field, and the panel is gone. */
-export async function datePickersClosed(page: Page): Promise<void> {
-  await eventually(() => page.locator('.el-picker__popper:visible').count()).toBe(0);
+/**
+ * Types a date into an Element Plus date picker as a person does: the field is clicked and its
+ * panel has opened, the date is typed and confirmed with Enter, and the panel has closed. Typing
+ * before the panel has opened races its opening, which can leave it open after the field is left.
+ */
+export async function pickDate(field: Locator, date: string): Promise<void> {
+  const panels = field.page().locator('.el-picker__popper:visible');
+  await field.click();
+  await eventually(() => panels.count()).toBe(1);
+  await field.fill(date);
+  await field.press('Enter');
+  await eventually(() => panels.count()).toBe(0);
 }
 
 /** A screenshot under test-results/screens/, named by page and width. */
