@@ -161,19 +161,22 @@ export const repeatOfTicket = sql<{ inspection: string; number: string }[]>`coal
   select json_agg(json_build_object('inspection', pi.short_code, 'number', pt.number) order by pi.issued_on, pi.id)
   ${earlierSameProblem}), '[]'::json)`;
 
-const viewColumns = {
-  ticket: tickets,
-  unitCode: units.code,
-  unitName: units.name,
-  unitPath: units.path,
-  inspection: {
+// What a ticket's view holds of its inspection: the full view's and the sweep's.
+const inspectionColumns = {
     id: inspections.id,
     title: inspections.title,
     documentNumber: inspections.documentNumber,
     shortCode: inspections.shortCode,
     issuingUnitId: inspections.issuingUnitId,
     policy: inspections.policy,
-  },
+};
+
+const viewColumns = {
+  ticket: tickets,
+  unitCode: units.code,
+  unitName: units.name,
+  unitPath: units.path,
+  inspection: inspectionColumns,
   target: { kind: targets.kind, platform: targets.platform, name: targets.name, url: targets.url, county: targets.county },
   finding: { outstanding: findings.outstanding, lastUpdatedOn: findings.lastUpdatedOn, note: findings.note, problemsText: findings.problemsText },
   problems: problemsOf,
@@ -397,14 +400,7 @@ export function createTicketsRepository({ db }: { db: Db }) {
       const inspectionOf = new Map<number, TicketView['inspection']>();
       if (inspectionIds.length > 0) {
         const found = await tx
-          .select({
-            id: inspections.id,
-            title: inspections.title,
-            documentNumber: inspections.documentNumber,
-            shortCode: inspections.shortCode,
-            issuingUnitId: inspections.issuingUnitId,
-            policy: inspections.policy,
-          })
+          .select(inspectionColumns)
           .from(inspections)
           .where(inArray(inspections.id, inspectionIds));
         for (const inspection of found) inspectionOf.set(inspection.id, { ...inspection, policy: resolvePolicy(inspection.policy) });
