@@ -15,6 +15,10 @@ export interface BenchProfile {
   /** GET /api/tickets requests, following cursors up to `listPagesDeep` pages per filter. */
   listRequests: number;
   listPagesDeep: number;
+  /** Issued tickets taken through ACKNOWLEDGE, SUBMIT_RECTIFICATION and VERIFY, each VERIFY's email delivered over SMTP. */
+  workflowTickets: number;
+  /** People working at once in that case, each on one keep-alive connection (the issue's Redmine workload: 8). */
+  workflowConcurrency: number;
 }
 
 export const postgresProfile: BenchProfile = {
@@ -27,6 +31,8 @@ export const postgresProfile: BenchProfile = {
   dueForEscalation: 100_000,
   listRequests: 500,
   listPagesDeep: 50,
+  workflowTickets: 2_000,
+  workflowConcurrency: 8,
 };
 
 export const pgliteProfile: BenchProfile = {
@@ -39,6 +45,8 @@ export const pgliteProfile: BenchProfile = {
   dueForEscalation: 10_000,
   listRequests: 500,
   listPagesDeep: 50,
+  workflowTickets: 200,
+  workflowConcurrency: 8,
 };
 
 /**
@@ -52,4 +60,6 @@ export const targets = {
   sweepRatio: 1.3,
   listP99Ms: 50,
   rssMb: 160,
+  /** Transitions a second of the Redmine workload, mail drained (Redmine itself: 13.5); no baseline, an absolute figure. */
+  workflowPerSecond: 600,
 } as const;

@@ -3,8 +3,10 @@
 // rectify_bench_<pid>, dropped at the end), else PGlite at a tenth of the sizes.
 // BENCH_SCALE (e.g. 0.05) shrinks every size, for trying the bench out quickly; BENCH_KEEP=1 keeps
 // the database afterwards (for EXPLAIN ANALYZE on the seeded data), BENCH_CPU_PROF=<dir> profiles the server.
-// BENCH_CASES=list,sweep (any of transitions, sweep, list) runs only those cases; the import always
-// runs, as the other cases' tickets are seeded on its targets.
+// BENCH_CASES=list,sweep (any of transitions, workflow, sweep, list) runs only those cases; the
+// import always runs, as the other cases' tickets are seeded on its targets.
+// BENCH_WORKFLOW_TICKETS=<n> sets the workflow case's tickets whatever the scale (its target is
+// stated for 2,000).
 
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +21,10 @@ import { explainList } from './cases/list-explain.js';
 import { LIST_LIMIT, listBaseline, listFigures, listOverHttp, listSessions } from './cases/list.case.js';
 import { runSweepCase } from './cases/sweep.case.js';
 import { planTransitions, transitionsBaseline, transitionsFigures, transitionsOverHttp } from './cases/transitions.case.js';
+import { planWorkflow, workflowFigures, workflowOutbox, workflowOverHttp } from './cases/workflow.case.js';
 import { startCpuMeter } from './cpu-usage.js';
 import { createHttpClient } from './http-client.js';
+import { startMailSink, type MailSink } from './mail-sink.js';
 import { pgliteProfile, postgresProfile, targets, type BenchProfile } from './profile.js';
 import { describeMachine, markdownTable, writeResults, type Figure, type Machine } from './report.js';
 import { seedInspection } from './seed/tickets.js';
@@ -50,7 +54,17 @@ function scaled(profile: BenchProfile, factor: number): BenchProfile {
     tickets: n(profile.tickets, 1_000),
     dueForEscalation: n(profile.dueForEscalation, 100),
     listRequests: n(profile.listRequests, 50),
+    workflowTickets: n(profile.workflowTickets, 50),
   };
+}
+
+/** BENCH_WORKFLOW_TICKETS, when given, in place of the scaled count. */
+function workflowTicketsOverride(profile: BenchProfile): BenchProfile {
+  const given = process.env.BENCH_WORKFLOW_TICKETS;
+  if (!given) return profile;
+  const count = Number(given);
+  if (!Number.isInteger(count) || count < 1) throw new Error('BENCH_WORKFLOW_TICKETS must be a whole number of at least 1');
+  return { ...profile, workflowTickets: count };
 }
 
 /** The app as `rectify serve` builds it, in this process: the import and the sweep are called on it directly. */
@@ -69,9 +83,9 @@ async function databaseFacts(raw: RawSql, kind: 'postgres' | 'pglite'): Promise<
 }
 
 /** The cases BENCH_CASES names, or all of them. */
-function casesWanted(): (name: 'transitions' | 'sweep' | 'list') => boolean {
+function casesWanted(): (name: 'transitions' | 'workflow' | 'sweep' | 'list') => boolean {
   const named = (process.env.BENCH_CASES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  const known = ['transitions', 'sweep', 'list'];
+  const known = ['transitions', 'workflow', 'sweep', 'list'];
   const unknown = named.find((n) => !known.includes(n));
   if (unknown) throw new Error(`BENCH_CASES: unknown case ${unknown} (known: ${known.join(', ')})`);
   return (name) => named.length === 0 || named.includes(name);
@@ -82,13 +96,14 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const factor = Number(process.env.BENCH_SCALE ?? '1');
   if (!(factor > 0 && factor <= 1)) throw new Error('BENCH_SCALE must be a number in (0, 1]');
-  const profile = scaled(databaseUrl ? postgresProfile : pgliteProfile, factor);
+  const profile = workflowTicketsOverride(scaled(databaseUrl ? postgresProfile : pgliteProfile, factor));
   if (profile.dueForEscalation > profile.findings) throw new Error('dueForEscalation must not exceed findings (seeded tickets reuse the imported targets)');
   const bench: BenchDatabase = await createBenchDatabase(databaseUrl);
   progress(`${bench.kind}: fresh database ${bench.url ? new URL(bench.url).pathname.slice(1) : bench.dataDir}; profile ${JSON.stringify(profile)}`);
   const loadAverageAtStart = os.loadavg();
 
   let server: ServerProcess | undefined;
+  let sink: MailSink | undefined;
   let database: Database | undefined;
   let raw: RawSql | undefined;
   const figures: Figure[] = [];
@@ -156,6 +171,16 @@ async function main(): Promise<void> {
           concurrency: profile.concurrency,
         })
       : undefined;
+    const workflowPlan = wanted('workflow')
+      ? await planWorkflow({
+          raw,
+          org,
+          inspectionId: imported.oursInspectionId,
+          count: profile.workflowTickets,
+          concurrency: profile.workflowConcurrency,
+          exclude: plan?.ours.map((t) => t.ticketId) ?? [],
+        })
+      : undefined;
     const sessions = listSessions(org, { adminPassword: ADMIN_PASSWORD, inspectionId: seeding.result.mixed[0] ?? imported.oursInspectionId });
 
     // On PGlite one process owns the data folder: hand it to the server for the HTTP cases.
@@ -165,7 +190,9 @@ async function main(): Promise<void> {
       database = undefined;
     }
     const logFile = path.join(bench.dataDir, 'server.log');
-    server = await startServerProcess({ databaseUrl: bench.url, dataDir: bench.dataDir, logFile });
+    // The workflow case's emails go over real SMTP, to a sink in this process; otherwise they would be .eml files.
+    sink = workflowPlan ? await startMailSink() : undefined;
+    server = await startServerProcess({ databaseUrl: bench.url, dataDir: bench.dataDir, logFile, ...(sink ? { smtpUrl: sink.url } : {}) });
     const idleRssMb = server.phasePeakMb();
     progress(`rectify serve (pid ${server.pid}) listening at ${server.baseUrl}, ${idleRssMb} MB resident; log: ${logFile}`);
     const http = createHttpClient(server.baseUrl, { connections: profile.concurrency });
@@ -181,6 +208,20 @@ async function main(): Promise<void> {
     }
     const transitionsRssMb = server.phasePeakMb();
 
+    let workflow: Awaited<ReturnType<typeof workflowOverHttp>> | undefined;
+    if (workflowPlan && sink) {
+      progress(`workflow: ${workflowPlan.tickets.length} tickets × ACKNOWLEDGE, SUBMIT_RECTIFICATION, VERIFY over HTTP, ${workflowPlan.concurrency} connections, mail over SMTP`);
+      // Its own client: as many connections as people working, not the transitions case's.
+      const people = createHttpClient(server.baseUrl, { connections: workflowPlan.concurrency });
+      workflow = await workflowOverHttp(people, workflowPlan, sink, cpuMeter).finally(() => people.close());
+      const transitionsDone = 3 * workflow.tickets;
+      progress(
+        `workflow: ${Math.round(transitionsDone / workflow.drainedSeconds)}/s mail drained, ${Math.round(transitionsDone / workflow.answeredSeconds)}/s answered, ` +
+          `mail tail ${round(workflow.mailTailSeconds, 2)} s (${workflow.messagesAtLastAnswer} of ${workflow.messages} messages in by the last answer); CPU ms/transition ${JSON.stringify(workflow.cpuMsPerTransition)}; ${JSON.stringify(workflow.latency)}`,
+      );
+    }
+    const workflowRssMb = server.phasePeakMb();
+
     const listSpec = { sessions, requests: profile.listRequests, pagesDeep: profile.listPagesDeep, total: ticketCount };
     let listed: Awaited<ReturnType<typeof listOverHttp>> | undefined;
     if (wanted('list')) {
@@ -192,6 +233,8 @@ async function main(): Promise<void> {
     http.close();
     const { peakRssMb } = await server.stop();
     server = undefined;
+    await sink?.close();
+    sink = undefined;
 
     database ??= await bench.open();
     // A pool as wide as the HTTP case's connections, for the transitions baseline.
@@ -202,6 +245,11 @@ async function main(): Promise<void> {
       const transitionsResult = transitionsFigures(plan, transitions, await transitionsBaseline(raw, plan, bench.kind === 'postgres' ? raw : undefined));
       figures.push(...transitionsResult.figures);
       details.transitions = transitionsResult.details;
+    }
+    if (workflowPlan && workflow) {
+      const workflowResult = workflowFigures(workflowPlan, workflow, await workflowOutbox(raw));
+      figures.push(...workflowResult.figures);
+      details.workflow = workflowResult.details;
     }
     if (listed) {
       const listResult = listFigures(listSpec, listed, await listBaseline(raw, listSpec));
@@ -227,9 +275,9 @@ async function main(): Promise<void> {
       ours: peakRssMb,
       baseline: null,
       target: { value: targets.rssMb, better: 'lower' },
-      note: 'VmHWM of `node bin/rectify serve` over start-up, logins, the transitions and the list requests',
+      note: 'VmHWM of `node bin/rectify serve` over start-up, logins, the transitions, the workflow and the list requests',
     });
-    details.serverRssMb = { idleAfterStart: idleRssMb, transitionsPhasePeak: transitionsRssMb, listPhasePeak: listRssMb, vmHwm: peakRssMb };
+    details.serverRssMb = { idleAfterStart: idleRssMb, transitionsPhasePeak: transitionsRssMb, workflowPhasePeak: workflowRssMb, listPhasePeak: listRssMb, vmHwm: peakRssMb };
 
     const durationS = round(Number(process.hrtime.bigint() - t0) / 1e9, 1);
     details.loadAverageAtEnd = os.loadavg();
@@ -241,6 +289,7 @@ async function main(): Promise<void> {
     console.log(`\nWritten to ${path.relative(process.cwd(), path.join(benchDir, 'results.json'))}`);
   } finally {
     if (server) await server.stop().catch(() => {});
+    await sink?.close().catch(() => {});
     await raw?.close().catch(() => {});
     await database?.close().catch(() => {});
     if (process.env.BENCH_KEEP) progress(`kept ${bench.url ?? bench.dataDir}`);

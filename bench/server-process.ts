@@ -42,10 +42,11 @@ export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /**
  * `node bin/rectify serve` as a child process, configured as in production except that its own
  * sweep timer is off (the sweep is measured separately, in this process, at a chosen moment).
- * Its log goes to `logFile`. Memory is read from /proc: VmRSS sampled every 100 ms, and the
- * kernel's own high-water mark VmHWM at the end.
+ * Its log goes to `logFile`; its mail to `smtpUrl`, or without one into .eml files in `dataDir`.
+ * Memory is read from /proc: VmRSS sampled every 100 ms, and the kernel's own high-water mark
+ * VmHWM at the end.
  */
-export async function startServerProcess({ databaseUrl, dataDir, logFile }: { databaseUrl: string | undefined; dataDir: string; logFile: string }): Promise<ServerProcess> {
+export async function startServerProcess({ databaseUrl, dataDir, logFile, smtpUrl }: { databaseUrl: string | undefined; dataDir: string; logFile: string; smtpUrl?: string }): Promise<ServerProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) {
@@ -63,6 +64,7 @@ export async function startServerProcess({ databaseUrl, dataDir, logFile }: { da
     // As `npm start` runs it (README "Memory").
     MALLOC_MMAP_THRESHOLD_: '131072',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
   });
   const log = fs.openSync(logFile, 'a');
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (see cpu-profile-summary.ts).

@@ -17,7 +17,7 @@ interface WorkItem {
 }
 
 /** A fixed shuffle (mulberry32), so concurrent requests spread over units the same way every run. */
-function shuffle<T>(items: T[], seed = 20210617): T[] {
+export function shuffle<T>(items: T[], seed = 20210617): T[] {
   let state = seed;
   const random = () => {
     state = (state + 0x6d2b79f5) | 0;
@@ -43,7 +43,7 @@ async function pickTickets(raw: RawSql, org: BenchOrganisation, inspectionId: nu
   return rows.map((r) => ({ ticketId: r.id, officer: officerOf.get(r.unit_id) ?? '' }));
 }
 
-async function login(http: HttpClient, usernames: string[]): Promise<Map<string, string>> {
+export async function login(http: HttpClient, usernames: string[]): Promise<Map<string, string>> {
   const tokens = new Map<string, string>();
   await runLanes(usernames, 4, async (username) => {
     const response = await http.request({ method: 'POST', path: '/api/auth/login', body: { username, password: BENCH_PASSWORD } });
