@@ -1,8 +1,9 @@
 // npm run bench:rss: the resident memory of `rectify serve --demo` on a fresh database, idle and under
 // 32 connections. PostgreSQL when DATABASE_URL is set (a fresh database rectify_bench_<pid>, dropped
 // at the end), else PGlite in a fresh data folder. The server gets the environment `npm start` gives
-// it (MALLOC_MMAP_THRESHOLD_, see README "Memory"); RSS_GLIBC_DEFAULTS=1 leaves glibc's defaults.
-// RSS_REQUESTS (default 5000) sets the size of the load; NODE_OPTIONS is passed on to the server.
+// it (MALLOC_MMAP_THRESHOLD_ and node's heap flags, see README "Memory"); RSS_GLIBC_DEFAULTS=1
+// leaves glibc's defaults, RSS_NODE_DEFAULTS=1 node's. RSS_REQUESTS (default 5000) sets the size of
+// the load; NODE_OPTIONS is passed on to the server.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { createBenchDatabase } from './bench-database.js';
 import { createHttpClient, type HttpClient } from './http-client.js';
 import { runLanes } from './stats.js';
+import { processCpuSeconds } from './cpu-usage.js';
+import { npmStartServe } from './serve-command.js';
 import { freePort, procStatusMb } from './server-process.js';
 
 const rectifyBin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'rectify');
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
   const requests = Number(process.env.RSS_REQUESTS ?? '5000');
   const bench = await createBenchDatabase(process.env.DATABASE_URL || undefined);
   const port = await freePort();
+  const serve = npmStartServe();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -83,9 +87,10 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ...(bench.url ? { DATABASE_URL: bench.url } : {}),
     ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
-    ...(process.env.RSS_GLIBC_DEFAULTS ? {} : { MALLOC_MMAP_THRESHOLD_: '131072' }),
+    ...(process.env.RSS_GLIBC_DEFAULTS ? {} : serve.env),
   };
-  const child = spawn(process.execPath, [rectifyBin, 'serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = process.env.RSS_NODE_DEFAULTS ? [] : serve.nodeArgs;
+  const child = spawn(process.execPath, [...nodeArgs, rectifyBin, 'serve', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -107,15 +112,19 @@ async function main(): Promise<void> {
     peak = 0;
     const http = createHttpClient(baseUrl, { connections: CONNECTIONS });
     const users = demoUsers(output);
+    const cpuBefore = processCpuSeconds(pid);
     await load(http, users, requests);
+    const cpuSeconds = processCpuSeconds(pid) - cpuBefore;
     http.close();
     const loadPeak = Math.max(peak, vm(pid, 'VmRSS'));
     await sleep(IDLE_WAIT_MS);
-    console.log(`rectify serve --demo on ${bench.kind}${env.MALLOC_MMAP_THRESHOLD_ ? '' : ' (glibc malloc defaults)'}, resident memory (MB):`);
+    const settings = [env.MALLOC_MMAP_THRESHOLD_ ? '' : 'glibc malloc defaults', nodeArgs.length > 0 ? nodeArgs.join(' ') : 'node heap defaults'].filter(Boolean);
+    console.log(`rectify serve --demo on ${bench.kind} (${settings.join('; ')}), resident memory (MB):`);
     console.log(`  idle after start and demo   ${idle}`);
     console.log(`  peak during start-up        ${startPeak}`);
     console.log(`  peak under ${CONNECTIONS} connections  ${loadPeak}  (${users.length} logins, ${requests} requests)`);
     console.log(`  idle after the load         ${vm(pid, 'VmRSS')}`);
+    console.log(`the server's CPU under the load: ${cpuSeconds.toFixed(2)} s`);
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmStartServe } from './serve-command.js';
 
 const rectifyBin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'rectify');
 
@@ -52,7 +53,10 @@ export async function startServerProcess({ databaseUrl, dataDir, logFile, smtpUr
   for (const key of Object.keys(env)) {
     if (/^(PORT|HOST|DATA_DIR|DATABASE_URL|JWT_|RECTIFY_|SMTP_|MAIL_|PUBLIC_URL|SWEEP_|LOGIN_|LOG_LEVEL|NODE_ENV)/.test(key)) delete env[key];
   }
+  // As `npm start` runs it: its malloc setting and node's heap flags (README "Memory").
+  const serve = npmStartServe();
   Object.assign(env, {
+    ...serve.env,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -61,15 +65,13 @@ export async function startServerProcess({ databaseUrl, dataDir, logFile, smtpUr
     SWEEP_INTERVAL_S: '0',
     // Every officer logs in once before the transitions; the default budget (10 a minute) is for people.
     LOGIN_MAX_PER_MINUTE: '10000',
-    // As `npm start` runs it (README "Memory").
-    MALLOC_MMAP_THRESHOLD_: '131072',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
   });
   const log = fs.openSync(logFile, 'a');
   // BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (see cpu-profile-summary.ts).
   const profiling = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  const child = spawn(process.execPath, [...profiling, rectifyBin, 'serve'], { env, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...serve.nodeArgs, ...profiling, rectifyBin, 'serve'], { env, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start `rectify serve`');

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const packageJson = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+
+export interface ServeCommand {
+  /** What the script sets in the environment (glibc's malloc setting). */
+  env: Record<string, string>;
+  /** Node's own flags (the heap's settings). */
+  nodeArgs: string[];
+}
+
+/**
+ * How `npm start` runs the server: the last step of package.json's start script, after the build
+ * steps, `NAME=value … node --flag … bin/rectify serve`. The bench starts its server the same way,
+ * so what it measures is what an operator runs; a script of another shape stops the bench.
+ */
+export function npmStartServe(): ServeCommand {
+  const { scripts } = JSON.parse(fs.readFileSync(packageJson, 'utf8')) as { scripts: Record<string, string> };
+  const step = (scripts.start ?? '').split('&&').at(-1)?.trim() ?? '';
+  const words = step.split(/\s+/);
+  const env: Record<string, string> = {};
+  let at = 0;
+  for (let match: RegExpExecArray | null; (match = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(words[at] ?? '')); at += 1) env[match[1] as string] = match[2] as string;
+  const node = at;
+  while ((words[at + 1] ?? '').startsWith('--')) at += 1;
+  if (words[node] !== 'node' || words.slice(at + 1).join(' ') !== 'bin/rectify serve') {
+    throw new Error(`package.json's start script should end in "[NAME=value …] node [--flag …] bin/rectify serve", not "${step}"`);
+  }
+  return { env, nodeArgs: words.slice(node + 1, at + 1) };
+}
