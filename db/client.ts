@@ -31,6 +31,16 @@ export interface Database {
    * re-entrant: `fn` must not apply migrations.
    */
   exclusively<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered once its transaction commits). On
+   * PostgreSQL a connection of its own listens; when it drops, `onError` hears of it and it
+   * connects again after `retryMs`, so a caller that must not miss work also polls.
+   */
+  listen(channel: string, onNotify: () => void, options?: { onError?: (error: Error) => void; retryMs?: number }): Promise<Listening>;
+  close(): Promise<void>;
+}
+
+export interface Listening {
   close(): Promise<void>;
 }
 
@@ -103,8 +113,54 @@ async function createPostgres(url: string, options: DatabaseOptions): Promise<Da
       });
     },
     exclusively: (fn) => withLock(() => fn()),
+    listen: (channel, onNotify, listenOptions) => listenPostgres(url, channel, onNotify, listenOptions),
     async close() {
       await pool.end();
+    },
+  };
+}
+
+/**
+ * LISTEN on a connection outside the pool (it is held for good), connecting again whenever it
+ * drops or cannot be made (a pooler in transaction mode refuses LISTEN): the caller's polling
+ * carries on meanwhile, so this never fails the caller.
+ */
+async function listenPostgres(url: string, channel: string, onNotify: () => void, { onError, retryMs = 5_000 }: { onError?: (error: Error) => void; retryMs?: number } = {}): Promise<Listening> {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed || closed) return;
+      failed = true;
+      client = undefined;
+      onError?.(error);
+      void next.end().catch(() => {});
+      retry = setTimeout(() => void connect(), retryMs);
+      retry.unref();
+    };
+    next.on('error', fail);
+    next.on('end', () => fail(new Error(`the connection listening on ${channel} ended`)));
+    next.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    try {
+      await next.connect();
+      await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+      if (closed) await next.end();
+      else client = next;
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
     },
   };
 }
@@ -160,6 +216,11 @@ async function createPglite(options: DatabaseOptions): Promise<Database> {
       await migratePglite(db, { migrationsFolder });
     },
     exclusively: (fn) => fn(),
+    async listen(channel, onNotify) {
+      // One process owns the database: its notifications never travel over a connection that could drop.
+      const unlisten = await client.listen(channel, () => onNotify());
+      return { close: () => (client.closed ? Promise.resolve() : unlisten()) };
+    },
     async close() {
       if (client.closed) return;
       try {

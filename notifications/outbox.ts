@@ -66,6 +66,8 @@ export interface OutboxWorker {
   deliverDue(): Promise<DeliveryReport>;
   /** Runs passes on a timer until stop(); passes never overlap. */
   start(intervalMs: number): void;
+  /** Emails were queued: run a pass now instead of at the next tick (or once more after the pass in flight). */
+  wake(): void;
   /** Ends the timer and waits for the pass in flight; claimed rows not yet sent go back to the queue. */
   stop(): Promise<void>;
 }
@@ -91,6 +93,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
+  // Set by wake() while a pass runs: the rows it was told of may have come after its claim.
+  let running = false;
+  let wokenDuringPass = false;
+  let tick: (() => Promise<void>) | undefined;
   let tail: Promise<unknown> = Promise.resolve();
 
   const outboxRows = createNotificationsRepository({ db });
@@ -200,19 +206,35 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     start(intervalMs) {
       if (timer) return;
       stopping = false;
-      const tick = async () => {
+      const run = async () => {
         let claimed = 0;
+        running = true;
+        wokenDuringPass = false;
         try {
           claimed = (await serialized(runPass)).claimed;
         } catch (error) {
           logger.error({ err: error }, 'outbox pass failed');
         }
+        running = false;
         if (stopping) return;
         // A full batch means more rows are waiting: go again at once rather than after the interval.
-        timer = setTimeout(() => void tick(), claimed >= batchSize ? 0 : intervalMs);
+        timer = setTimeout(() => void run(), claimed >= batchSize || wokenDuringPass ? 0 : intervalMs);
         timer.unref();
       };
-      timer = setTimeout(() => void tick(), 0);
+      tick = run;
+      timer = setTimeout(() => void run(), 0);
+      timer.unref();
+    },
+
+    wake() {
+      if (!tick || stopping) return;
+      if (running) {
+        wokenDuringPass = true;
+        return;
+      }
+      const run = tick;
+      clearTimeout(timer);
+      timer = setTimeout(() => void run(), 0);
       timer.unref();
     },
 
@@ -220,6 +242,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       stopping = true;
       clearTimeout(timer);
       timer = undefined;
+      tick = undefined;
       await tail;
     },
   };

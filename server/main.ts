@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, type Database } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
+import { OUTBOX_CHANNEL } from '../db/schema/index.js';
 import { buildApp, type App } from './app.js';
 import { ensureAdmin, resolveJwtSecret, resolvePublicUrl } from './bootstrap.js';
 import type { Config } from './config.js';
@@ -66,6 +67,11 @@ export async function startServer(config: Config, options: { handleSignals?: boo
     const mailer = createMailer({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, from: config.mailFrom });
     const outbox = createOutboxWorker({ db: database.db, mailer, from: config.mailFrom, maxAttempts: config.mailMaxAttempts, logger: app.log });
     outbox.start(OUTBOX_INTERVAL_MS);
+    // Emails go out as soon as the transaction that queued them commits, in whichever server; the
+    // interval's polling remains for retries and for a listening connection that dropped.
+    const listening = await database.listen(OUTBOX_CHANNEL, () => outbox.wake(), {
+      onError: (error) => app.log.warn({ err: error }, 'not listening for queued emails; the outbox polls until the connection is back'),
+    });
 
     const address = await app.listen({ port: config.port, host: config.host });
     const sweepTimer = startSweepTimer(services.sweep, { intervalS: config.sweepIntervalS, now: services.now, logger: app.log });
@@ -80,6 +86,7 @@ export async function startServer(config: Config, options: { handleSignals?: boo
         await sweepTimer.stop();
         await gcTimer.stop();
         await app.close();
+        await listening.close();
         await outbox.stop();
         await mailer.close();
         await database.close();

@@ -18,6 +18,9 @@ export {
   type TicketNotificationKind,
 } from '../../core/vocabulary.js';
 
+/** Notified, at commit, by every transaction that queues emails (migration 0020's trigger on `notifications`). */
+export const OUTBOX_CHANNEL = 'rectify_outbox';
+
 /**
  * The outbox: written in the transaction of the event that caused it, delivered later by the worker.
  * One email may concern many tickets (an import's or a sweep's batch): `notification_tickets` lists

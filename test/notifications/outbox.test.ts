@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../db/client.js';
 import { createNotificationsRepository } from '../../db/repositories/notifications.repository.js';
-import { ticketNotificationKinds as notificationKinds, notifications, type NewNotification, type Notification } from '../../db/schema/notifications.table.js';
+import { OUTBOX_CHANNEL, ticketNotificationKinds as notificationKinds, notifications, type NewNotification, type Notification } from '../../db/schema/notifications.table.js';
 import { emlFileName } from '../../notifications/eml-file.driver.js';
 import { mailFileStem } from '../../notifications/mail-message.js';
 import { createMailer, MailDeliveryError, type Mailer } from '../../notifications/mailer.js';
@@ -322,6 +322,46 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
     await outbox.stop();
     expect(await load(row.id)).toMatchObject({ status: 'sent' });
     expect(receivedWith(row.messageId)).toHaveLength(1);
+  });
+
+  it('sends a queued email as soon as its transaction commits, not at its next tick', async () => {
+    const outbox = worker();
+    const listening = await database.listen(OUTBOX_CHANNEL, () => outbox.wake());
+    try {
+      // The first pass runs at start and sends this one; the next tick is ten minutes away.
+      const first = await enqueue(['first@example.gov.cn']);
+      outbox.start(600_000);
+      await smtp.waitForMessages(1);
+      const second = await database.db.transaction(async (tx) => {
+        const [row] = await tx.insert(notifications).values({ kind: 'issued', recipients: ['second@example.gov.cn'], subject: '【整改通知】2021-2-002 测试', bodyText: '正文', bodyHtml: '<p>正文</p>', messageId: newMessageId(DOMAIN) }).returning();
+        return row;
+      });
+      await smtp.waitForMessages(2);
+      expect(receivedWith(first.messageId)).toHaveLength(1);
+      expect(receivedWith(second?.messageId ?? '')).toHaveLength(1);
+    } finally {
+      await listening.close();
+      await outbox.stop();
+    }
+  });
+
+  it.runIf(onPostgres)('listens again after its connection is cut, and meanwhile says so', async () => {
+    const errors: Error[] = [];
+    let heard = 0;
+    const listening = await database.listen(OUTBOX_CHANNEL, () => (heard += 1), { onError: (error) => errors.push(error), retryMs: 50 });
+    try {
+      await database.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query = ${`listen "${OUTBOX_CHANNEL}"`}`);
+      await expect.poll(() => errors.length).toBeGreaterThan(0);
+      // Once it listens again, an insert is heard.
+      await expect
+        .poll(async () => {
+          await enqueue(['again@example.gov.cn']);
+          return heard;
+        })
+        .toBeGreaterThan(0);
+    } finally {
+      await listening.close();
+    }
   });
 
   it.runIf(onPostgres)('shares the work between two instances on one database without sending a row twice', async () => {
