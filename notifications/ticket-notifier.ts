@@ -4,6 +4,7 @@ import type { TicketView } from '../db/repositories/tickets.repository.js';
 import type { TicketNotificationKind as NotificationKind } from '../db/schema/index.js';
 import type { MailPayload } from './mail-payload.js';
 import { newMessageId } from './outbox.js';
+import { pipelineStatements } from '../db/pipeline.js';
 import { ticketMailData, ticketMailSubject, type MailTicket, type TicketMailData, type TicketMailDetails } from './templates/ticket-mail.js';
 import { ladderAddressees, type LadderAddressee, type LadderAddressees } from './ladder.js';
 
@@ -198,6 +199,35 @@ interface InspectionInfo {
   contactPhone: string | null;
 }
 
+/** What a letter's data is drawn from, read once for all the letters of one call. */
+interface LetterContext {
+  unitsById: ReadonlyMap<number, UnitInfo>;
+  inspectionsById: ReadonlyMap<number, InspectionInfo>;
+  /** The emails' moment: their sign-off's date, and when they are written and due. */
+  at: Date;
+}
+
+// Tickets listed per outbox statement: an import's letters are written a part at a time.
+const TICKETS_PER_PART = 2000;
+
+/** The letters in parts of about TICKETS_PER_PART tickets (a letter is never split), in order. */
+function partsOf(letters: readonly Letter[]): Letter[][] {
+  const parts: Letter[][] = [];
+  let part: Letter[] = [];
+  let tickets = 0;
+  for (const letter of letters) {
+    part.push(letter);
+    tickets += letter.mails.length;
+    if (tickets >= TICKETS_PER_PART) {
+      parts.push(part);
+      part = [];
+      tickets = 0;
+    }
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
 /** An email about tickets as the outbox keeps it: its addressing and tickets, and its data (rendered when delivered). */
 export type PreparedTicketMail = Omit<NewOutboxRow, 'payload'> & { data: TicketMailData };
 
@@ -233,11 +263,8 @@ export function createTicketNotifier({ publicUrl, mailDomain, now, notifications
     });
   }
 
-  /**
-   * The emails these mails make: batched kinds become one email per unit (and step), listing every
-   * ticket; decisions stay one email per ticket. Each records the tickets it concerns.
-   */
-  async function prepare(options: QueueMany, tx: Db): Promise<PreparedTicketMail[]> {
+  /** The letters these mails make, with what their data is drawn from. */
+  async function lettersFor(options: QueueMany, tx: Db): Promise<{ letters: Letter[]; context: LetterContext }> {
     const { mails } = options;
     const unitsById = new Map<number, UnitInfo>();
     await loadUnits(mails.flatMap((m) => [m.ticket.unitId, m.ticket.inspection.issuingUnitId, ...(m.unitId === undefined ? [] : [m.unitId])]), unitsById, tx);
@@ -255,46 +282,58 @@ export function createTicketNotifier({ publicUrl, mailDomain, now, notifications
       }
       letters = accepted;
     }
-    return letters.map((letter) => {
-      const data = dataOf(letter, unitsById, inspectionsById, at);
-      const recipients = emailsOf(letter.addressing.to, unitsById);
-      const cc = emailsOf(letter.addressing.cc, unitsById).filter((e) => !recipients.includes(e));
-      const single = letter.mails.length === 1 ? letter.mails[0] : undefined;
-      return {
-        ticketId: single?.ticket.id ?? null,
-        eventId: single?.eventId ?? null,
-        feedbackId: null,
-        kind: letter.kind,
-        unitIds: [...new Set(letter.addressing.to.map((a) => a.unitId))],
-        recipients,
-        ccUnitIds: [...new Set(letter.addressing.cc.map((a) => a.unitId))],
-        cc,
-        reference: single && !routing[letter.kind].batched ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
-        subject: ticketMailSubject(letter.kind, data),
-        data,
-        messageId: newMessageId(mailDomain),
-        ticketIds: [...new Set(letter.mails.map((m) => m.ticket.id))],
-      };
-    });
+    return { letters, context: { unitsById, inspectionsById, at } };
+  }
+
+  /** The email one letter makes: it records the tickets it concerns. */
+  function preparedOf(letter: Letter, { unitsById, inspectionsById, at }: LetterContext): PreparedTicketMail {
+    const data = dataOf(letter, unitsById, inspectionsById, at);
+    const recipients = emailsOf(letter.addressing.to, unitsById);
+    const cc = emailsOf(letter.addressing.cc, unitsById).filter((e) => !recipients.includes(e));
+    const single = letter.mails.length === 1 ? letter.mails[0] : undefined;
+    return {
+      ticketId: single?.ticket.id ?? null,
+      eventId: single?.eventId ?? null,
+      feedbackId: null,
+      kind: letter.kind,
+      unitIds: [...new Set(letter.addressing.to.map((a) => a.unitId))],
+      recipients,
+      ccUnitIds: [...new Set(letter.addressing.cc.map((a) => a.unitId))],
+      cc,
+      reference: single && !routing[letter.kind].batched ? single.ticket.number : (unitsById.get(letter.addressing.to[0]?.unitId ?? 0)?.code ?? null),
+      subject: ticketMailSubject(letter.kind, data),
+      data,
+      messageId: newMessageId(mailDomain),
+      ticketIds: [...new Set(letter.mails.map((m) => m.ticket.id))],
+    };
   }
 
   async function queueMany(options: QueueMany, tx: Db): Promise<number> {
     if (options.mails.length === 0) return 0;
-    const prepared = await prepare(options, tx);
-    const rows = prepared.map(({ data, ...row }) => {
+    const { letters, context } = await lettersFor(options, tx);
+    const rowOf = (letter: Letter) => {
+      const { data, ...row } = preparedOf(letter, context);
       const payload: MailPayload = { v: 1, ticket: data };
       return { ...row, payload: JSON.stringify(payload) };
-    });
+    };
     // Written, and due to go out, at the moment of what caused them: also in a replay of the past.
-    await notifications.insertMany({ rows, at: options.at ?? now() }, tx);
-    return rows.length;
+    // A part's data is made while the database writes the part before (an import's 100,000
+    // tickets are megabytes of JSON, which the database would otherwise wait for).
+    await pipelineStatements(partsOf(letters), {
+      build: (part) => part.map(rowOf),
+      run: (rows) => notifications.insertMany({ rows, at: context.at }, tx),
+      done: () => undefined,
+    });
+    return letters.length;
   }
 
   return {
     queueMany,
     /** What queueMany would write for these mails, without writing it. */
     async preview(mails: QueueTicketMail[], tx: Db): Promise<PreparedTicketMail[]> {
-      return mails.length === 0 ? [] : prepare({ mails }, tx);
+      if (mails.length === 0) return [];
+      const { letters, context } = await lettersFor({ mails }, tx);
+      return letters.map((letter) => preparedOf(letter, context));
     },
     async queue(mail: QueueTicketMail, tx: Db): Promise<void> {
       await queueMany({ mails: [mail] }, tx);

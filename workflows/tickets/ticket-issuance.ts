@@ -72,14 +72,15 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
       const targets = items.map((f) => storedTargets.get(targetKey({ kind: f.targetKind, platform: f.platform, name: f.targetName, unitId: f.unitId })));
 
       const createdFindings: { id: number; item: FindingToIssue; index: number }[] = [];
-      for (const [chunkIndex, part] of chunks(items).entries()) {
-        const byTarget = new Map(
-          part.map((f, i) => [targets[chunkIndex * CHUNK + i]?.id ?? 0, { item: f, index: chunkIndex * CHUNK + i }]),
-        );
-        const rows = await issuance.insertFindings(
-          {
-            inspectionId: inspection.id,
-            rows: [...byTarget].map(([targetId, { item }]) => ({
+      // Each statement's findings by target: a target named twice within one is written once.
+      const byTargetOfChunk = chunks(items).map(
+        (part, chunkIndex) => new Map(part.map((f, i) => [targets[chunkIndex * CHUNK + i]?.id ?? 0, { item: f, index: chunkIndex * CHUNK + i }])),
+      );
+      const createdOfChunk = await issuance.insertFindings(
+        {
+          inspectionId: inspection.id,
+          parts: byTargetOfChunk.map((byTarget) =>
+            [...byTarget].map(([targetId, { item }]) => ({
               targetId,
               unitId: item.unitId,
               outstanding: item.outstanding,
@@ -88,14 +89,17 @@ export function createTicketIssuance({ notifier, events, issuance }: TicketIssua
               problemsText: item.problemsText,
               sourceRow: item.row ?? null,
             })),
-          },
-          tx,
-        );
+          ),
+        },
+        tx,
+      );
+      createdOfChunk.forEach((rows, chunkIndex) => {
+        const byTarget = byTargetOfChunk[chunkIndex];
         for (const row of rows) {
-          const found = byTarget.get(row.targetId);
+          const found = byTarget?.get(row.targetId);
           if (found) createdFindings.push({ id: row.id, item: found.item, index: found.index });
         }
-      }
+      });
       // Numbers follow the file's row order, whatever order the database returned the rows in.
       createdFindings.sort((a, b) => a.index - b.index);
       const unchanged = items.length - createdFindings.length;
