@@ -1,9 +1,9 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { and, asc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
 import { jsonColumn, unnestArray, unnestColumn, type UnnestType } from '../unnest.js';
 import { sharedMomentIso, type AuditChain, type TrailProblem } from '../audit-chain.js';
 import { queryRows, type Db } from '../client.js';
 import { runPrepared, type PreparedStatement } from '../prepared.js';
+import { pipelineStatements } from '../pipeline.js';
 import { ticketEvents, tickets, type NewTicket, type TicketEvent, type TicketEventType, type TicketState } from '../schema/index.js';
 import { legacyMaxIds } from './audit-legacy.js';
 import { ticketChangeColumns, type TicketChange } from './tickets.repository.js';
@@ -241,44 +241,29 @@ export function createTicketEventsRepository({ db, chain }: { db: Db; chain: Aud
       // A first, smaller statement: the database starts on it after linking 1,000 events rather than
       // 5,000, and links the next full chunk while it writes.
       const parts = changes.length > CHUNK ? [changes.slice(0, FIRST_CHUNK), ...chunks(changes.slice(FIRST_CHUNK))] : [changes];
-      const prepare = (part: EventChange[]) => {
-        const linked = link(part);
-        return { linked, statement: statementOf(linked) };
-      };
-      let current = parts[0] ? prepare(parts[0]) : undefined;
-      for (let k = 0; current; k++) {
-        const sent = queryRows<{ id: number | string; ticket_id: number; seq: number }>(current.statement, tx);
-        // Awaited below; handled now, so that a failure arriving while the next chunk is linked is not an unhandled rejection.
-        sent.catch(() => undefined);
-        const following = parts[k + 1];
-        let prepared: ReturnType<typeof prepare> | undefined;
-        if (following) {
-          // The next chunk is linked while the database writes this one: a turn of the event loop
-          // puts this statement on the wire first (the app's and the database's CPU then overlap).
-          try {
-            await nextTurn();
-            prepared = prepare(following);
-          } catch (error) {
-            await sent.catch(() => undefined);
-            throw error;
+      // Each chunk is linked while the database writes the one before (db/pipeline.ts).
+      await pipelineStatements(parts, {
+        build: (part) => {
+          const linked = link(part);
+          return { linked, statement: statementOf(linked) };
+        },
+        run: async ({ linked, statement }) => ({ linked, inserted: await queryRows<{ id: number | string; ticket_id: number; seq: number }>(statement, tx) }),
+        done: ({ linked, inserted }) => {
+          // A ticket's events in one chunk are few and consecutive: find each by ticket, then seq.
+          const byTicket = new Map<number, TicketEvent[]>();
+          for (const row of linked) {
+            const same = byTicket.get(row.ticketId);
+            if (same) same.push(row);
+            else byTicket.set(row.ticketId, [row]);
+            rows.push(row);
           }
-        }
-        const inserted = await sent;
-        // A ticket's events in one chunk are few and consecutive: find each by ticket, then seq.
-        const byTicket = new Map<number, TicketEvent[]>();
-        for (const row of current.linked) {
-          const same = byTicket.get(row.ticketId);
-          if (same) same.push(row);
-          else byTicket.set(row.ticketId, [row]);
-          rows.push(row);
-        }
-        // bigserial comes back from the pg driver as a string.
-        for (const { id, ticket_id, seq } of inserted) {
-          const row = byTicket.get(ticket_id)?.find((r) => r.seq === seq);
-          if (row) row.id = Number(id);
-        }
-        current = prepared;
-      }
+          // bigserial comes back from the pg driver as a string.
+          for (const { id, ticket_id, seq } of inserted) {
+            const row = byTicket.get(ticket_id)?.find((r) => r.seq === seq);
+            if (row) row.id = Number(id);
+          }
+        },
+      });
       return rows;
     },
 
