@@ -19,14 +19,9 @@ export interface ServeCommand {
 export function npmStartServe(): ServeCommand {
   const { scripts } = JSON.parse(fs.readFileSync(packageJson, 'utf8')) as { scripts: Record<string, string> };
   const step = (scripts.start ?? '').split('&&').at(-1)?.trim() ?? '';
-  const words = step.split(/\s+/);
-  const env: Record<string, string> = {};
-  let at = 0;
-  for (let match: RegExpExecArray | null; (match = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(words[at] ?? '')); at += 1) env[match[1] as string] = match[2] as string;
-  const node = at;
-  while ((words[at + 1] ?? '').startsWith('--')) at += 1;
-  if (words[node] !== 'node' || words.slice(at + 1).join(' ') !== 'bin/rectify serve') {
-    throw new Error(`package.json's start script should end in "[NAME=value …] node [--flag …] bin/rectify serve", not "${step}"`);
-  }
-  return { env, nodeArgs: words.slice(node + 1, at + 1) };
+  const match = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)node((?:\s+--\S+)*)\s+bin\/rectify serve$/.exec(step);
+  if (!match) throw new Error(`package.json's start script should end in "[NAME=value …] node [--flag …] bin/rectify serve", not "${step}"`);
+  const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(words(match[1]).map((assignment) => [assignment.slice(0, assignment.indexOf('=')), assignment.slice(assignment.indexOf('=') + 1)]));
+  return { env, nodeArgs: words(match[2]) };
 }

@@ -93,10 +93,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
 
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
+  // Set by start(): the timer's interval between passes that found little to send.
+  let interval: number | undefined;
   // Set by wake() while a pass runs: the rows it was told of may have come after its claim.
   let running = false;
   let wokenDuringPass = false;
-  let tick: (() => Promise<void>) | undefined;
   let tail: Promise<unknown> = Promise.resolve();
 
   const outboxRows = createNotificationsRepository({ db });
@@ -192,6 +193,28 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     return { report, claimed: rows.length };
   }
 
+  /** The next timed pass, at once (replacing a later one) or after `delayMs`. */
+  function runSoon(delayMs = 0): void {
+    clearTimeout(timer);
+    timer = setTimeout(() => void timedPass(), delayMs);
+    timer.unref();
+  }
+
+  async function timedPass(): Promise<void> {
+    let claimed = 0;
+    running = true;
+    wokenDuringPass = false;
+    try {
+      claimed = (await serialized(runPass)).claimed;
+    } catch (error) {
+      logger.error({ err: error }, 'outbox pass failed');
+    }
+    running = false;
+    if (stopping || interval === undefined) return;
+    // A full batch means more rows are waiting: go again at once rather than after the interval.
+    runSoon(claimed >= batchSize || wokenDuringPass ? 0 : interval);
+  }
+
   function serialized<T>(fn: () => Promise<T>): Promise<T> {
     const run = tail.then(fn, fn);
     tail = run.catch(() => undefined);
@@ -206,43 +229,21 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     start(intervalMs) {
       if (timer) return;
       stopping = false;
-      const run = async () => {
-        let claimed = 0;
-        running = true;
-        wokenDuringPass = false;
-        try {
-          claimed = (await serialized(runPass)).claimed;
-        } catch (error) {
-          logger.error({ err: error }, 'outbox pass failed');
-        }
-        running = false;
-        if (stopping) return;
-        // A full batch means more rows are waiting: go again at once rather than after the interval.
-        timer = setTimeout(() => void run(), claimed >= batchSize || wokenDuringPass ? 0 : intervalMs);
-        timer.unref();
-      };
-      tick = run;
-      timer = setTimeout(() => void run(), 0);
-      timer.unref();
+      interval = intervalMs;
+      runSoon();
     },
 
     wake() {
-      if (!tick || stopping) return;
-      if (running) {
-        wokenDuringPass = true;
-        return;
-      }
-      const run = tick;
-      clearTimeout(timer);
-      timer = setTimeout(() => void run(), 0);
-      timer.unref();
+      if (interval === undefined || stopping) return;
+      if (running) wokenDuringPass = true;
+      else runSoon();
     },
 
     async stop() {
       stopping = true;
       clearTimeout(timer);
       timer = undefined;
-      tick = undefined;
+      interval = undefined;
       await tail;
     },
   };

@@ -350,7 +350,7 @@ describe(`outbox worker over SMTP on ${onPostgres ? 'PostgreSQL' : 'PGlite'}`, (
     let heard = 0;
     const listening = await database.listen(OUTBOX_CHANNEL, () => (heard += 1), { onError: (error) => errors.push(error), retryMs: 50 });
     try {
-      await database.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query = ${`listen "${OUTBOX_CHANNEL}"`}`);
+      await database.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = ${`listen "${OUTBOX_CHANNEL}"`}`);
       await expect.poll(() => errors.length).toBeGreaterThan(0);
       // Once it listens again, an insert is heard.
       await expect
